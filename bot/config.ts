@@ -1,0 +1,165 @@
+import { z } from 'zod';
+
+/** A configuration problem found at start-up; the message names the setting. */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+const optionalGuid = z.preprocess(emptyToUndefined, z.string().trim().regex(GUID, 'must be a GUID').optional());
+const requiredGuid = z.preprocess(emptyToUndefined, z.string({ error: 'is required' }).trim().regex(GUID, 'must be a GUID'));
+const positiveNumber = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().positive().default(fallback));
+
+const schema = z.object({
+  NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'test', 'production']).default('development')),
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3978)),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  MicrosoftAppId: optionalGuid,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppType: z.preprocess(emptyToUndefined, z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant')),
+  MicrosoftAppTenantId: optionalGuid,
+  MONGODB_URI: z.preprocess(emptyToUndefined, z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional()),
+  MONGODB_DB: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a plain database name').default('device_onboarding')),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
+  GRAPH_BASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .url('must be a URL')
+      .refine((u) => new URL(u).pathname.replace(/\/$/, '') === '', 'must be an origin such as https://graph.microsoft.com (no /v1.0)')
+      .default('https://graph.microsoft.com'),
+  ),
+  GRAPH_TENANT_ID: optionalGuid,
+  GRAPH_CLIENT_ID: optionalGuid,
+  GRAPH_CLIENT_SECRET: optionalString,
+  TEAMS_APP_CATALOG_ID: optionalString,
+  IT_TEAM_ID: optionalString,
+  IT_CHANNEL_ID: optionalString,
+  ACCESS_GROUP_ID: requiredGuid,
+  FALLBACK_APPROVER_GROUP_ID: optionalGuid,
+  IT_SECURITY_GROUP_ID: requiredGuid,
+  ADMIN_GROUP_ID: optionalGuid,
+  AUDITOR_GROUP_ID: optionalGuid,
+  IT_REVIEW_MODE: z.preprocess(emptyToUndefined, z.enum(['manual', 'auto']).default('manual')),
+  ACCESS_GRANT_TARGET: z.preprocess(emptyToUndefined, z.enum(['user', 'device']).default('user')),
+  ENROLLMENT_DEADLINE_HOURS: positiveNumber(72),
+  ENROLLMENT_REMINDER_HOURS: positiveNumber(24),
+  COMPLIANCE_POLL_FIRST_SECONDS: positiveNumber(60),
+  COMPLIANCE_POLL_MAX_SECONDS: positiveNumber(3600),
+  WORKER_INTERVAL_SECONDS: positiveNumber(5),
+  MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).default(262144)),
+});
+
+type Raw = z.infer<typeof schema>;
+
+/** Validated, frozen configuration for the whole process. */
+export interface AppConfig {
+  env: Raw['NODE_ENV'];
+  port: number;
+  logLevel: Raw['LOG_LEVEL'];
+  bot: { appId?: string; appPassword?: string; appType: Raw['MicrosoftAppType']; tenantId?: string; authEnabled: boolean };
+  mongo: { uri?: string; dbName: string; dataDir: string };
+  graph: { baseUrl: string; tenantId?: string; clientId?: string; clientSecret?: string; hasCredentials: boolean };
+  teams: { appCatalogId?: string; itTeamId?: string; itChannelId?: string };
+  groups: { access: string; fallbackApprovers?: string; itSecurity: string; admins?: string; auditors?: string };
+  workflow: {
+    itReviewMode: Raw['IT_REVIEW_MODE'];
+    accessGrantTarget: Raw['ACCESS_GRANT_TARGET'];
+    enrollmentDeadlineHours: number;
+    enrollmentReminderHours: number;
+    compliancePollFirstSeconds: number;
+    compliancePollMaxSeconds: number;
+  };
+  workerIntervalSeconds: number;
+  maxBodyBytes: number;
+}
+
+const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
+
+/** Whether a MongoDB URI reaches a remote host without TLS. */
+function isPlainTextRemote(uri: string): boolean {
+  if (uri.startsWith('mongodb+srv://')) return /[?&](tls|ssl)=false/i.test(uri);
+  const hosts = uri.replace(/^mongodb:\/\//, '').replace(/^[^@/]*@/, '').split(/[/?]/)[0];
+  const allLoopback = hosts.split(',').every((h) => isLoopbackHost(h.replace(/:\d+$/, '')));
+  return !allLoopback && !/[?&](tls|ssl)=true/i.test(uri);
+}
+
+/**
+ * Reads and validates the environment once at start-up. Throws ConfigurationError naming every bad setting,
+ * and refuses unsafe combinations in production.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`);
+    throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  const graphCreds = [e.GRAPH_TENANT_ID, e.GRAPH_CLIENT_ID, e.GRAPH_CLIENT_SECRET];
+  const hasCredentials = graphCreds.every(Boolean);
+  if (!hasCredentials && graphCreds.some(Boolean)) {
+    problems.push('GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET must be set together');
+  }
+  if (!hasCredentials && !isLoopbackHost(new URL(e.GRAPH_BASE_URL).hostname)) {
+    problems.push('GRAPH_BASE_URL is not a loopback address, so GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are required');
+  }
+  if (e.MicrosoftAppId) {
+    if (e.MicrosoftAppType === 'SingleTenant' && !e.MicrosoftAppTenantId) problems.push('MicrosoftAppTenantId is required for a SingleTenant bot');
+    if (e.MicrosoftAppType !== 'UserAssignedMSI' && !e.MicrosoftAppPassword) problems.push('MicrosoftAppPassword is required when MicrosoftAppId is set');
+    if (e.MicrosoftAppType === 'UserAssignedMSI' && e.MicrosoftAppPassword) problems.push('MicrosoftAppPassword must be empty for UserAssignedMSI');
+  }
+  if (Boolean(e.IT_TEAM_ID) !== Boolean(e.IT_CHANNEL_ID)) problems.push('IT_TEAM_ID and IT_CHANNEL_ID must be set together');
+  if (e.NODE_ENV === 'production') {
+    if (!e.MicrosoftAppId) problems.push('MicrosoftAppId is required in production (an empty app id disables inbound authentication)');
+    if (!hasCredentials) problems.push('Graph credentials (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET) are required in production');
+    if (!e.MONGODB_URI) problems.push('MONGODB_URI is required in production (the embedded database is for development)');
+    else if (isPlainTextRemote(e.MONGODB_URI)) problems.push('MONGODB_URI reaches a remote host without TLS; add tls=true');
+  }
+  if (problems.length) throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    bot: Object.freeze({
+      appId: e.MicrosoftAppId,
+      appPassword: e.MicrosoftAppPassword,
+      appType: e.MicrosoftAppType,
+      tenantId: e.MicrosoftAppTenantId,
+      authEnabled: Boolean(e.MicrosoftAppId),
+    }),
+    mongo: Object.freeze({ uri: e.MONGODB_URI, dbName: e.MONGODB_DB, dataDir: e.DATA_DIR }),
+    graph: Object.freeze({
+      baseUrl: e.GRAPH_BASE_URL.replace(/\/$/, ''),
+      tenantId: e.GRAPH_TENANT_ID,
+      clientId: e.GRAPH_CLIENT_ID,
+      clientSecret: e.GRAPH_CLIENT_SECRET,
+      hasCredentials,
+    }),
+    teams: Object.freeze({ appCatalogId: e.TEAMS_APP_CATALOG_ID, itTeamId: e.IT_TEAM_ID, itChannelId: e.IT_CHANNEL_ID }),
+    groups: Object.freeze({
+      access: e.ACCESS_GROUP_ID,
+      fallbackApprovers: e.FALLBACK_APPROVER_GROUP_ID,
+      itSecurity: e.IT_SECURITY_GROUP_ID,
+      admins: e.ADMIN_GROUP_ID,
+      auditors: e.AUDITOR_GROUP_ID,
+    }),
+    workflow: Object.freeze({
+      itReviewMode: e.IT_REVIEW_MODE,
+      accessGrantTarget: e.ACCESS_GRANT_TARGET,
+      enrollmentDeadlineHours: e.ENROLLMENT_DEADLINE_HOURS,
+      enrollmentReminderHours: e.ENROLLMENT_REMINDER_HOURS,
+      compliancePollFirstSeconds: e.COMPLIANCE_POLL_FIRST_SECONDS,
+      compliancePollMaxSeconds: e.COMPLIANCE_POLL_MAX_SECONDS,
+    }),
+    workerIntervalSeconds: e.WORKER_INTERVAL_SECONDS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+  });
+}

@@ -1,0 +1,191 @@
+/**
+ * Composition root: configuration, database, Graph, services, dialogs, the bot, the adapter and the HTTP
+ * server. No business logic here.
+ */
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { CardFactory, CloudAdapter, ConfigurationBotFrameworkAuthentication, ConversationState, type TurnContext } from 'botbuilder';
+import { MainDialog } from '../dialogs/mainDialog';
+import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
+import { createGraphServices } from '../services/graph/graphServices';
+import { ProactiveMessenger } from '../services/messaging/proactiveMessenger';
+import { EffectRunner } from '../services/onboarding/effectRunner';
+import { OnboardingService } from '../services/onboarding/onboardingService';
+import { RoleResolver } from '../services/onboarding/roleResolver';
+import { BackgroundWorker } from '../services/onboarding/worker';
+import { AuditRepository } from '../services/storage/auditRepository';
+import { ConsentRepository } from '../services/storage/consentRepository';
+import { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
+import { connectMongo, ensureIndexes } from '../services/storage/mongoConnection';
+import { MongoStorage } from '../services/storage/mongoStorage';
+import { RequestRepository } from '../services/storage/requestRepository';
+import { ActionRouter } from './actionRouter';
+import { botCards } from './cardViews';
+import { loadConfig, type AppConfig } from './config';
+import { createLogger, type Logger } from './logger';
+import { OnboardingBot } from './onboardingBot';
+import { createServer } from './server';
+
+/** A running bot process. */
+export interface RunningApp {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts everything; `env` defaults to process.env. */
+export async function startApp(config: AppConfig, logger: Logger): Promise<RunningApp> {
+  const startedAt = Date.now();
+  const stops: (() => Promise<void>)[] = [];
+
+  let mongoUri = config.mongo.uri;
+  if (!mongoUri) {
+    // Development default: an embedded MongoDB-compatible server (FerretDB on SQLite) under DATA_DIR.
+    const embedded = await startEmbeddedFerretDb({ dataDir: path.resolve(config.mongo.dataDir, 'ferretdb'), logger: logger.child({ component: 'ferretdb' }) });
+    mongoUri = embedded.uri;
+    stops.push(() => embedded.stop());
+  }
+  const mongo = await connectMongo(mongoUri, config.mongo.dbName, logger);
+  stops.push(() => mongo.close());
+  await ensureIndexes(mongo.db);
+
+  const graph = createGraphServices({
+    baseUrl: config.graph.baseUrl,
+    tenantId: config.graph.tenantId,
+    clientId: config.graph.clientId,
+    clientSecret: config.graph.clientSecret,
+    logger: logger.child({ component: 'graph' }),
+  });
+
+  const requests = new RequestRepository(mongo.db);
+  const refs = new ConversationReferenceRepository(mongo.db);
+  const audit = new AuditRepository(mongo.db);
+  const consents = new ConsentRepository(mongo.db);
+  const conversationState = new ConversationState(new MongoStorage(mongo.db));
+
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.bot.appId ?? '',
+    MicrosoftAppPassword: config.bot.appPassword ?? '',
+    MicrosoftAppType: config.bot.appType,
+    MicrosoftAppTenantId: config.bot.tenantId ?? '',
+  });
+  const adapter = new CloudAdapter(auth);
+
+  const tenantId = config.bot.tenantId ?? config.graph.tenantId ?? '';
+  const service = new OnboardingService(
+    requests,
+    consents,
+    graph,
+    { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow },
+    logger.child({ component: 'onboarding' }),
+  );
+  const messenger = new ProactiveMessenger(
+    adapter,
+    refs,
+    graph.teamsApps,
+    { appId: config.bot.appId ?? '', tenantId, catalogAppId: config.teams.appCatalogId, itTeamId: config.teams.itTeamId, itChannelId: config.teams.itChannelId },
+    logger.child({ component: 'messenger' }),
+  );
+  const runner = new EffectRunner(
+    requests,
+    audit,
+    refs,
+    messenger,
+    botCards,
+    graph,
+    service,
+    { accessGroupId: config.groups.access, accessGrantTarget: config.workflow.accessGrantTarget },
+    logger.child({ component: 'effects' }),
+  );
+  service.setDrain(runner);
+  const worker = new BackgroundWorker(requests, runner, logger.child({ component: 'worker' }), config.workerIntervalSeconds * 1000);
+
+  const roles = new RoleResolver(graph.directory, { itSecurity: config.groups.itSecurity, admins: config.groups.admins, auditors: config.groups.auditors });
+  const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }));
+  const dialog = new MainDialog(async (context) => {
+    const id = context.activity.from?.aadObjectId;
+    return id ? service.openRequestOf(id) : null;
+  });
+  const bot = new OnboardingBot({
+    conversationState,
+    dialog,
+    actions,
+    refs,
+    service,
+    directory: graph.directory,
+    cards: botCards,
+    logger: logger.child({ component: 'bot' }),
+    itTeamId: config.teams.itTeamId,
+  });
+
+  adapter.onTurnError = async (context: TurnContext, error: unknown) => {
+    const referenceId = randomUUID().slice(0, 8);
+    logger.error({ err: error, referenceId, activityType: context.activity.type, correlationId: context.turnState.get('correlationId') }, 'turn failed');
+    try {
+      // Start the conversation afresh: a dialog stuck on a failed step would fail again on the next message.
+      await conversationState.delete(context);
+      if (context.activity.type === 'message') {
+        await context.sendActivity({ attachments: [CardFactory.adaptiveCard(botCards.error(referenceId, 'Something went wrong on our side. Please try again.'))] });
+      }
+    } catch (e) {
+      logger.error({ err: e, referenceId }, 'could not report the failure to the user');
+    }
+  };
+
+  const server = createServer({
+    port: config.port,
+    maxBodyBytes: config.maxBodyBytes,
+    adapter,
+    bot,
+    logger: logger.child({ component: 'http' }),
+    readiness: [
+      { name: 'database', check: async () => void (await mongo.db.command({ ping: 1 })) },
+      { name: 'graph', check: () => graph.health.ping() },
+    ],
+  });
+  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  const port = (server.address() as { port: number }).port;
+  worker.start();
+  logger.info({ port, authEnabled: config.bot.authEnabled, startupMs: Date.now() - startedAt }, 'bot listening');
+
+  return {
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker.stop();
+      for (const stop of stops.reverse()) await stop().catch((e) => logger.warn({ err: e }, 'shutdown step failed'));
+      logger.info('bot stopped');
+    },
+  };
+}
+
+/** Entry point: validates configuration, starts, and stops cleanly on SIGTERM/SIGINT. */
+async function main() {
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    createLogger('error').fatal({ error: (e as Error).message }, 'configuration invalid');
+    process.exit(78);
+  }
+  const logger = createLogger(config.logLevel);
+  const app = await startApp(config, logger).catch((e) => {
+    logger.fatal({ err: e }, 'start-up failed');
+    process.exit(1);
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app
+      .stop()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,29 @@
+/** What an employee's (or IT's) words ask for. */
+export type Intent =
+  | { kind: 'request' }
+  | { kind: 'status' }
+  | { kind: 'cancel' }
+  | { kind: 'privacy' }
+  | { kind: 'help' }
+  | { kind: 'lookup'; who: string }
+  | { kind: 'unknown' };
+
+const RULES: [RegExp, Intent['kind']][] = [
+  [/^\s*(help|hi|hello|hey|start|menu|\?)\b/i, 'help'],
+  [/\bcancel\b|\bwithdraw\b/i, 'cancel'],
+  [/\b(status|progress|where is|where's|what's happening)\b/i, 'status'],
+  [/\b(privacy|what (can|do) you (see|collect)|data collect)/i, 'privacy'],
+  [/\b(request|phone|mobile|device|tablet|ipad|iphone|android|pixel|galaxy|laptop|macbook|byod|enrol|enroll|use my)\b/i, 'request'],
+];
+
+/**
+ * Classifies a message. Teams prefixes channel messages with the bot's @mention, which is stripped first.
+ * "status for <name or email>" is IT's lookup of a person's requests.
+ */
+export function classifyIntent(text: string): Intent {
+  const t = text.replace(/<at>[^<]*<\/at>/gi, '').trim();
+  const lookup = /^\s*status\s+(?:for|of)\s+(.+)$/i.exec(t);
+  if (lookup) return { kind: 'lookup', who: lookup[1].trim() };
+  for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
+  return { kind: 'unknown' };
+}

@@ -1,0 +1,63 @@
+import {
+  ComponentDialog,
+  ConfirmPrompt,
+  DialogSet,
+  DialogTurnStatus,
+  WaterfallDialog,
+  type DialogState,
+  type WaterfallStepContext,
+} from 'botbuilder-dialogs';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { classifyIntent, type Intent } from './intent';
+
+/** What the main dialog hands back to the bot once the conversation step is complete. */
+export interface MainDialogResult {
+  intent: Intent;
+  /** For "cancel": whether the employee confirmed. */
+  confirmed?: boolean;
+}
+
+/** Looks up whether the employee has an open request to cancel (reference shown in the prompt). */
+export type OpenRequestLookup = (context: TurnContext) => Promise<{ reference: string } | null>;
+
+export const MAIN_DIALOG = 'mainDialog';
+const MAIN_WATERFALL = 'mainWaterfall';
+const CONFIRM_PROMPT = 'confirmPrompt';
+
+/**
+ * Understands a typed message and, for destructive commands, asks for confirmation. The question survives a
+ * restart because dialog state lives in MongoDB. It only returns a typed result; the bot acts on it.
+ */
+export class MainDialog extends ComponentDialog {
+  constructor(private readonly openRequest: OpenRequestLookup) {
+    super(MAIN_DIALOG);
+    this.addDialog(new ConfirmPrompt(CONFIRM_PROMPT));
+    this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.understand.bind(this), this.finish.bind(this)]));
+    this.initialDialogId = MAIN_WATERFALL;
+  }
+
+  private async understand(step: WaterfallStepContext) {
+    const intent = classifyIntent(step.context.activity.text ?? '');
+    (step.values as { intent?: Intent }).intent = intent;
+    if (intent.kind !== 'cancel') return step.next();
+    const open = await this.openRequest(step.context);
+    if (!open) return step.next();
+    return step.prompt(CONFIRM_PROMPT, { prompt: `Cancel your request ${open.reference}? Your manager and IT will see it as cancelled.` });
+  }
+
+  private async finish(step: WaterfallStepContext) {
+    const intent = (step.values as { intent: Intent }).intent;
+    const result: MainDialogResult = { intent, confirmed: typeof step.result === 'boolean' ? step.result : undefined };
+    return step.endDialog(result);
+  }
+
+  /** Runs the dialog for this turn; returns the result when the exchange is complete, undefined while waiting. */
+  async runTurn(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<MainDialogResult | undefined> {
+    const set = new DialogSet(accessor);
+    set.add(this);
+    const dc = await set.createContext(context);
+    let result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.empty) result = await dc.beginDialog(this.id);
+    return result.status === DialogTurnStatus.complete ? (result.result as MainDialogResult) : undefined;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The Microsoft Graph seams the product depends on. Each is a small interface passed in through
+ * constructors so tests can use the Graph simulator (graphsim/) or a fake.
+ */
+
+/** A directory user, as much of it as the product reads. */
+export interface DirectoryUser {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  mail?: string | null;
+  jobTitle?: string | null;
+}
+
+/** Users, managers and group membership checks in Entra ID. */
+export interface DirectoryService {
+  /** GET /users/{id|upn}; undefined when the user does not exist (404). */
+  getUser(idOrUpn: string): Promise<DirectoryUser | undefined>;
+  /** GET /users/{id}/manager; undefined when the user has no manager (Graph answers 404 by design). */
+  getManager(userId: string): Promise<DirectoryUser | undefined>;
+  /** GET /groups/{id}/members (all pages), users only. */
+  listGroupMembers(groupId: string): Promise<DirectoryUser[]>;
+  /** POST /users/{id}/checkMemberGroups; returns the subset of groupIds the user belongs to (transitively). */
+  checkMemberGroups(userId: string, groupIds: string[]): Promise<string[]>;
+}
+
+/** Intune compliance state of a managed device (Graph v1.0 complianceState). */
+export type DeviceComplianceState =
+  | 'unknown'
+  | 'compliant'
+  | 'noncompliant'
+  | 'conflict'
+  | 'error'
+  | 'inGracePeriod'
+  | 'configManager';
+
+/** Per-policy and per-setting state (Graph complianceStatus). */
+export type ComplianceStatus =
+  | 'unknown'
+  | 'notApplicable'
+  | 'compliant'
+  | 'remediated'
+  | 'nonCompliant'
+  | 'error'
+  | 'conflict'
+  | 'notAssigned';
+
+/** An Intune managed device, the fields the product reads. */
+export interface ManagedDevice {
+  id: string;
+  userId: string;
+  deviceName: string;
+  operatingSystem: string;
+  osVersion: string;
+  model?: string | null;
+  manufacturer?: string | null;
+  complianceState: DeviceComplianceState;
+  managementState?: string | null;
+  managedDeviceOwnerType?: 'unknown' | 'company' | 'personal' | 'unknownFutureValue' | null;
+  isEncrypted?: boolean | null;
+  enrolledDateTime: string;
+  lastSyncDateTime?: string | null;
+  complianceGracePeriodExpirationDateTime?: string | null;
+  azureADDeviceId?: string | null;
+}
+
+/** One setting inside a compliance policy state (beta settingStates). */
+export interface ComplianceSettingState {
+  /** Stable setting id, e.g. "IosCompliancePolicy.passcodeRequired". */
+  setting: string;
+  settingName?: string | null;
+  state: ComplianceStatus;
+  currentValue?: string | null;
+  errorDescription?: string | null;
+}
+
+/** A compliance policy's state on one device, with its settings. */
+export interface CompliancePolicyState {
+  id: string;
+  displayName: string;
+  platformType?: string | null;
+  state: ComplianceStatus;
+  settingStates: ComplianceSettingState[];
+}
+
+/** Intune device reads and actions. */
+export interface IntuneService {
+  /** The user's managed devices, all pages, filtered by userId in code (Graph ignores a userId $filter). */
+  listUserDevices(userId: string): Promise<ManagedDevice[]>;
+  /** GET /deviceManagement/managedDevices/{id}; undefined on 404. */
+  getDevice(deviceId: string): Promise<ManagedDevice | undefined>;
+  /** Policy states (v1.0) with their setting states (beta, where v1.0 returns them empty). */
+  getCompliancePolicyStates(deviceId: string): Promise<CompliancePolicyState[]>;
+  /** POST .../syncDevice (204, asynchronous on the device). */
+  syncDevice(deviceId: string): Promise<void>;
+}
+
+/** Entra group membership writes. */
+export interface GroupService {
+  /** POST /groups/{id}/members/$ref; "already a member" (400) counts as success. */
+  addMember(groupId: string, directoryObjectId: string): Promise<void>;
+  /** DELETE /groups/{id}/members/{objectId}/$ref; "not a member" (404) counts as success. */
+  removeMember(groupId: string, directoryObjectId: string): Promise<void>;
+  /** Whether the object is a direct member of the group. */
+  isMember(groupId: string, directoryObjectId: string): Promise<boolean>;
+}
+
+/** Teams app installation for users who never talked to the bot. */
+export interface TeamsAppInstallService {
+  /**
+   * Ensures the app (org catalog id) is installed in the user's personal scope and returns the id of the
+   * 1:1 chat between the user and the bot. Already installed (409, or found by GET) is success.
+   */
+  ensureInstalledForUser(userId: string, catalogAppId: string): Promise<{ installationId: string; chatId: string }>;
+}
+
+/** Connectivity probe for /readyz. */
+export interface GraphHealth {
+  ping(): Promise<void>;
+}
+
+/** Everything the product needs from Graph, built once in the composition root. */
+export interface GraphServices {
+  directory: DirectoryService;
+  intune: IntuneService;
+  groups: GroupService;
+  teamsApps: TeamsAppInstallService;
+  health: GraphHealth;
+}

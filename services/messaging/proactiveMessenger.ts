@@ -1,0 +1,211 @@
+import {
+  CardFactory,
+  TurnContext,
+  type Activity,
+  type CloudAdapter,
+  type ConversationParameters,
+  type ConversationReference,
+} from 'botbuilder';
+import type { Logger } from '../../bot/logger';
+import type { TeamsAppInstallService } from '../graph/graphTypes';
+import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
+
+/** Where a sent message landed, so it can be updated in place later. */
+export interface Delivery {
+  conversationId: string;
+  activityId: string;
+  serviceUrl: string;
+}
+
+/** The bot cannot reach this person or channel (not installed, blocked, or no reference to start from). */
+export class RecipientUnreachableError extends Error {
+  constructor(
+    readonly recipient: string,
+    readonly reason: string,
+  ) {
+    super(`Cannot reach ${recipient}: ${reason}`);
+    this.name = 'RecipientUnreachableError';
+  }
+}
+
+/** Options the messenger needs from configuration. */
+export interface MessengerOptions {
+  /** Bot app id ('' in local mode without authentication). */
+  appId: string;
+  tenantId: string;
+  catalogAppId?: string;
+  itTeamId?: string;
+  itChannelId?: string;
+  /** Attempts for 429/412/5xx before giving up (the outbox retries later). */
+  maxAttempts?: number;
+  /** Base backoff when Teams gives no Retry-After. */
+  baseDelayMs?: number;
+}
+
+const RETRYABLE = new Set([412, 429, 500, 502, 503, 504]);
+const GONE = new Set([403, 404]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function statusOf(e: unknown): number | undefined {
+  const x = e as { statusCode?: number; status?: number; response?: { status?: number } };
+  return x.statusCode ?? x.status ?? x.response?.status;
+}
+
+function retryAfterMs(e: unknown): number | undefined {
+  const headers = (e as { response?: { headers?: { get?(n: string): string | undefined } } }).response?.headers;
+  const v = headers?.get?.('retry-after');
+  if (!v) return undefined;
+  const seconds = Number(v);
+  return Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(v) - Date.now());
+}
+
+/** Wraps a card JSON as a message activity. */
+export function cardActivity(card: object, summary?: string): Partial<Activity> {
+  return { type: 'message', attachments: [CardFactory.adaptiveCard(card)], summary };
+}
+
+/**
+ * Proactive messages to people and to the IT channel. Sends are awaited, serialised per conversation (Teams allows
+ * about 7 per second per conversation), retried on 429/412/5xx honouring Retry-After, and a person the bot never
+ * talked to gets the app installed through Graph first.
+ */
+export class ProactiveMessenger {
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly refs: ConversationReferenceRepository,
+    private readonly teamsApps: TeamsAppInstallService,
+    private readonly options: MessengerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Sends to a person's 1:1 chat with the bot, creating it when needed. `via` is a reference to borrow the service URL and bot account from. */
+  async sendToUser(aadObjectId: string, activity: Partial<Activity>, via?: Partial<ConversationReference>): Promise<Delivery> {
+    let ref = (await this.refs.findUser(aadObjectId))?.reference;
+    if (!ref) ref = await this.createPersonalConversation(aadObjectId, via);
+    try {
+      return await this.send(ref, activity);
+    } catch (e) {
+      if (!GONE.has(statusOf(e) ?? 0)) throw e;
+      // A stale reference (uninstalled, blocked, or a deleted chat): forget it and start a new conversation once.
+      this.logger.warn({ status: statusOf(e) }, 'personal conversation gone; re-creating');
+      await this.refs.forgetUser(aadObjectId);
+      return this.send(await this.createPersonalConversation(aadObjectId, via ?? ref), activity);
+    }
+  }
+
+  /** Posts to the configured IT Security channel (a new thread, or a reply in `threadActivityId`'s thread). */
+  async sendToItChannel(activity: Partial<Activity>, via?: Partial<ConversationReference>, threadActivityId?: string): Promise<Delivery> {
+    const ref = await this.itChannelReference(via);
+    const conversationId = threadActivityId ? `${this.options.itChannelId};messageid=${threadActivityId}` : this.options.itChannelId!;
+    return this.send({ ...ref, conversation: { ...ref.conversation!, id: conversationId } }, activity);
+  }
+
+  /** Whether an IT channel is configured. */
+  get hasItChannel(): boolean {
+    return Boolean(this.options.itTeamId && this.options.itChannelId);
+  }
+
+  /** Replaces a message the bot sent earlier. */
+  async update(target: { conversationId: string; activityId: string; serviceUrl?: string }, activity: Partial<Activity>, via?: Partial<ConversationReference>) {
+    const base = via ?? {};
+    const ref: Partial<ConversationReference> = {
+      ...base,
+      channelId: base.channelId ?? 'msteams',
+      serviceUrl: target.serviceUrl ?? base.serviceUrl,
+      conversation: { ...(base.conversation ?? {}), id: target.conversationId } as ConversationReference['conversation'],
+    };
+    await this.withRetry(target.conversationId, () =>
+      this.adapter.continueConversationAsync(this.options.appId, ref, async (ctx) => {
+        await ctx.updateActivity({ ...activity, id: target.activityId, conversation: ref.conversation });
+      }),
+    );
+  }
+
+  private async send(ref: Partial<ConversationReference>, activity: Partial<Activity>): Promise<Delivery> {
+    let delivery: Delivery | undefined;
+    await this.withRetry(ref.conversation!.id, () =>
+      this.adapter.continueConversationAsync(this.options.appId, ref, async (ctx) => {
+        const res = await ctx.sendActivity(activity);
+        delivery = { conversationId: ref.conversation!.id, activityId: res?.id ?? '', serviceUrl: ref.serviceUrl! };
+      }),
+    );
+    return delivery!;
+  }
+
+  private async itChannelReference(via?: Partial<ConversationReference>): Promise<Partial<ConversationReference>> {
+    const { itTeamId, itChannelId } = this.options;
+    if (!itTeamId || !itChannelId) throw new RecipientUnreachableError('IT channel', 'IT_TEAM_ID and IT_CHANNEL_ID are not configured');
+    const stored = await this.refs.findChannel(itTeamId, itChannelId);
+    if (stored) return stored.reference;
+    if (!via?.serviceUrl) throw new RecipientUnreachableError('IT channel', 'the bot has not been added to the IT team yet');
+    // The channel is configured but the bot has not seen it since start: build the reference from the
+    // configured ids and the tenant's service URL (Teams serves one tenant from one service URL).
+    return {
+      channelId: 'msteams',
+      serviceUrl: via.serviceUrl,
+      bot: via.bot,
+      conversation: { id: itChannelId, isGroup: true, conversationType: 'channel', tenantId: this.options.tenantId } as ConversationReference['conversation'],
+    };
+  }
+
+  private async createPersonalConversation(aadObjectId: string, via?: Partial<ConversationReference>): Promise<Partial<ConversationReference>> {
+    if (!via?.serviceUrl) throw new RecipientUnreachableError(aadObjectId, 'no conversation with the bot and no service URL to start one');
+    if (this.options.catalogAppId) {
+      // Teams only lets a bot message people who have it installed: install it for them first.
+      // https://learn.microsoft.com/microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-messages
+      await this.teamsApps.ensureInstalledForUser(aadObjectId, this.options.catalogAppId);
+    }
+    const known = await this.refs.findUser(aadObjectId);
+    const params = {
+      isGroup: false,
+      bot: via.bot,
+      members: [{ id: known?.teamsUserId ?? aadObjectId, aadObjectId }],
+      tenantId: this.options.tenantId,
+      channelData: { tenant: { id: this.options.tenantId } },
+    } as unknown as ConversationParameters;
+    let created: Partial<ConversationReference> | undefined;
+    await this.withRetry(`create:${aadObjectId}`, () =>
+      this.adapter.createConversationAsync(
+        this.options.appId,
+        'msteams',
+        via.serviceUrl!,
+        this.options.appId ? 'https://api.botframework.com' : '',
+        params,
+        async (ctx) => {
+          created = TurnContext.getConversationReference(ctx.activity);
+        },
+      ),
+    );
+    if (!created?.conversation?.id) throw new RecipientUnreachableError(aadObjectId, 'Teams did not return a conversation');
+    await this.refs.saveUser(aadObjectId, created, 'created', known?.teamsUserId, this.options.tenantId);
+    return created;
+  }
+
+  private async withRetry(key: string, fn: () => Promise<void>): Promise<void> {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => {
+      const attempts = this.options.maxAttempts ?? 4;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await fn();
+          await sleep(150);
+          return;
+        } catch (e) {
+          const status = statusOf(e);
+          if (!status || !RETRYABLE.has(status) || attempt >= attempts) throw e;
+          const wait = retryAfterMs(e) ?? (this.options.baseDelayMs ?? 500) * 2 ** (attempt - 1) + Math.random() * 250;
+          this.logger.warn({ status, attempt, waitMs: Math.round(wait) }, 'Teams send throttled or failed; retrying');
+          await sleep(wait);
+        }
+      }
+    });
+    this.queues.set(key, run);
+    try {
+      await run;
+    } finally {
+      if (this.queues.get(key) === run) this.queues.delete(key);
+    }
+  }
+}

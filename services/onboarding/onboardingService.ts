@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../bot/logger';
+import { consentTextFor } from '../content/consentText';
+import type { GraphServices } from '../graph/graphTypes';
+import { hashAuditEntry } from '../storage/auditRepository';
+import { ConsentAlreadyRecordedError, type ConsentRepository } from '../storage/consentRepository';
+import { DuplicateOpenRequestError, type RequestRepository } from '../storage/requestRepository';
+import { ConcurrencyError, NotFoundError, ValidationError } from '../workflow/errors';
+import type { AuditEntry, Effect, OnboardingRequest, PendingEffect, PersonRef } from '../workflow/model';
+import {
+  CONTROLS,
+  createRequest,
+  transition,
+  validateDeviceDetails,
+  type Actor,
+  type TransitionResult,
+  type WorkflowEvent,
+  type WorkflowPolicy,
+} from '../workflow/transition';
+
+/** A card the answer came from was rendered from an older version of the request. */
+export class StaleCardError extends Error {
+  constructor(readonly request: OnboardingRequest) {
+    super(`Card for request ${request._id} is stale (now version ${request.version})`);
+    this.name = 'StaleCardError';
+  }
+}
+
+/** Options the service reads from configuration. */
+export interface OnboardingOptions {
+  tenantId: string;
+  fallbackApproverGroupId?: string;
+  policy: WorkflowPolicy;
+}
+
+/** Runs a request's pending effects in the background. */
+export interface EffectDrain {
+  kick(requestId: string): void;
+}
+
+const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A short reference employees can read out on a call, e.g. "DEV-7K3Q2M". */
+export function newReference(): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) s += REFERENCE_ALPHABET[Math.floor(Math.random() * REFERENCE_ALPHABET.length)];
+  return `DEV-${s}`;
+}
+
+/** Events whose card must match the stored version: a decision taken on an outdated card is refused. */
+const VERSIONED_EVENTS = new Set<WorkflowEvent['type']>(['approve', 'deny', 'consent', 'declineConsent', 'itConfirm', 'itDeny']);
+
+/** Facts about an event worth keeping as evidence (never text a user typed). */
+function auditDetails(event: WorkflowEvent | { type: 'submit' }, next: OnboardingRequest): AuditEntry['details'] {
+  const d: AuditEntry['details'] = { platform: next.device.platform, ownership: next.device.ownership };
+  switch (event.type) {
+    case 'submit':
+      return { ...d, approverSource: next.approverSource, approvers: next.approvers.map((a) => a.aadObjectId).join(',') };
+    case 'approve':
+    case 'deny':
+      return { ...d, outcome: next.decision?.outcome ?? null, hasComment: Boolean(next.decision?.comment) };
+    case 'consent':
+    case 'declineConsent':
+      return { ...d, consentId: event.consentId, textVersion: event.textVersion, textHash: event.textHash };
+    case 'complianceEvaluated':
+      return {
+        ...d,
+        deviceId: event.report.deviceId,
+        complianceState: event.report.complianceState,
+        failingSettings: event.report.settings.filter((s) => s.state === 'nonCompliant').map((s) => s.setting).join(','),
+      };
+    case 'accessApplied':
+      return { ...d, groupId: event.groupId, memberId: event.memberId };
+    case 'itConfirm':
+    case 'itDeny':
+      return { ...d, outcome: next.itReview?.outcome ?? null };
+    default:
+      return d;
+  }
+}
+
+/**
+ * The onboarding use cases (OP-PROC-002): each loads the request, applies the pure transition, saves it with a
+ * version check together with its effects and audit record (one atomic document write), then lets the effect
+ * drain carry the effects out in the background.
+ */
+export class OnboardingService {
+  private drain: EffectDrain = { kick: () => undefined };
+
+  constructor(
+    private readonly requests: RequestRepository,
+    private readonly consents: ConsentRepository,
+    private readonly graph: GraphServices,
+    private readonly options: OnboardingOptions,
+    private readonly logger: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Connects the background effect runner (set once in the composition root). */
+  setDrain(drain: EffectDrain) {
+    this.drain = drain;
+  }
+
+  private now() {
+    return this.clock().toISOString();
+  }
+
+  /** The workflow policy in force. */
+  get policy(): WorkflowPolicy {
+    return this.options.policy;
+  }
+
+  /** The employee's open request, if any. */
+  openRequestOf(aadObjectId: string) {
+    return this.requests.findOpenByRequester(aadObjectId);
+  }
+
+  /** A request by id, or NotFoundError. */
+  async get(requestId: string): Promise<OnboardingRequest> {
+    const r = await this.requests.get(requestId);
+    if (!r) throw new NotFoundError('request', requestId);
+    return r;
+  }
+
+  /** A person's requests, newest first. */
+  listFor(aadObjectId: string) {
+    return this.requests.listByRequester(aadObjectId);
+  }
+
+  /**
+   * Step 1: validates the form, finds the approver (manager, else the fallback approver group) and opens the
+   * request. An existing open request is thrown back as DuplicateOpenRequestError.
+   */
+  async submit(requester: PersonRef, form: Record<string, unknown>): Promise<OnboardingRequest> {
+    const device = validateDeviceDetails(form);
+    const existing = await this.requests.findOpenByRequester(requester.aadObjectId);
+    if (existing) throw new DuplicateOpenRequestError(existing);
+    const { approvers, approverSource } = await this.findApprovers(requester.aadObjectId);
+    const user = await this.graph.directory.getUser(requester.aadObjectId);
+    const who: PersonRef = { ...requester, displayName: user?.displayName ?? requester.displayName, userPrincipalName: user?.userPrincipalName };
+    const now = this.now();
+    const result = createRequest(
+      { id: randomUUID(), reference: newReference(), tenantId: this.options.tenantId, requester: who, device, approvers, approverSource },
+      now,
+    );
+    return this.commit(null, result, { kind: 'user', aadObjectId: who.aadObjectId, displayName: who.displayName, roles: [] }, { type: 'submit' }, true);
+  }
+
+  private async findApprovers(userId: string): Promise<{ approvers: PersonRef[]; approverSource: OnboardingRequest['approverSource'] }> {
+    const manager = await this.graph.directory.getManager(userId);
+    if (manager) {
+      return { approvers: [{ aadObjectId: manager.id, displayName: manager.displayName, userPrincipalName: manager.userPrincipalName }], approverSource: 'manager' };
+    }
+    const group = this.options.fallbackApproverGroupId;
+    const members = group ? await this.graph.directory.listGroupMembers(group) : [];
+    const approvers = members
+      .filter((m) => m.id !== userId)
+      .slice(0, 50)
+      .map((m) => ({ aadObjectId: m.id, displayName: m.displayName, userPrincipalName: m.userPrincipalName }));
+    if (!approvers.length) {
+      throw new ValidationError([
+        'You have no manager in the directory and no fallback approver is configured, so this request cannot be routed. Please contact IT.',
+      ]);
+    }
+    return { approvers, approverSource: 'fallbackGroup' };
+  }
+
+  /**
+   * Applies an event. `cardVersion` is the version the card was rendered from; decisions on an outdated card are
+   * refused with StaleCardError. Lost races are retried on the fresh document, whose guards decide again.
+   */
+  async apply(requestId: string, event: WorkflowEvent, actor: Actor, cardVersion?: number): Promise<OnboardingRequest> {
+    for (let attempt = 1; ; attempt++) {
+      const request = await this.get(requestId);
+      if (cardVersion !== undefined && VERSIONED_EVENTS.has(event.type) && cardVersion !== request.version) {
+        // Run the transition first so a non-approver gets "not yours" and a decided request "already decided".
+        transition(request, event, actor, this.now(), this.options.policy);
+        throw new StaleCardError(request);
+      }
+      const result = transition(request, event, actor, this.now(), this.options.policy);
+      try {
+        return await this.commit(request, result, actor, event, false);
+      } catch (e) {
+        if (e instanceof ConcurrencyError && attempt < 4) continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Step 4: records the consent answer in the append-only ledger (once per request), then moves the request on.
+   * A repeated answer (double click, retried invoke) reuses the recorded one.
+   */
+  async answerConsent(
+    requestId: string,
+    actor: Actor,
+    answer: { outcome: 'consented' | 'declined'; textHash: string; cardActivityId?: string },
+  ): Promise<OnboardingRequest> {
+    const request = await this.get(requestId);
+    // The version and hash recorded are the server's own; the card's hash only proves which text was on screen.
+    const text = consentTextFor(request.device.ownership);
+    const probe: WorkflowEvent = { type: answer.outcome === 'consented' ? 'consent' : 'declineConsent', consentId: 'probe', textVersion: text.version, textHash: text.sha256 };
+    transition(request, probe, actor, this.now(), this.options.policy);
+    if (actor.kind !== 'user') throw new ValidationError(['Only the employee can answer the consent request.']);
+    // The text changed since this card was sent: the employee must see, and answer, the current text.
+    if (answer.textHash !== text.sha256) throw new StaleCardError(request);
+    let record;
+    try {
+      record = await this.consents.record({
+        _id: randomUUID(),
+        requestId,
+        subject: { aadObjectId: actor.aadObjectId, displayName: actor.displayName },
+        outcome: answer.outcome,
+        textVersion: text.version,
+        textHash: text.sha256,
+        ownership: request.device.ownership,
+        platform: request.device.platform,
+        cardActivityId: answer.cardActivityId,
+        at: this.now(),
+      });
+    } catch (e) {
+      if (!(e instanceof ConsentAlreadyRecordedError)) throw e;
+      record = e.existing;
+    }
+    const event: WorkflowEvent =
+      record.outcome === 'consented'
+        ? { type: 'consent', consentId: record._id, textVersion: record.textVersion, textHash: record.textHash }
+        : { type: 'declineConsent', consentId: record._id, textVersion: record.textVersion, textHash: record.textHash };
+    return this.apply(requestId, event, actor);
+  }
+
+  /** Saves the transition with its effects and audit record in one document write, then starts the effects. */
+  private async commit(
+    before: OnboardingRequest | null,
+    result: TransitionResult,
+    actor: Actor,
+    event: WorkflowEvent | { type: 'submit' },
+    isNew: boolean,
+  ): Promise<OnboardingRequest> {
+    const now = this.now();
+    const next = result.next;
+    const seq = next.auditHead.seq + 1;
+    const unsigned: Omit<AuditEntry, 'hash'> = {
+      _id: `${next._id}:${seq}`,
+      requestId: next._id,
+      seq,
+      at: now,
+      actor: actor.kind === 'user' ? { kind: 'user', aadObjectId: actor.aadObjectId, displayName: actor.displayName } : { kind: 'system' },
+      event: event.type,
+      from: before?.state ?? null,
+      to: next.state,
+      procedureStep: result.procedureStep,
+      controls: [...CONTROLS],
+      details: auditDetails(event, next),
+      prevHash: next.auditHead.hash,
+    };
+    const entry: AuditEntry = { ...unsigned, hash: hashAuditEntry(unsigned) };
+    const effects: Effect[] = [{ type: 'recordAudit', entry }, ...result.effects];
+    const pending: PendingEffect[] = effects.map((effect) => ({ id: randomUUID(), effect, createdAt: now, attempts: 0 }));
+    const toSave: OnboardingRequest = { ...next, auditHead: { seq, hash: entry.hash } };
+    const saved = isNew ? await this.requests.insert({ ...toSave, outbox: pending }) : await this.requests.save(toSave, pending);
+    this.logger.info(
+      { requestId: saved._id, event: event.type, from: before?.state ?? null, to: saved.state, version: saved.version, effects: result.effects.map((e) => e.type) },
+      'request transition',
+    );
+    this.drain.kick(saved._id);
+    return saved;
+  }
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { Storage, StoreItems } from 'botbuilder';
+import type { Collection, Db } from 'mongodb';
+import { COLLECTIONS } from './mongoConnection';
+
+/** An eTag mismatch on write: someone else saved the same state first. */
+export class StorageETagConflictError extends Error {
+  constructor(readonly key: string) {
+    super(`eTag conflict writing ${key}`);
+    this.name = 'StorageETagConflictError';
+  }
+}
+
+interface StateDocument {
+  _id: string;
+  eTag: string;
+  /** Serialized JSON: bot state may hold keys ('$', '.') that some MongoDB-compatible servers refuse as field names. */
+  json: string;
+  updatedAt: Date;
+}
+
+/**
+ * botbuilder `Storage` on MongoDB with eTag optimistic concurrency, following MemoryStorage's contract:
+ * an item without an eTag (or '*') is written unconditionally; otherwise the stored eTag must match.
+ */
+export class MongoStorage implements Storage {
+  private readonly collection: Collection<StateDocument>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<StateDocument>(COLLECTIONS.botState);
+  }
+
+  /** Reads the items that exist; missing keys are absent from the result. */
+  async read(keys: string[]): Promise<StoreItems> {
+    if (!keys.length) return {};
+    const docs = await this.collection.find({ _id: { $in: keys } }).toArray();
+    const items: StoreItems = {};
+    for (const d of docs) items[d._id] = { ...JSON.parse(d.json), eTag: d.eTag };
+    return items;
+  }
+
+  /** Writes every change; throws StorageETagConflictError when a conditional write lost the race. */
+  async write(changes: StoreItems): Promise<void> {
+    for (const [key, value] of Object.entries(changes)) {
+      const { eTag, ...rest } = (value ?? {}) as { eTag?: string };
+      const next: StateDocument = { _id: key, eTag: randomUUID(), json: JSON.stringify(rest), updatedAt: new Date() };
+      if (!eTag || eTag === '*') {
+        await this.collection.replaceOne({ _id: key }, next, { upsert: true });
+        continue;
+      }
+      const result = await this.collection.replaceOne({ _id: key, eTag }, next);
+      if (result.matchedCount === 1) continue;
+      if (await this.collection.countDocuments({ _id: key }, { limit: 1 })) throw new StorageETagConflictError(key);
+      try {
+        await this.collection.insertOne(next);
+      } catch (e) {
+        if ((e as { code?: number }).code === 11000) throw new StorageETagConflictError(key);
+        throw e;
+      }
+    }
+  }
+
+  /** Deletes the keys; missing keys are ignored. */
+  async delete(keys: string[]): Promise<void> {
+    if (keys.length) await this.collection.deleteMany({ _id: { $in: keys } });
+  }
+}

@@ -1,0 +1,136 @@
+import type { Collection, Db } from 'mongodb';
+import { ConcurrencyError } from '../workflow/errors';
+import type { OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import { COLLECTIONS } from './mongoConnection';
+
+/** The stored request: the workflow document plus fields only queries need. */
+type RequestDocument = OnboardingRequest & {
+  /** Number of pending effects, so the worker finds work with an index instead of array queries. */
+  outboxCount: number;
+  /** Lease: until when one bot instance owns this request's background work. */
+  leaseUntil?: string;
+};
+
+/** The employee already has an open request; it is returned instead of opening a duplicate. */
+export class DuplicateOpenRequestError extends Error {
+  constructor(readonly existing: OnboardingRequest) {
+    super(`Requester already has open request ${existing._id}`);
+    this.name = 'DuplicateOpenRequestError';
+  }
+}
+
+const strip = (d: RequestDocument | null): OnboardingRequest | null => {
+  if (!d) return null;
+  const { outboxCount: _c, leaseUntil: _l, ...rest } = d;
+  return rest;
+};
+
+/**
+ * Onboarding requests. Workflow fields are written with optimistic concurrency on `version`; the outbox and
+ * the list of posted cards change only by atomic $push/$pull, so a transition never overwrites an effect
+ * completed or a card recorded meanwhile.
+ */
+export class RequestRepository {
+  private readonly collection: Collection<RequestDocument>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<RequestDocument>(COLLECTIONS.requests);
+  }
+
+  /** Inserts a new request; throws DuplicateOpenRequestError if the requester already has an open one. */
+  async insert(request: OnboardingRequest): Promise<OnboardingRequest> {
+    const doc: RequestDocument = { ...request, version: 1, outboxCount: request.outbox.length };
+    try {
+      await this.collection.insertOne(doc);
+    } catch (e) {
+      if ((e as { code?: number }).code === 11000) {
+        const existing = await this.findOpenByRequester(request.requester.aadObjectId);
+        if (existing) throw new DuplicateOpenRequestError(existing);
+      }
+      throw e;
+    }
+    return strip(doc)!;
+  }
+
+  /**
+   * Writes the workflow fields if nobody changed them since `request.version` and appends `newEffects` to the
+   * outbox, in one atomic update. Throws ConcurrencyError when the version moved on.
+   */
+  async save(request: OnboardingRequest, newEffects: PendingEffect[] = []): Promise<OnboardingRequest> {
+    const { _id, version, cards: _cards, outbox: _outbox, outboxNotBefore: _nb, outboxAttempts: _at, ...fields } = request;
+    const set: Record<string, unknown> = { version: version + 1 };
+    const unset: Record<string, ''> = {};
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) unset[k] = '';
+      else set[k] = v;
+    }
+    const update: Record<string, unknown> = { $set: set };
+    if (Object.keys(unset).length) update.$unset = unset;
+    if (newEffects.length) {
+      update.$push = { outbox: { $each: newEffects } };
+      update.$inc = { outboxCount: newEffects.length };
+    }
+    const doc = await this.collection.findOneAndUpdate({ _id, version }, update, { returnDocument: 'after' });
+    if (!doc) throw new ConcurrencyError(_id, version);
+    return strip(doc)!;
+  }
+
+  /** One request by id. */
+  async get(id: string): Promise<OnboardingRequest | null> {
+    return strip(await this.collection.findOne({ _id: id }));
+  }
+
+  /** The requester's open request, if any. */
+  async findOpenByRequester(aadObjectId: string): Promise<OnboardingRequest | null> {
+    return strip(await this.collection.findOne({ openKey: aadObjectId }));
+  }
+
+  /** The requester's requests, newest first. */
+  async listByRequester(aadObjectId: string, limit = 20): Promise<OnboardingRequest[]> {
+    const docs = await this.collection.find({ 'requester.aadObjectId': aadObjectId }).sort({ createdAt: -1 }).limit(limit).toArray();
+    return docs.map((d) => strip(d)!);
+  }
+
+  /** Records a card the bot posted for the request. */
+  async addCard(id: string, card: PostedCard): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $push: { cards: card } });
+  }
+
+  /**
+   * Removes a carried-out (or abandoned) effect and resumes the queue. `pending` must be the element exactly as
+   * read: FerretDB's $pull matches whole documents, not a partial condition as MongoDB does.
+   */
+  async completeEffect(id: string, pending: PendingEffect): Promise<void> {
+    await this.collection.updateOne(
+      { _id: id, 'outbox.id': pending.id },
+      { $pull: { outbox: pending }, $inc: { outboxCount: -1 }, $unset: { outboxNotBefore: '', [`outboxAttempts.${pending.id}`]: '' } },
+    );
+  }
+
+  /** Pauses the queue after a failed attempt so the worker retries later. */
+  async deferEffect(id: string, effectId: string, attempts: number, notBefore: string): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { outboxNotBefore: notBefore, [`outboxAttempts.${effectId}`]: attempts } });
+  }
+
+  /**
+   * Claims one request with due background work (pending effects, or a compliance check) for `leaseSeconds`,
+   * so several bot instances share the work without doing it twice.
+   */
+  async claimDue(now: string, leaseSeconds: number): Promise<{ request: OnboardingRequest; reason: 'outbox' | 'check' } | null> {
+    const leaseUntil = new Date(Date.parse(now) + leaseSeconds * 1000).toISOString();
+    const free = { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] };
+    const outbox = await this.collection.findOneAndUpdate(
+      { outboxCount: { $gt: 0 }, $and: [free, { $or: [{ outboxNotBefore: { $exists: false } }, { outboxNotBefore: { $lte: now } }] }] },
+      { $set: { leaseUntil } },
+      { returnDocument: 'after' },
+    );
+    if (outbox) return { request: strip(outbox)!, reason: 'outbox' };
+    const check = await this.collection.findOneAndUpdate({ nextCheckAt: { $lte: now }, ...free }, { $set: { leaseUntil } }, { returnDocument: 'after' });
+    return check ? { request: strip(check)!, reason: 'check' } : null;
+  }
+
+  /** Ends a lease early. */
+  async release(id: string): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $unset: { leaseUntil: '' } });
+  }
+}

@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder';
-import { VERBS, type Verb } from '../cards/verbs';
+import { Verb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
 import type { RoleResolver } from '../services/onboarding/roleResolver';
 import type { CardJson } from '../services/onboarding/views';
@@ -57,14 +57,14 @@ export class ActionRouter {
     };
     const version = (c: ActionContext) => num(c.data.version);
     this.table = {
-      [VERBS.requestStart]: {
+      [Verb.RequestStart]: {
         card: 'welcome',
         handle: async (c) => {
           const open = await this.service.openRequestOf(c.actor.aadObjectId);
           return open ? this.cards.requestStatus(open) : this.cards.requestForm();
         },
       },
-      [VERBS.requestSubmit]: {
+      [Verb.RequestSubmit]: {
         card: 'form',
         handle: async (c) => {
           try {
@@ -75,7 +75,7 @@ export class ActionRouter {
           }
         },
       },
-      [VERBS.requestStatus]: {
+      [Verb.RequestStatus]: {
         card: 'welcome',
         handle: async (c) => {
           const open = await this.service.openRequestOf(c.actor.aadObjectId);
@@ -84,16 +84,20 @@ export class ActionRouter {
           return latest ? this.cards.requestStatus(latest) : this.cards.welcome(c.person.displayName, null);
         },
       },
-      [VERBS.requestCancel]: {
+      [Verb.RequestCancel]: {
         card: 'status',
-        handle: async (c) => this.cards.requestStatus(await this.service.apply(requestId(c), { type: 'cancel' }, c.actor)),
+        handle: async (c) => {
+          // The request form's Cancel names no request: it only discards the form.
+          if (!str(c.data.requestId)) return this.cards.message('Form discarded', 'Nothing was sent. Type "help" whenever you want to start again.');
+          return this.cards.requestStatus(await this.service.apply(requestId(c), { type: 'cancel' }, c.actor));
+        },
       },
-      [VERBS.approvalApprove]: {
+      [Verb.ApprovalApprove]: {
         card: 'approval',
         handle: async (c) =>
           this.approvalView(await this.service.apply(requestId(c), { type: 'approve', comment: str(c.data.comment) }, c.actor, version(c)), c.actor),
       },
-      [VERBS.approvalDeny]: {
+      [Verb.ApprovalDeny]: {
         card: 'approval',
         handle: async (c) =>
           this.approvalView(
@@ -101,40 +105,40 @@ export class ActionRouter {
             c.actor,
           ),
       },
-      [VERBS.approvalRefresh]: {
+      [Verb.ApprovalRefresh]: {
         card: 'approval',
         handle: async (c) => this.approvalView(await this.service.get(requestId(c)), c.actor),
       },
-      [VERBS.consentAccept]: {
+      [Verb.ConsentAccept]: {
         card: 'consent',
         handle: async (c) => this.consentAnswer(c, 'consented', requestId(c)),
       },
-      [VERBS.consentDecline]: {
+      [Verb.ConsentDecline]: {
         card: 'consent',
         handle: async (c) => this.consentAnswer(c, 'declined', requestId(c)),
       },
-      [VERBS.enrollmentDone]: {
+      [Verb.EnrollmentDone]: {
         card: 'enrollment',
         handle: async (c) => this.cards.enrollment(await this.service.apply(requestId(c), { type: 'enrollmentReported' }, c.actor)),
       },
-      [VERBS.complianceRecheck]: {
+      [Verb.ComplianceRecheck]: {
         card: 'compliance',
         handle: async (c) => this.cards.compliance(await this.service.apply(requestId(c), { type: 'recheckRequested' }, c.actor)),
       },
-      [VERBS.itConfirm]: {
+      [Verb.ItConfirm]: {
         card: 'it',
         handle: async (c) => this.itView(await this.service.apply(requestId(c), { type: 'itConfirm' }, c.actor, version(c)), c.actor),
       },
-      [VERBS.itDeny]: {
+      [Verb.ItDeny]: {
         card: 'it',
         handle: async (c) =>
           this.itView(await this.service.apply(requestId(c), { type: 'itDeny', reason: str(c.data.reason) ?? '' }, c.actor, version(c)), c.actor),
       },
-      [VERBS.itRefresh]: {
+      [Verb.ItRefresh]: {
         card: 'it',
         handle: async (c) => this.itView(await this.service.get(requestId(c)), c.actor),
       },
-      [VERBS.privacyShow]: {
+      [Verb.PrivacyShow]: {
         card: 'welcome',
         handle: async () => this.cards.privacy(),
       },

@@ -9,6 +9,7 @@ import {
   type StatePropertyAccessor,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
+import { Verb } from '../cards/verbs';
 import type { MainDialog, MainDialogResult } from '../dialogs/mainDialog';
 import type { DirectoryService } from '../services/graph/graphTypes';
 import type { OnboardingService } from '../services/onboarding/onboardingService';
@@ -110,12 +111,12 @@ export class OnboardingBot extends TeamsActivityHandler {
     switch (result.intent.kind) {
       case 'request':
       case 'status':
-        return send(await actions.handle(context, { verb: result.intent.kind === 'request' ? 'request.start' : 'request.status' }));
+        return send(await actions.handle(context, { verb: result.intent.kind === 'request' ? Verb.RequestStart : Verb.RequestStatus }));
       case 'cancel': {
         const open = actor ? await service.openRequestOf(actor.aadObjectId) : null;
         if (!open) return context.sendActivity('You have no open request to cancel.');
         if (!result.confirmed) return context.sendActivity(`OK, request ${open.reference} stays open.`);
-        return send(await actions.handle(context, { verb: 'request.cancel', requestId: open._id }));
+        return send(await actions.handle(context, { verb: Verb.RequestCancel, requestId: open._id }));
       }
       case 'privacy':
         return send(cards.privacy());

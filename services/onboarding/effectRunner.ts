@@ -1,7 +1,7 @@
 import type { ConversationReference } from 'botbuilder';
 import type { Logger } from '../../bot/logger';
 import type { GraphServices } from '../graph/graphTypes';
-import { cardActivity, RecipientUnreachableError, type ProactiveMessenger } from '../messaging/proactiveMessenger';
+import { cardActivity, RecipientUnreachableError, type Messenger } from '../messaging/proactiveMessenger';
 import type { AuditRepository } from '../storage/auditRepository';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
 import type { RequestRepository } from '../storage/requestRepository';
@@ -33,7 +33,7 @@ export class EffectRunner implements EffectDrain {
     private readonly requests: RequestRepository,
     private readonly audit: AuditRepository,
     private readonly refs: ConversationReferenceRepository,
-    private readonly messenger: ProactiveMessenger,
+    private readonly messenger: Messenger,
     private readonly views: OnboardingViews,
     private readonly graph: GraphServices,
     private readonly service: OnboardingService,
@@ -116,7 +116,8 @@ export class EffectRunner implements EffectDrain {
       case 'approval':
         return this.views.approval(request, role === 'approver' ? 'approver' : 'other', await this.refreshUserIds(request));
       case 'it':
-        return this.views.it(request, 'other');
+        // Posted with IT's view; the card's refresh gives everyone else the read-only view.
+        return this.views.it(request, 'it');
       case 'consent':
         return this.views.consent(request);
       case 'enrollment':
@@ -173,7 +174,7 @@ export class EffectRunner implements EffectDrain {
       }
       case 'postItCard': {
         if (!this.messenger.hasItChannel) return;
-        const d = await this.messenger.sendToItChannel(cardActivity(this.views.it(request, 'other')), await this.requesterRef(request));
+        const d = await this.messenger.sendToItChannel(cardActivity(this.views.it(request, 'it')), await this.requesterRef(request));
         return this.remember(request._id, { role: 'it', kind: 'it', conversationId: d.conversationId, activityId: d.activityId });
       }
       case 'alertIt': {

@@ -1,0 +1,99 @@
+/**
+ * The words of every workflow notification (NotifyTopic × audience), as notice cards. Bot-authored text never
+ * includes a name or anything typed; a reason or comment a person wrote goes in the notice's escaped `detail`.
+ * The bot's card views can implement `OnboardingViews.notice` with this directly.
+ */
+import { complianceStateText, requestStateText } from '../services/content/stateText';
+import { PLATFORM_LABELS, type NotifyTopic, type OnboardingRequest } from '../services/workflow/model';
+import { cardDateTime, failingSettings } from './cardHelpers';
+import { renderNoticeCard, type NoticeAction, type NoticeCardInput } from './noticeCard';
+import type { AdaptiveCard } from './renderTemplate';
+import { Verb } from './verbs';
+
+/** Who a notification is for. */
+export type NotificationAudience = 'requester' | 'approver' | 'it';
+
+const joinTyped = (...parts: (string | undefined)[]) => parts.filter((p) => p && p.trim()).join('\n');
+
+/** The notice for a topic and audience: title, text, tone, typed detail and buttons. */
+export function notificationFor(request: OnboardingRequest, topic: NotifyTopic, audience: NotificationAudience): NoticeCardInput {
+  const r = request;
+  const ref = r.reference;
+  const base = { reference: ref };
+  const status: NoticeAction = { title: 'My status', verb: Verb.RequestStatus, requestId: r._id, version: r.version };
+  const startAgain: NoticeAction = { title: 'Start a new request', verb: Verb.RequestStart };
+  const device = `${PLATFORM_LABELS[r.device.platform]} device`;
+
+  if (audience === 'requester') {
+    switch (topic) {
+      case 'submitted':
+        return { ...base, title: 'Request sent', tone: 'accent', text: `Your request ${ref} went to your manager for approval. I will message you as soon as they decide.`, actions: [status] };
+      case 'approved':
+        return { ...base, title: 'Approved', tone: 'good', text: `Your manager approved request ${ref}. Next, read and answer the consent and terms card.`, detail: r.decision?.comment };
+      case 'denied':
+        return { ...base, title: 'Not approved', tone: 'attention', text: `Your manager did not approve request ${ref}. Their reason:`, detail: joinTyped(r.decision?.reason, r.decision?.comment), actions: [startAgain] };
+      case 'cancelled':
+        return { ...base, title: 'Request cancelled', tone: 'default', text: `Request ${ref} is cancelled. Start a new one whenever you need to.`, actions: [startAgain] };
+      case 'consentDeclined':
+        return { ...base, title: 'Request closed', tone: 'default', text: `You declined the consent and terms, so request ${ref} is closed and the device will not be enrolled.`, actions: [startAgain] };
+      case 'enrollmentReminder':
+        return {
+          ...base,
+          title: 'Reminder: enroll your device',
+          tone: 'warning',
+          text: `Request ${ref} is waiting for you to enroll your ${device}.${r.enrollmentDeadline ? ` Please finish by ${cardDateTime(r.enrollmentDeadline)}.` : ''}`,
+          actions: [{ title: "I've enrolled", verb: Verb.EnrollmentDone, requestId: r._id, version: r.version }, status],
+        };
+      case 'nonCompliant':
+        return { ...base, title: 'Your device needs fixing', tone: 'attention', text: requestStateText('nonCompliant').next, actions: [status] };
+      case 'complianceUndetermined':
+        return {
+          ...base,
+          title: 'Still checking your device',
+          tone: 'warning',
+          text: r.compliance ? complianceStateText(r.compliance.complianceState).next : requestStateText('complianceUndetermined').next,
+          actions: [status],
+        };
+      case 'pendingItReview':
+        return { ...base, title: 'Your device is compliant', tone: 'accent', text: `IT Security is reviewing request ${ref} and will confirm access.` };
+      case 'itDenied':
+        return { ...base, title: 'Access denied by IT Security', tone: 'attention', text: `IT Security did not grant access for request ${ref}. Their reason:`, detail: r.itReview?.reason, actions: [startAgain] };
+      case 'granted':
+        return { ...base, title: 'Access granted', tone: 'good', text: `Your ${device} can now reach company resources. Keep it compliant to keep access.` };
+      case 'expired':
+        return { ...base, title: 'Request expired', tone: 'default', text: `The enrollment deadline for request ${ref} passed. Start a new request when you are ready.`, actions: [startAgain] };
+    }
+  }
+
+  if (audience === 'approver') {
+    if (topic === 'cancelled') return { ...base, title: 'Request withdrawn', tone: 'default', text: `The employee cancelled request ${ref}. No decision is needed.` };
+    if (topic === 'consentDeclined')
+      return { ...base, title: 'Terms declined', tone: 'default', text: `The employee declined the consent and terms for request ${ref}, so it is closed and the device will not be enrolled.` };
+  }
+
+  if (audience === 'it') {
+    if (topic === 'consentDeclined')
+      return { ...base, title: 'Consent declined', tone: 'attention', text: `The employee declined the consent and terms for request ${ref}. It is closed; nothing to do.` };
+    if (topic === 'pendingItReview')
+      return { ...base, title: 'Review needed', tone: 'accent', text: `Request ${ref} is compliant and waits for IT Security to confirm access on its card.` };
+    if (topic === 'nonCompliant') {
+      const failing = r.compliance ? failingSettings(r.compliance) : [];
+      const grace = r.compliance?.complianceState === 'inGracePeriod';
+      return {
+        ...base,
+        title: grace ? 'Device in grace period' : 'Device not compliant',
+        tone: grace ? 'warning' : 'attention',
+        text: `Request ${ref}: ${failing.length} setting${failing.length === 1 ? '' : 's'} failing. The employee has the fix steps.`,
+        detail: failing.map((s) => s.label || s.setting).join('\n'),
+      };
+    }
+  }
+
+  const state = requestStateText(r.state);
+  return { ...base, title: state.label, tone: state.tone, text: `Request ${ref} is now: ${state.label}.` };
+}
+
+/** Renders the notification for a topic and audience as a notice card. */
+export function renderNotificationCard(request: OnboardingRequest, topic: NotifyTopic, audience: NotificationAudience): AdaptiveCard {
+  return renderNoticeCard(notificationFor(request, topic, audience));
+}

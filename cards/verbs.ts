@@ -1,0 +1,80 @@
+/**
+ * Every card verb, in one place. The bot routes on the exact string (a verb→handler table), never on a prefix.
+ * The same verb travels in `Action.Execute.verb` and in `data.verb`, so the Action.Submit fallback (which arrives as
+ * a message whose `value` is `data` plus the inputs) routes to the same handler.
+ */
+
+/** The verbs cards send. */
+export const Verb = {
+  /** Open the request form. */
+  RequestStart: 'request.start',
+  /** Submit the request form (inputs: platform, ownership, model, justification). */
+  RequestSubmit: 'request.submit',
+  /** With a requestId: cancel that request. Without one: discard the request form. */
+  RequestCancel: 'request.cancel',
+  /** Show the employee's status card (for one request when requestId is given, else their latest). */
+  RequestStatus: 'request.status',
+  /** Approver approves (input: comment). */
+  ApprovalApprove: 'approval.approve',
+  /** Approver denies (inputs: reason, comment). */
+  ApprovalDeny: 'approval.deny',
+  /** Refresh of the approval card: returns the view for whoever is looking. */
+  ApprovalRefresh: 'approval.refresh',
+  /** Employee consents to the text whose SHA-256 is data.textHash. */
+  ConsentAccept: 'consent.accept',
+  /** Employee declines the text whose SHA-256 is data.textHash. */
+  ConsentDecline: 'consent.decline',
+  /** Employee says the device is enrolled: check compliance now. */
+  EnrollmentDone: 'enrollment.done',
+  /** Employee or IT asks for a fresh compliance evaluation. */
+  ComplianceRecheck: 'compliance.recheck',
+  /** IT Security confirms access after reviewing the compliance report. */
+  ItConfirm: 'it.confirm',
+  /** IT Security denies access (input: reason). */
+  ItDeny: 'it.deny',
+  /** Refresh of the IT channel card. */
+  ItRefresh: 'it.refresh',
+  /** Show the privacy notice. */
+  PrivacyShow: 'privacy.show',
+} as const;
+
+/** One of the card verbs. */
+export type Verb = (typeof Verb)[keyof typeof Verb];
+
+/** Every verb, for route tables and tests. */
+export const ALL_VERBS: readonly Verb[] = Object.values(Verb);
+
+/** Whether a string is one of our verbs (exact match). */
+export function isVerb(value: unknown): value is Verb {
+  return typeof value === 'string' && (ALL_VERBS as readonly string[]).includes(value);
+}
+
+/**
+ * What a card action carries: ids and the request version it was rendered from, never state. Handlers reload the
+ * request and refuse a stale version with a card showing the current state.
+ */
+export interface CardActionData {
+  verb: Verb;
+  requestId?: string;
+  version?: number;
+  /** SHA-256 of the consent text the employee saw (consent verbs only). */
+  textHash?: string;
+}
+
+/** The keys CardActionData may have; anything else in an action's data is a bug (tests check this). */
+export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash'];
+
+/** Ids of the inputs cards send back with their action (merged into data / activity.value by Teams). */
+export const InputId = {
+  Platform: 'platform',
+  Ownership: 'ownership',
+  Model: 'model',
+  Justification: 'justification',
+  /** Optional comment on the approval card; sent with both Approve and Deny. */
+  Comment: 'comment',
+  /** Required reason for a manager's or IT Security's denial. */
+  Reason: 'reason',
+} as const;
+
+/** One of the input ids. */
+export type InputId = (typeof InputId)[keyof typeof InputId];

@@ -1,0 +1,27 @@
+/**
+ * The first card an employee sees: what the bot does, and the way in.
+ */
+import { actionData, firstName } from './cardHelpers';
+import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import template from './templates/welcome.json';
+import { Verb } from './verbs';
+
+/** Input for the welcome card. */
+export interface WelcomeCardInput {
+  displayName: string;
+  /** The employee's newest open request, if any, so they can see it without asking. */
+  openRequest?: { reference: string; stateLabel: string };
+}
+
+/** Renders the welcome card: Request device access, My status, Privacy notice. */
+export function renderWelcomeCard(input: WelcomeCardInput): AdaptiveCard {
+  return renderTemplate('welcome', template, {
+    firstName: firstName(input.displayName),
+    hasOpenRequest: Boolean(input.openRequest),
+    openReference: input.openRequest?.reference ?? '',
+    openStateLabel: input.openRequest?.stateLabel ?? '',
+    start: actionData(Verb.RequestStart),
+    status: actionData(Verb.RequestStatus),
+    privacy: actionData(Verb.PrivacyShow),
+  });
+}

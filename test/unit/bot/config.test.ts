@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { ConfigurationError, loadConfig } from '../../../bot/config';
+
+const GUID = (n: number) => `b0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const base = {
+  GRAPH_BASE_URL: 'http://127.0.0.1:5990',
+  ACCESS_GROUP_ID: GUID(1),
+  IT_SECURITY_GROUP_ID: GUID(3),
+};
+const prod = {
+  ...base,
+  NODE_ENV: 'production',
+  GRAPH_BASE_URL: 'https://graph.microsoft.com',
+  MicrosoftAppId: GUID(10),
+  MicrosoftAppPassword: 'secret',
+  MicrosoftAppTenantId: GUID(11),
+  GRAPH_TENANT_ID: GUID(11),
+  GRAPH_CLIENT_ID: GUID(12),
+  GRAPH_CLIENT_SECRET: 'secret',
+  MONGODB_URI: 'mongodb+srv://cluster.example.net/',
+};
+
+describe('loadConfig', () => {
+  it('when only the required settings are given locally, then defaults fill the rest and the result is frozen', () => {
+    const c = loadConfig(base);
+    assert.equal(c.port, 3978);
+    assert.equal(c.mongo.dbName, 'device_onboarding');
+    assert.equal(c.bot.authEnabled, false);
+    assert.equal(c.workflow.itReviewMode, 'manual');
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.groups));
+  });
+
+  it('when a complete production configuration is given, then it loads with authentication on', () => {
+    const c = loadConfig(prod);
+    assert.equal(c.bot.authEnabled, true);
+    assert.equal(c.graph.hasCredentials, true);
+  });
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['ACCESS_GROUP_ID missing', { ...base, ACCESS_GROUP_ID: '' }, /ACCESS_GROUP_ID/],
+    ['a group id that is not a GUID', { ...base, IT_SECURITY_GROUP_ID: 'it-team' }, /IT_SECURITY_GROUP_ID must be a GUID/],
+    ['PORT not a number', { ...base, PORT: 'eighty' }, /PORT/],
+    ['GRAPH_BASE_URL with a version path', { ...base, GRAPH_BASE_URL: 'https://graph.microsoft.com/v1.0' }, /GRAPH_BASE_URL must be an origin/],
+    ['a remote Graph without credentials', { ...base, GRAPH_BASE_URL: 'https://graph.microsoft.com' }, /GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are required/],
+    ['half of the Graph credentials', { ...base, GRAPH_CLIENT_ID: GUID(5) }, /must be set together/],
+    ['an app id without a password', { ...base, MicrosoftAppId: GUID(9), MicrosoftAppTenantId: GUID(8) }, /MicrosoftAppPassword is required/],
+    ['a single-tenant app without a tenant', { ...base, MicrosoftAppId: GUID(9), MicrosoftAppPassword: 'x' }, /MicrosoftAppTenantId is required/],
+    ['IT team without channel', { ...base, IT_TEAM_ID: '19:abc@thread.tacv2' }, /IT_TEAM_ID and IT_CHANNEL_ID/],
+    ['a MongoDB URI of another scheme', { ...base, MONGODB_URI: 'postgres://x' }, /MONGODB_URI/],
+    ['production with an empty app id', { ...prod, MicrosoftAppId: '' }, /MicrosoftAppId is required in production/],
+    ['production without Graph credentials', { ...prod, GRAPH_CLIENT_SECRET: '' }, /must be set together|Graph credentials/],
+    ['production on a plain-text remote database', { ...prod, MONGODB_URI: 'mongodb://db.example.net:27017/' }, /without TLS/],
+    ['production on the embedded database', { ...prod, MONGODB_URI: '' }, /MONGODB_URI is required in production/],
+  ];
+  for (const [name, env, message] of bad) {
+    it(`when ${name}, then start-up fails naming the setting`, () => {
+      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigurationError && message.test(e.message));
+    });
+  }
+
+  it('when production uses a TLS connection to a remote database, then it is accepted', () => {
+    assert.doesNotThrow(() => loadConfig({ ...prod, MONGODB_URI: 'mongodb://db.example.net:27017/?tls=true' }));
+  });
+});

@@ -30,7 +30,11 @@ export class AuditRepository {
 
   /** Writes an entry once; writing the same entry again (a retried effect) is a no-op. */
   async append(entry: AuditEntry): Promise<void> {
-    await this.collection.updateOne({ _id: entry._id }, { $setOnInsert: entry }, { upsert: true });
+    try {
+      await this.collection.insertOne(entry);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+    }
   }
 
   /** A request's trail in order. */

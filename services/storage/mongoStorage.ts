@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
 import type { Collection, Db } from 'mongodb';
+import { DocumentLock } from './documentLock';
 import { COLLECTIONS } from './mongoConnection';
 
 /** An eTag mismatch on write: someone else saved the same state first. */
@@ -25,9 +26,11 @@ interface StateDocument {
  */
 export class MongoStorage implements Storage {
   private readonly collection: Collection<StateDocument>;
+  private readonly lock: DocumentLock;
 
   constructor(db: Db) {
     this.collection = db.collection<StateDocument>(COLLECTIONS.botState);
+    this.lock = new DocumentLock(db);
   }
 
   /** Reads the items that exist; missing keys are absent from the result. */
@@ -41,22 +44,24 @@ export class MongoStorage implements Storage {
 
   /** Writes every change; throws StorageETagConflictError when a conditional write lost the race. */
   async write(changes: StoreItems): Promise<void> {
-    for (const [key, value] of Object.entries(changes)) {
-      const { eTag, ...rest } = (value ?? {}) as { eTag?: string };
-      const next: StateDocument = { _id: key, eTag: randomUUID(), json: JSON.stringify(rest), updatedAt: new Date() };
-      if (!eTag || eTag === '*') {
-        await this.collection.replaceOne({ _id: key }, next, { upsert: true });
-        continue;
-      }
-      const result = await this.collection.replaceOne({ _id: key, eTag }, next);
-      if (result.matchedCount === 1) continue;
-      if (await this.collection.countDocuments({ _id: key }, { limit: 1 })) throw new StorageETagConflictError(key);
-      try {
-        await this.collection.insertOne(next);
-      } catch (e) {
-        if ((e as { code?: number }).code === 11000) throw new StorageETagConflictError(key);
-        throw e;
-      }
+    for (const [key, value] of Object.entries(changes)) await this.lock.withLock(`state:${key}`, () => this.writeOne(key, value));
+  }
+
+  private async writeOne(key: string, value: unknown): Promise<void> {
+    const { eTag, ...rest } = (value ?? {}) as { eTag?: string };
+    const fields = { eTag: randomUUID(), json: JSON.stringify(rest), updatedAt: new Date() };
+    if (!eTag || eTag === '*') {
+      await this.collection.updateOne({ _id: key }, { $set: fields }, { upsert: true });
+      return;
+    }
+    const result = await this.collection.updateOne({ _id: key, eTag }, { $set: fields });
+    if (result.matchedCount === 1) return;
+    if (await this.collection.countDocuments({ _id: key }, { limit: 1 })) throw new StorageETagConflictError(key);
+    try {
+      await this.collection.insertOne({ _id: key, ...fields });
+    } catch (e) {
+      if ((e as { code?: number }).code === 11000) throw new StorageETagConflictError(key);
+      throw e;
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { ConcurrencyError } from '../workflow/errors';
 import type { OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import { DocumentLock } from './documentLock';
 import { COLLECTIONS } from './mongoConnection';
 
 /** The stored request: the workflow document plus fields only queries need. */
@@ -32,9 +33,16 @@ const strip = (d: RequestDocument | null): OnboardingRequest | null => {
  */
 export class RequestRepository {
   private readonly collection: Collection<RequestDocument>;
+  private readonly lock: DocumentLock;
 
   constructor(db: Db) {
     this.collection = db.collection<RequestDocument>(COLLECTIONS.requests);
+    this.lock = new DocumentLock(db);
+  }
+
+  /** Every change to a stored request goes through here (see DocumentLock for why). */
+  private locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.withLock(`request:${id}`, fn);
   }
 
   /** Inserts a new request; throws DuplicateOpenRequestError if the requester already has an open one. */
@@ -70,9 +78,11 @@ export class RequestRepository {
       update.$push = { outbox: { $each: newEffects } };
       update.$inc = { outboxCount: newEffects.length };
     }
-    const doc = await this.collection.findOneAndUpdate({ _id, version }, update, { returnDocument: 'after' });
-    if (!doc) throw new ConcurrencyError(_id, version);
-    return strip(doc)!;
+    return this.locked(_id, async () => {
+      const result = await this.collection.updateOne({ _id, version }, update);
+      if (result.matchedCount !== 1) throw new ConcurrencyError(_id, version);
+      return strip(await this.collection.findOne({ _id }))!;
+    });
   }
 
   /** One request by id. */
@@ -93,7 +103,7 @@ export class RequestRepository {
 
   /** Records a card the bot posted for the request. */
   async addCard(id: string, card: PostedCard): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $push: { cards: card } });
+    await this.locked(id, () => this.collection.updateOne({ _id: id }, { $push: { cards: card } }));
   }
 
   /**
@@ -101,15 +111,17 @@ export class RequestRepository {
    * read: FerretDB's $pull matches whole documents, not a partial condition as MongoDB does.
    */
   async completeEffect(id: string, pending: PendingEffect): Promise<void> {
-    await this.collection.updateOne(
-      { _id: id, 'outbox.id': pending.id },
-      { $pull: { outbox: pending }, $inc: { outboxCount: -1 }, $unset: { outboxNotBefore: '', [`outboxAttempts.${pending.id}`]: '' } },
+    await this.locked(id, () =>
+      this.collection.updateOne(
+        { _id: id, 'outbox.id': pending.id },
+        { $pull: { outbox: pending }, $inc: { outboxCount: -1 }, $unset: { outboxNotBefore: '', [`outboxAttempts.${pending.id}`]: '' } },
+      ),
     );
   }
 
   /** Pauses the queue after a failed attempt so the worker retries later. */
   async deferEffect(id: string, effectId: string, attempts: number, notBefore: string): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { outboxNotBefore: notBefore, [`outboxAttempts.${effectId}`]: attempts } });
+    await this.locked(id, () => this.collection.updateOne({ _id: id }, { $set: { outboxNotBefore: notBefore, [`outboxAttempts.${effectId}`]: attempts } }));
   }
 
   /**
@@ -119,18 +131,26 @@ export class RequestRepository {
   async claimDue(now: string, leaseSeconds: number): Promise<{ request: OnboardingRequest; reason: 'outbox' | 'check' } | null> {
     const leaseUntil = new Date(Date.parse(now) + leaseSeconds * 1000).toISOString();
     const free = { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] };
-    const outbox = await this.collection.findOneAndUpdate(
-      { outboxCount: { $gt: 0 }, $and: [free, { $or: [{ outboxNotBefore: { $exists: false } }, { outboxNotBefore: { $lte: now } }] }] },
-      { $set: { leaseUntil } },
-      { returnDocument: 'after' },
-    );
-    if (outbox) return { request: strip(outbox)!, reason: 'outbox' };
-    const check = await this.collection.findOneAndUpdate({ nextCheckAt: { $lte: now }, ...free }, { $set: { leaseUntil } }, { returnDocument: 'after' });
-    return check ? { request: strip(check)!, reason: 'check' } : null;
+    const candidates: [Record<string, unknown>, 'outbox' | 'check'][] = [
+      [{ outboxCount: { $gt: 0 }, $and: [free, { $or: [{ outboxNotBefore: { $exists: false } }, { outboxNotBefore: { $lte: now } }] }] }, 'outbox'],
+      [{ nextCheckAt: { $lte: now }, ...free }, 'check'],
+    ];
+    for (const [filter, reason] of candidates) {
+      const ids = await this.collection.find(filter, { projection: { _id: 1 } }).sort({ updatedAt: 1 }).limit(10).toArray();
+      for (const { _id } of ids) {
+        // The lease is a compare-and-set under the document lock; whoever loses tries the next candidate.
+        const taken = await this.locked(_id, () => this.collection.updateOne({ _id, ...free }, { $set: { leaseUntil } }));
+        if (taken.modifiedCount === 1) {
+          const doc = await this.collection.findOne({ _id });
+          if (doc) return { request: strip(doc)!, reason };
+        }
+      }
+    }
+    return null;
   }
 
   /** Ends a lease early. */
   async release(id: string): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $unset: { leaseUntil: '' } });
+    await this.locked(id, () => this.collection.updateOne({ _id: id }, { $unset: { leaseUntil: '' } }));
   }
 }

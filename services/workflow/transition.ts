@@ -298,8 +298,11 @@ export function transition(
         effects.push({ type: 'notifyRequester', about: 'enrollmentReminder' });
         reminderSentAt = now;
       }
+      // Never poll past the deadline: the last check is the one that expires the request on time.
+      let nextCheckAt = addSeconds(now, pollDelaySeconds(attempts, policy));
+      if (r.state === 'awaitingEnrollment' && r.enrollmentDeadline && nextCheckAt > r.enrollmentDeadline) nextCheckAt = r.enrollmentDeadline;
       return {
-        next: { ...base, checkAttempts: attempts, reminderSentAt, nextCheckAt: addSeconds(now, pollDelaySeconds(attempts, policy)) },
+        next: { ...base, checkAttempts: attempts, reminderSentAt, nextCheckAt },
         effects,
         procedureStep: 5,
       };

@@ -278,7 +278,7 @@ describe('onboarding flow on the embedded database and the Graph simulator', fun
     r = await app.service.apply(r._id, { type: 'approve' }, megan, r.version);
     r = await app.service.answerConsent(r._id, adele, { outcome: 'consented', textHash: consentTextFor('personal').sha256 });
     await settle(app);
-    for (let minutes = 0; minutes <= 150; minutes += 10) {
+    for (let minutes = 0; minutes <= 130; minutes += 10) {
       clock = new Date(Date.parse('2026-11-23T10:00:00.000Z') + minutes * 60_000);
       await app.worker.runOnce();
       await settle(app);

@@ -105,6 +105,13 @@ describe('storage on a MongoDB-compatible server', function () {
       assert.deepEqual(saved.outbox.map((e) => e.id), ['e2']);
     });
 
+    it('when many writers record cards at once, then none is lost (the server may not isolate updates)', async () => {
+      const repo = new RequestRepository(db);
+      const r = await repo.insert(newRequest('u-many'));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => repo.addCard(r._id, { role: 'it', kind: 'it', conversationId: 'c', activityId: `a${i}` })));
+      assert.equal((await repo.get(r._id))?.cards.length, 20);
+    });
+
     it('when work is due, then exactly one claimer gets it until the lease ends', async () => {
       const repo = new RequestRepository(db);
       await db.collection(COLLECTIONS.requests).deleteMany({});

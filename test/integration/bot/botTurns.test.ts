@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ConversationState, TestAdapter, type Activity } from 'botbuilder';
+import { MongoClient, type Db } from 'mongodb';
+import { ActionRouter } from '../../../bot/actionRouter';
+import { botCards } from '../../../bot/cardViews';
+import { createLogger } from '../../../bot/logger';
+import { OnboardingBot } from '../../../bot/onboardingBot';
+import { Verb } from '../../../cards/verbs';
+import { MainDialog } from '../../../dialogs/mainDialog';
+import { startGraphSimulator } from '../../../graphsim/graphSimulator';
+import { loadTenantFixture } from '../../../graphsim/tenantFixture';
+import { createGraphServices } from '../../../services/graph/graphServices';
+import type { Delivery, Messenger } from '../../../services/messaging/proactiveMessenger';
+import { EffectRunner } from '../../../services/onboarding/effectRunner';
+import { OnboardingService } from '../../../services/onboarding/onboardingService';
+import { RoleResolver } from '../../../services/onboarding/roleResolver';
+import { AuditRepository } from '../../../services/storage/auditRepository';
+import { ConsentRepository } from '../../../services/storage/consentRepository';
+import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
+import { ensureIndexes } from '../../../services/storage/mongoConnection';
+import { MongoStorage } from '../../../services/storage/mongoStorage';
+import { RequestRepository } from '../../../services/storage/requestRepository';
+
+const TENANT = '00000000-0000-0000-0000-000000000001';
+const people = {
+  alex: { id: 'user-id-0', aadObjectId: 'a0000000-0000-4000-8000-000000000000', name: 'Alex Wilber' },
+  megan: { id: 'user-id-1', aadObjectId: 'a0000000-0000-4000-8000-000000000001', name: 'Megan Bowen' },
+  adele: { id: 'user-id-2', aadObjectId: 'a0000000-0000-4000-8000-000000000002', name: 'Adele Vance' },
+};
+type Person = (typeof people)[keyof typeof people];
+
+/** A Teams-shaped activity in a personal chat. */
+function teamsActivity(from: Person, extra: Partial<Activity>): Partial<Activity> {
+  return {
+    channelId: 'msteams',
+    serviceUrl: 'http://connector.test/',
+    from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
+    recipient: { id: 'bot', name: 'Device Onboarding' },
+    conversation: { id: `personal-${from.id}`, conversationType: 'personal', tenantId: TENANT, isGroup: false, name: '' },
+    channelData: { tenant: { id: TENANT } },
+    ...extra,
+  };
+}
+
+const invoke = (from: Person, verb: string, data: Record<string, unknown>) =>
+  teamsActivity(from, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data: { verb, ...data } }, trigger: 'manual' } });
+
+class NullMessenger implements Messenger {
+  readonly hasItChannel = false;
+  async sendToUser(): Promise<Delivery> {
+    return { conversationId: 'c', activityId: 'a', serviceUrl: 's' };
+  }
+  async sendToItChannel(): Promise<Delivery> {
+    return { conversationId: 'c', activityId: 'a', serviceUrl: 's' };
+  }
+  async update() {}
+}
+
+const cardText = (a: Partial<Activity> | undefined) => JSON.stringify(a?.attachments?.[0]?.content ?? a?.value ?? a?.text ?? '');
+const buttons = (card: unknown) => [...JSON.stringify(card).matchAll(/"type":"Action\.Execute","title":"([^"]+)"/g)].map((m) => m[1]);
+
+describe('bot turns (TestAdapter, embedded database, Graph simulator)', function () {
+  this.timeout(60_000);
+  let client: MongoClient;
+  let db: Db;
+  let sim: Awaited<ReturnType<typeof startGraphSimulator>>;
+
+  /** A bot process: what a restart replaces. */
+  function buildBot() {
+    const logger = createLogger('silent');
+    const graph = createGraphServices({ baseUrl: sim.url, logger, retry: { maxDelayMs: 50 } });
+    const requests = new RequestRepository(db);
+    const refs = new ConversationReferenceRepository(db);
+    const service = new OnboardingService(requests, new ConsentRepository(db), graph, {
+      tenantId: TENANT,
+      policy: { itReviewMode: 'manual', enrollmentDeadlineHours: 72, enrollmentReminderHours: 24, compliancePollFirstSeconds: 60, compliancePollMaxSeconds: 3600 },
+    }, logger);
+    const runner = new EffectRunner(requests, new AuditRepository(db), refs, new NullMessenger(), botCards, graph, service, { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' }, logger);
+    service.setDrain(runner);
+    const roles = new RoleResolver(graph.directory, { itSecurity: 'b0000000-0000-4000-8000-0000000000a3' });
+    const actions = new ActionRouter(service, roles, botCards, logger);
+    const bot = new OnboardingBot({
+      conversationState: new ConversationState(new MongoStorage(db)),
+      dialog: new MainDialog(async (ctx) => service.openRequestOf(ctx.activity.from.aadObjectId!)),
+      actions,
+      refs,
+      service,
+      directory: graph.directory,
+      cards: botCards,
+      logger,
+    });
+    const adapter = new TestAdapter(async (ctx) => bot.run(ctx));
+    return { adapter, service, runner, refs };
+  }
+
+  async function turn(b: ReturnType<typeof buildBot>, activity: Partial<Activity>) {
+    b.adapter.activeQueue.splice(0);
+    await b.adapter.processActivity(activity);
+    await b.runner.idle();
+    return [...b.adapter.activeQueue];
+  }
+  const invokeCard = (replies: Partial<Activity>[]) => (replies.find((r) => r.type === 'invokeResponse')?.value as { body: { value: unknown } }).body.value;
+
+  before(async () => {
+    client = await MongoClient.connect(process.env.MONGODB_URI!, { ignoreUndefined: true });
+    sim = await startGraphSimulator({ port: 0, tenant: loadTenantFixture(path.resolve(__dirname, '../../../graphsim/tenants/demo.json')) });
+  });
+  after(async () => {
+    await sim.close();
+    await client.close();
+  });
+  beforeEach(async () => {
+    db = client.db(`test_bot_${process.pid}_${Date.now()}`);
+    await ensureIndexes(db);
+    await sim.controls.reset();
+  });
+  afterEach(() => db.dropDatabase());
+
+  const phrases: [string, RegExp][] = [
+    ['hi', /Request device access/],
+    ['I want to use my phone for work', /platform/i],
+    ['status', /Request device access|no request/i],
+    ['privacy', /never see/i],
+    ['what is the weather', /didn't understand/],
+  ];
+  for (const [text, expected] of phrases) {
+    it(`when the employee writes "${text}", then the reply matches ${expected}`, async () => {
+      const b = buildBot();
+      const replies = await turn(b, teamsActivity(people.alex, { type: 'message', text }));
+      assert.match(replies.map(cardText).join('\n'), expected);
+    });
+  }
+
+  it('when any message arrives, then the conversation reference is stored by AAD object id', async () => {
+    const b = buildBot();
+    await turn(b, teamsActivity(people.alex, { type: 'message', text: 'hi' }));
+    const ref = await b.refs.findUser(people.alex.aadObjectId);
+    assert.equal(ref?.teamsUserId, people.alex.id);
+    assert.equal(ref?.reference.serviceUrl, 'http://connector.test/');
+  });
+
+  it('when the form is submitted with problems, then the form comes back with the messages and the values kept', async () => {
+    const b = buildBot();
+    const card = invokeCard(await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', model: 'iPhone 15' })));
+    assert.match(JSON.stringify(card), /personal or company-owned/);
+    assert.match(JSON.stringify(card), /iPhone 15/);
+  });
+
+  it('when a non-manager, then the manager, then the manager again act on the approval card, then only one decision is taken', async () => {
+    const b = buildBot();
+    const submitted = invokeCard(await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' })));
+    assert.match(JSON.stringify(submitted), /Megan Bowen/);
+    const request = (await b.service.openRequestOf(people.alex.aadObjectId))!;
+
+    const byAdele = invokeCard(await turn(b, invoke(people.adele, Verb.ApprovalApprove, { requestId: request._id, version: request.version })));
+    assert.deepEqual(buttons(byAdele), [], 'someone else gets the read-only view');
+    assert.equal((await b.service.get(request._id)).state, 'pendingApproval');
+
+    const byMegan = invokeCard(await turn(b, invoke(people.megan, Verb.ApprovalApprove, { requestId: request._id, version: request.version, comment: 'ok' })));
+    assert.match(JSON.stringify(byMegan), /Approved by Megan Bowen/);
+    const retried = invokeCard(await turn(b, invoke(people.megan, Verb.ApprovalApprove, { requestId: request._id, version: request.version })));
+    assert.match(JSON.stringify(retried), /Approved by Megan Bowen/);
+    assert.deepEqual(buttons(retried), []);
+    const audit = await new AuditRepository(db).listForRequest(request._id);
+    assert.equal(audit.filter((e) => e.event === 'approve').length, 1);
+  });
+
+  it('when the Action.Submit fallback is used, then the clicked card is updated in place', async () => {
+    const b = buildBot();
+    const updates: Partial<Activity>[] = [];
+    b.adapter.updateActivity = async (_ctx, activity) => {
+      updates.push(activity);
+    };
+    await turn(b, teamsActivity(people.alex, { type: 'message', replyToId: 'card-1', value: { verb: Verb.RequestStart } }));
+    assert.equal(updates.length, 1);
+    assert.equal(updates[0].id, 'card-1');
+    assert.match(cardText(updates[0]), /platform/i);
+  });
+
+  it('when the bot restarts between the cancel question and the answer, then the answer still cancels the request', async () => {
+    const first = buildBot();
+    await turn(first, invoke(people.alex, Verb.RequestSubmit, { platform: 'android', ownership: 'company', model: 'Pixel 9', justification: 'On-call rota' }));
+    const question = await turn(first, teamsActivity(people.alex, { type: 'message', text: 'cancel' }));
+    assert.match(question.map(cardText).join(' '), /Cancel your request DEV-/);
+
+    const second = buildBot(); // a new process: dialog state must come back from MongoDB
+    const answer = await turn(second, teamsActivity(people.alex, { type: 'message', text: 'yes' }));
+    assert.match(answer.map(cardText).join(' '), /Cancelled|cancelled/);
+    assert.equal(await second.service.openRequestOf(people.alex.aadObjectId), null);
+  });
+});

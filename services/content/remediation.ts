@@ -47,6 +47,15 @@ const BY_SETTING: Record<string, Remediation> = {
       'Enroll again after the restore. If you think this is a mistake, contact IT Security.',
     ],
   },
+  // iOS policies have no encryption setting: an iPhone or iPad encrypts its storage once a passcode is set, and
+  // the Graph client reports the device's isEncrypted flag under this synthetic id.
+  'Synthetic.iosStorageEncryption': {
+    title: 'Turn on data protection',
+    steps: [
+      'iPhone and iPad encrypt their storage when a passcode is set: open **Settings › Face ID & Passcode** and turn the passcode on.',
+      'Restart the device, then check again. If it still fails, contact IT Security.',
+    ],
+  },
   'AndroidCompliancePolicy.passwordRequired': {
     title: 'Set a screen lock',
     steps: [

@@ -22,6 +22,8 @@ export interface DirectoryService {
   listGroupMembers(groupId: string): Promise<DirectoryUser[]>;
   /** POST /users/{id}/checkMemberGroups; returns the subset of groupIds the user belongs to (transitively). */
   checkMemberGroups(userId: string, groupIds: string[]): Promise<string[]>;
+  /** GET /devices?$filter=deviceId eq '{azureADDeviceId}': the Entra device OBJECT id groups hold; undefined if none. */
+  getDeviceObjectId?(azureADDeviceId: string): Promise<string | undefined>;
 }
 
 /** Intune compliance state of a managed device (Graph v1.0 complianceState). */

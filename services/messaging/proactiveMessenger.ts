@@ -59,6 +59,14 @@ function retryAfterMs(e: unknown): number | undefined {
   return Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(v) - Date.now());
 }
 
+/** Sending and updating messages outside a turn; the seam tests replace with a recorder. */
+export interface Messenger {
+  readonly hasItChannel: boolean;
+  sendToUser(aadObjectId: string, activity: Partial<Activity>, via?: Partial<ConversationReference>): Promise<Delivery>;
+  sendToItChannel(activity: Partial<Activity>, via?: Partial<ConversationReference>, threadActivityId?: string): Promise<Delivery>;
+  update(target: { conversationId: string; activityId: string; serviceUrl?: string }, activity: Partial<Activity>, via?: Partial<ConversationReference>): Promise<void>;
+}
+
 /** Wraps a card JSON as a message activity. */
 export function cardActivity(card: object, summary?: string): Partial<Activity> {
   return { type: 'message', attachments: [CardFactory.adaptiveCard(card)], summary };
@@ -69,7 +77,7 @@ export function cardActivity(card: object, summary?: string): Partial<Activity> 
  * about 7 per second per conversation), retried on 429/412/5xx honouring Retry-After, and a person the bot never
  * talked to gets the app installed through Graph first.
  */
-export class ProactiveMessenger {
+export class ProactiveMessenger implements Messenger {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(

@@ -68,7 +68,8 @@ export class ActionRouter {
         card: 'form',
         handle: async (c) => {
           try {
-            return this.cards.requestStatus(await this.service.submit(c.person, c.data));
+            const tenantId = (c.turn.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? c.turn.activity.conversation?.tenantId;
+            return this.cards.requestStatus(await this.service.submit(c.person, c.data, tenantId));
           } catch (e) {
             if (e instanceof ValidationError) return this.cards.requestForm(formValues(c.data), e.problems);
             throw e;

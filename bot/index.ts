@@ -65,7 +65,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.bot.appId ?? '',
     MicrosoftAppPassword: config.bot.appPassword ?? '',
-    MicrosoftAppType: config.bot.appType,
+    // Without an app id botbuilder runs unauthenticated; its SingleTenant check would otherwise demand one.
+    MicrosoftAppType: config.bot.authEnabled ? config.bot.appType : '',
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   });
   const adapter = new CloudAdapter(auth);

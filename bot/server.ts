@@ -36,18 +36,27 @@ export function createServer(options: ServerOptions): restify.Server {
       res.send(400, { error: 'Expected a JSON activity' });
       return;
     }
+    if (typeof (req.body as { type?: unknown }).type !== 'string' || !(req.body as { type: string }).type) {
+      res.send(400, { error: 'The activity has no type' });
+      return;
+    }
     try {
       await adapter.process(req, res as never, (context) => {
         context.turnState.set('correlationId', correlationId);
         return bot.run(context);
       });
     } catch (e) {
+      // botbuilder validates the activity's shape with zod; a malformed activity is the caller's error.
+      if ((e as Error).name === 'ZodError') {
+        if (!res.headersSent) res.send(400, { error: 'Malformed activity' });
+        return;
+      }
       logger.error({ err: e, correlationId }, 'unhandled error processing an activity');
       if (!res.headersSent) res.send(500, { error: 'Internal error', correlationId });
     }
   });
 
-  server.get('/healthz', (_req, res) => {
+  server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok' });
   });
 

@@ -154,7 +154,7 @@ export class ProactiveMessenger implements Messenger {
       channelId: 'msteams',
       serviceUrl: via.serviceUrl,
       bot: via.bot,
-      conversation: { id: itChannelId, isGroup: true, conversationType: 'channel', tenantId: this.options.tenantId } as ConversationReference['conversation'],
+      conversation: { id: itChannelId, isGroup: true, conversationType: 'channel', tenantId: this.options.tenantId || via.conversation?.tenantId } as ConversationReference['conversation'],
     };
   }
 
@@ -166,12 +166,14 @@ export class ProactiveMessenger implements Messenger {
       await this.teamsApps.ensureInstalledForUser(aadObjectId, this.options.catalogAppId);
     }
     const known = await this.refs.findUser(aadObjectId);
+    // Locally no tenant is configured; the tenant of the conversation we borrow from is the same tenant.
+    const tenantId = this.options.tenantId || via.conversation?.tenantId || known?.tenantId || '';
     const params = {
       isGroup: false,
       bot: via.bot,
       members: [{ id: known?.teamsUserId ?? aadObjectId, aadObjectId }],
-      tenantId: this.options.tenantId,
-      channelData: { tenant: { id: this.options.tenantId } },
+      tenantId,
+      channelData: { tenant: { id: tenantId } },
     } as unknown as ConversationParameters;
     let created: Partial<ConversationReference> | undefined;
     await this.withRetry(`create:${aadObjectId}`, () =>
@@ -187,7 +189,7 @@ export class ProactiveMessenger implements Messenger {
       ),
     );
     if (!created?.conversation?.id) throw new RecipientUnreachableError(aadObjectId, 'Teams did not return a conversation');
-    await this.refs.saveUser(aadObjectId, created, 'created', known?.teamsUserId, this.options.tenantId);
+    await this.refs.saveUser(aadObjectId, created, 'created', known?.teamsUserId, tenantId);
     return created;
   }
 

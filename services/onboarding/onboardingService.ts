@@ -131,7 +131,7 @@ export class OnboardingService {
    * Step 1: validates the form, finds the approver (manager, else the fallback approver group) and opens the
    * request. An existing open request is thrown back as DuplicateOpenRequestError.
    */
-  async submit(requester: PersonRef, form: Record<string, unknown>): Promise<OnboardingRequest> {
+  async submit(requester: PersonRef, form: Record<string, unknown>, tenantId?: string): Promise<OnboardingRequest> {
     const device = validateDeviceDetails(form);
     const existing = await this.requests.findOpenByRequester(requester.aadObjectId);
     if (existing) throw new DuplicateOpenRequestError(existing);
@@ -140,7 +140,7 @@ export class OnboardingService {
     const who: PersonRef = { ...requester, displayName: user?.displayName ?? requester.displayName, userPrincipalName: user?.userPrincipalName };
     const now = this.now();
     const result = createRequest(
-      { id: randomUUID(), reference: newReference(), tenantId: this.options.tenantId, requester: who, device, approvers, approverSource },
+      { id: randomUUID(), reference: newReference(), tenantId: tenantId || this.options.tenantId, requester: who, device, approvers, approverSource },
       now,
     );
     return this.commit(null, result, { kind: 'user', aadObjectId: who.aadObjectId, displayName: who.displayName, roles: [] }, { type: 'submit' }, true);

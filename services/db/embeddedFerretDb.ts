@@ -1,0 +1,264 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import type { Logger } from '../../bot/logger';
+
+/** The FerretDB release the project builds and tests against (v1.x: the last line with the SQLite handler). */
+export const FERRETDB_VERSION = 'v1.24.2';
+
+/** Any v1.24.x binary is accepted: patch releases keep the SQLite layout and wire behaviour. */
+const ACCEPTED_VERSION = /^v1\.24\.\d+$/;
+
+/** No usable FerretDB binary was found; the message says where we looked and how to install one. */
+export class FerretDbNotFoundError extends Error {
+  constructor(
+    message: string,
+    readonly searched: readonly string[],
+  ) {
+    super(message);
+    this.name = 'FerretDbNotFoundError';
+  }
+}
+
+/** FerretDB exited or never answered a MongoDB ping; carries the tail of its output. */
+export class FerretDbStartError extends Error {
+  constructor(
+    message: string,
+    readonly outputTail: string,
+    readonly exitCode: number | null = null,
+  ) {
+    super(outputTail ? `${message}\n--- FerretDB output (tail) ---\n${outputTail}` : message);
+    this.name = 'FerretDbStartError';
+  }
+}
+
+/** Options for {@link startEmbeddedFerretDb}. */
+export interface EmbeddedFerretDbOptions {
+  /** Directory for the SQLite files and FerretDB's state; created when missing. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
+  port?: number;
+  logger: Logger;
+  /** Path of the ferretdb binary; defaults to {@link findFerretDbBinary}. */
+  binary?: string;
+  /** Upper bound for the start (spawn until the first successful ping). */
+  startTimeoutMs?: number;
+}
+
+/** A running embedded FerretDB. */
+export interface EmbeddedFerretDb {
+  /** MongoDB connection string, e.g. mongodb://127.0.0.1:41234/ */
+  uri: string;
+  port: number;
+  pid: number;
+  /** Stops the server and waits for it to exit; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The project root: the nearest folder above this file with a package.json (works from dist/ too). */
+export function projectRoot(from: string = __dirname): string {
+  let dir = from;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Where `npm run setup` installs the binary it builds. */
+export function defaultFerretDbInstallPath(root: string = projectRoot()): string {
+  return path.join(root, '.data', 'bin', 'ferretdb');
+}
+
+/** The version line a binary reports, or undefined when it does not run. */
+export function ferretDbVersionOf(binary: string): string | undefined {
+  try {
+    const out = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+    return /^version:\s*(\S+)/m.exec(out)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+const isAccepted = (binary: string) => existsSync(binary) && ACCEPTED_VERSION.test(ferretDbVersionOf(binary) ?? '');
+
+/**
+ * Finds a FerretDB v1.24.x binary: $FERRETDB_BIN, then `.data/bin/ferretdb`, then `ferretdb` on PATH, then
+ * ~/go/bin/ferretdb. Throws FerretDbNotFoundError telling to run `npm run setup`.
+ */
+export function findFerretDbBinary(env: NodeJS.ProcessEnv = process.env, root: string = projectRoot()): string {
+  if (env.FERRETDB_BIN) {
+    if (isAccepted(env.FERRETDB_BIN)) return env.FERRETDB_BIN;
+    throw new FerretDbNotFoundError(
+      `FERRETDB_BIN=${env.FERRETDB_BIN} is not a runnable FerretDB v1.24.x binary (found ${ferretDbVersionOf(env.FERRETDB_BIN) ?? 'nothing'}). ` +
+        'Fix or unset FERRETDB_BIN, or run `npm run setup`.',
+      [env.FERRETDB_BIN],
+    );
+  }
+  const onPath = (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'ferretdb'));
+  const candidates = [defaultFerretDbInstallPath(root), ...onPath, path.join(env.GOPATH ?? path.join(homedir(), 'go'), 'bin', 'ferretdb')];
+  const searched = [...new Set(candidates)];
+  const found = searched.find(isAccepted);
+  if (found) return found;
+  throw new FerretDbNotFoundError(
+    `No FerretDB ${FERRETDB_VERSION.replace(/\.\d+$/, '.x')} binary found (looked at ${searched.join(', ')}). ` +
+      'Run `npm run setup` to build one into .data/bin/ferretdb, or set MONGODB_URI to an existing MongoDB-compatible server.',
+    searched,
+  );
+}
+
+/** Asks the kernel for a free TCP port on 127.0.0.1. */
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Runs FerretDB under a small shell guard that kills it when our stdin pipe closes, which happens however
+ * the parent dies (even SIGKILL), so a crashed test run or dev session leaves no FerretDB behind.
+ */
+const GUARD_SCRIPT = [
+  'exec 3<&0 </dev/null',
+  '"$@" & child=$!',
+  "trap 'kill -TERM $child 2>/dev/null' TERM INT HUP",
+  '( while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null ) & watcher=$!',
+  'status=0',
+  'while kill -0 $child 2>/dev/null; do wait $child; status=$?; done',
+  'kill $watcher 2>/dev/null',
+  'exit $status',
+].join('\n');
+
+const OUTPUT_TAIL_CHARS = 4000;
+const ADDRESS_IN_USE = /address already in use/i;
+
+/** Keeps the last few KB of a stream's text, for error messages. */
+class OutputTail {
+  private text = '';
+  add(chunk: string): void {
+    this.text = (this.text + chunk).slice(-OUTPUT_TAIL_CHARS);
+  }
+  toString(): string {
+    return this.text.trim();
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Tries one MongoDB ping; false while the server is not up yet. */
+async function pingOnce(uri: string): Promise<boolean> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 400, connectTimeoutMS: 400, directConnection: true });
+  try {
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** Live children, killed synchronously when this process exits (the guard covers harder deaths). */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function killOnExit(child: ChildProcess): void {
+  liveChildren.add(child);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of liveChildren) c.kill('SIGTERM');
+  });
+}
+
+/** Spawns FerretDB on one port and resolves once it answers a ping. */
+async function startOnPort(binary: string, dataDir: string, port: number, logger: Logger, timeoutMs: number): Promise<EmbeddedFerretDb> {
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dataDir}/`,
+    `--state-dir=${dataDir}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--telemetry=disable',
+    // "-" turns the debug HTTP listener off; its default 127.0.0.1:8088 clashes when several instances run.
+    '--debug-addr=-',
+    '--log-level=error',
+    '--log-format=text',
+  ];
+  const child = spawn('/bin/sh', ['-c', GUARD_SCRIPT, 'ferretdb-guard', binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  killOnExit(child);
+  const tail = new OutputTail();
+  let exited: { code: number | null } | undefined;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = { code };
+      liveChildren.delete(child);
+      resolve();
+    }),
+  );
+  const onOutput = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    tail.add(text);
+    for (const line of text.split('\n').filter((l) => l.trim())) logger.warn({ component: 'ferretdb' }, line);
+  };
+  child.stdout?.on('data', onOutput);
+  child.stderr?.on('data', onOutput);
+  child.stdin?.on('error', () => undefined);
+
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exitPromise;
+      clearTimeout(forced);
+    }
+    child.stdin?.destroy();
+  };
+
+  const uri = `mongodb://127.0.0.1:${port}/`;
+  const started = Date.now();
+  while (!(await pingOnce(uri))) {
+    if (exited) {
+      throw new FerretDbStartError(`FerretDB exited with code ${exited.code} before accepting connections on port ${port}`, tail.toString(), exited.code);
+    }
+    if (Date.now() - started > timeoutMs) {
+      await stop();
+      throw new FerretDbStartError(`FerretDB did not answer a ping on ${uri} within ${timeoutMs} ms`, tail.toString());
+    }
+    await delay(100);
+  }
+  logger.info({ port, pid: child.pid, ms: Date.now() - started }, 'embedded FerretDB ready');
+  return { uri, port, pid: child.pid ?? -1, stop };
+}
+
+/**
+ * Starts FerretDB with the SQLite handler in `dataDir` and waits until it answers a MongoDB ping. For
+ * development and tests only: production uses MONGODB_URI.
+ */
+export async function startEmbeddedFerretDb(options: EmbeddedFerretDbOptions): Promise<EmbeddedFerretDb> {
+  const binary = options.binary ?? findFerretDbBinary();
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const timeoutMs = options.startTimeoutMs ?? 20000;
+  const pickPort = !options.port;
+  // A port picked here can be taken by someone else before FerretDB binds it; retry with a new one.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port || (await freeLoopbackPort());
+    try {
+      return await startOnPort(binary, dataDir, port, options.logger, timeoutMs);
+    } catch (error) {
+      const retry = pickPort && attempt < 3 && error instanceof FerretDbStartError && ADDRESS_IN_USE.test(error.outputTail);
+      if (!retry) throw error;
+      options.logger.warn({ port, attempt }, 'embedded FerretDB port was taken; retrying on another port');
+    }
+  }
+}

@@ -173,13 +173,19 @@ async function main() {
     logger.fatal({ err: e }, 'start-up failed');
     process.exit(1);
   });
+  // A closed stdout (the parent went away) must not stop the shutdown: log writes would fail with EPIPE.
+  process.stdout.on('error', () => undefined);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    try {
+      logger.info({ signal }, 'shutting down');
+    } catch {
+      // Logging is best effort during shutdown.
+    }
     app
       .stop()
       .then(() => process.exit(0))

@@ -146,7 +146,10 @@ export class OnboardingBot extends TeamsActivityHandler {
   private async welcome(context: TurnContext, name?: string) {
     const from = context.activity.from;
     const open = from?.aadObjectId ? await this.deps.service.openRequestOf(from.aadObjectId) : null;
-    await context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.welcome(name ?? from?.name ?? 'there', open))] });
+    // Install activities carry no display name; the directory has it.
+    let displayName: string | undefined = name ?? from?.name;
+    if (!displayName && from?.aadObjectId) displayName = (await this.deps.directory.getUser(from.aadObjectId).catch(() => undefined))?.displayName;
+    await context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.welcome(displayName ?? 'there', open))] });
   }
 
   /** Keeps the person's 1:1 reference (or the channel's) current on every turn. */

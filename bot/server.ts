@@ -41,9 +41,19 @@ export function createServer(options: ServerOptions): restify.Server {
       return;
     }
     try {
-      await adapter.process(req, res as never, (context) => {
+      await adapter.process(req, res as never, async (context) => {
         context.turnState.set('correlationId', correlationId);
-        return bot.run(context);
+        const started = Date.now();
+        const a = context.activity;
+        // One line per turn: what kind of activity, where, how long. Never the text or card values.
+        const fields = { correlationId, activityType: a.type, name: a.name, conversationType: a.conversation?.conversationType };
+        try {
+          await bot.run(context);
+          logger.info({ ...fields, durationMs: Date.now() - started }, 'turn');
+        } catch (e) {
+          logger.warn({ ...fields, durationMs: Date.now() - started }, 'turn failed');
+          throw e;
+        }
       });
     } catch (e) {
       // botbuilder validates the activity's shape with zod; a malformed activity is the caller's error.

@@ -53,6 +53,7 @@ export interface EmbeddedFerretDb {
   /** MongoDB connection string, e.g. mongodb://127.0.0.1:41234/ */
   uri: string;
   port: number;
+  /** The FerretDB process id (it reports the same in serverStatus). */
   pid: number;
   /** Stops the server and waits for it to exit; safe to call twice. */
   stop(): Promise<void>;
@@ -131,8 +132,10 @@ async function freeLoopbackPort(): Promise<number> {
 const GUARD_SCRIPT = [
   'exec 3<&0 </dev/null',
   '"$@" & child=$!',
+  'echo "ferretdb-pid:$child"',
   "trap 'kill -TERM $child 2>/dev/null' TERM INT HUP",
-  '( while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null ) & watcher=$!',
+  '( while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null; n=0',
+  '  while kill -0 $child 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done; kill -KILL $child 2>/dev/null ) & watcher=$!',
   'status=0',
   'while kill -0 $child 2>/dev/null; do wait $child; status=$?; done',
   'kill $watcher 2>/dev/null',
@@ -155,15 +158,19 @@ class OutputTail {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Tries one MongoDB ping; false while the server is not up yet. */
-async function pingOnce(uri: string): Promise<boolean> {
+/**
+ * Pings and asks for the server's pid; undefined while nothing answers. The pid tells our FerretDB from
+ * another server already on the port (then ours fails to bind and exits).
+ */
+async function probe(uri: string): Promise<number | undefined> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 400, connectTimeoutMS: 400, directConnection: true });
   try {
     await client.connect();
     await client.db('admin').command({ ping: 1 });
-    return true;
+    const status = await client.db('admin').command({ serverStatus: 1 });
+    return Number(status.pid);
   } catch {
-    return false;
+    return undefined;
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -205,10 +212,17 @@ async function startOnPort(binary: string, dataDir: string, port: number, logger
       resolve();
     }),
   );
+  let serverPid: number | undefined;
   const onOutput = (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    tail.add(text);
-    for (const line of text.split('\n').filter((l) => l.trim())) logger.warn({ component: 'ferretdb' }, line);
+    for (const line of chunk.toString('utf8').split('\n').filter((l) => l.trim())) {
+      const marker = /^ferretdb-pid:(\d+)$/.exec(line);
+      if (marker) {
+        serverPid = Number(marker[1]);
+        continue;
+      }
+      tail.add(`${line}\n`);
+      logger.warn({ ferretdb: line }, 'FerretDB output');
+    }
   };
   child.stdout?.on('data', onOutput);
   child.stderr?.on('data', onOutput);
@@ -226,7 +240,9 @@ async function startOnPort(binary: string, dataDir: string, port: number, logger
 
   const uri = `mongodb://127.0.0.1:${port}/`;
   const started = Date.now();
-  while (!(await pingOnce(uri))) {
+  for (;;) {
+    const answeringPid = await probe(uri);
+    if (answeringPid !== undefined && answeringPid === serverPid) break;
     if (exited) {
       throw new FerretDbStartError(`FerretDB exited with code ${exited.code} before accepting connections on port ${port}`, tail.toString(), exited.code);
     }
@@ -236,8 +252,8 @@ async function startOnPort(binary: string, dataDir: string, port: number, logger
     }
     await delay(100);
   }
-  logger.info({ port, pid: child.pid, ms: Date.now() - started }, 'embedded FerretDB ready');
-  return { uri, port, pid: child.pid ?? -1, stop };
+  logger.info({ port, pid: serverPid, ms: Date.now() - started }, 'embedded FerretDB ready');
+  return { uri, port, pid: serverPid ?? -1, stop };
 }
 
 /**

@@ -1,0 +1,47 @@
+/**
+ * `npm run setup` (and `pretest` with --test): makes sure the tools outside npm are present. Idempotent and
+ * quick when they are: FerretDB (built into .data/bin/ferretdb when none is found) and, with --test,
+ * Debian's Chromium for the end-to-end tests.
+ */
+import { ChromiumUnavailableError, ensureChromium } from './lib/chromium';
+import { buildFerretDb, FerretDbBuildError } from './lib/ferretDbBuild';
+import { defaultFerretDbInstallPath, FerretDbNotFoundError, ferretDbVersionOf, findFerretDbBinary } from '../services/db/embeddedFerretDb';
+
+const log = (line: string) => console.log(`[setup] ${line}`);
+
+/** Finds FerretDB or builds it; returns the binary in use. */
+async function ensureFerretDb(): Promise<string> {
+  try {
+    return findFerretDbBinary();
+  } catch (error) {
+    if (!(error instanceof FerretDbNotFoundError) || process.env.FERRETDB_BIN) throw error;
+  }
+  const target = defaultFerretDbInstallPath();
+  const started = Date.now();
+  log(`FerretDB not found; building it into ${target}`);
+  await buildFerretDb(target, log);
+  log(`FerretDB built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return findFerretDbBinary();
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const withTest = process.argv.includes('--test');
+  if (process.env.MONGODB_URI) {
+    log('MONGODB_URI is set: the embedded FerretDB is not needed');
+  } else {
+    const binary = await ensureFerretDb();
+    log(`FerretDB ${ferretDbVersionOf(binary)} at ${binary}`);
+  }
+  if (withTest) {
+    const chromium = await ensureChromium(log);
+    log(`Chromium ${chromium}`);
+  }
+  log(`ready in ${Date.now() - started} ms`);
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof FerretDbBuildError || error instanceof FerretDbNotFoundError || error instanceof ChromiumUnavailableError;
+  console.error(`[setup] ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+/**
+ * `npm run package`: fills ids from configuration into manifest/manifest.json, validates the result offline
+ * against the Teams schema bundled in @microsoft/app-manifest, checks the icons, and writes build/appPackage.zip.
+ * `--dev` uses the Agents Playground's local ids so the package can be built without a registration.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import JSZip from 'jszip';
+import { PNG } from 'pngjs';
+import { loadDotEnv } from './lib/dotenv';
+
+const ROOT = path.resolve(__dirname, '..');
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/** The Agents Playground's mock bot id, used for --dev packages. */
+const PLAYGROUND_BOT_ID = '00000000-0000-0000-0000-000000000011';
+/** This app's stable Teams app id unless TEAMS_APP_ID says otherwise (keep it: Teams tracks the app by it). */
+export const DEFAULT_TEAMS_APP_ID = '5d3f0b8e-6a1c-4e0b-9f7a-2c4d8e1b7a90';
+
+/** The package could not be built; every problem is listed. */
+export class AppPackageError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`App package is invalid:\n- ${problems.join('\n- ')}`);
+    this.name = 'AppPackageError';
+  }
+}
+
+/** Where the inputs are and where the zip goes. */
+export interface PackageOptions {
+  dev?: boolean;
+  manifestDir?: string;
+  outFile?: string;
+}
+
+/** Reads and checks the settings the manifest needs. */
+export function packageSettings(env: NodeJS.ProcessEnv, dev: boolean): Record<string, string> {
+  const problems: string[] = [];
+  const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
+  const appId = env.MicrosoftAppId || (dev ? PLAYGROUND_BOT_ID : '');
+  const s: Record<string, string> = {
+    MICROSOFT_APP_ID: appId,
+    TEAMS_APP_ID: env.TEAMS_APP_ID || DEFAULT_TEAMS_APP_ID,
+    GRAPH_CLIENT_ID: env.GRAPH_CLIENT_ID || appId,
+    BOT_DOMAIN: env.BOT_DOMAIN || (dev ? 'localhost' : ''),
+    APP_VERSION: env.APP_VERSION || version,
+    DEVELOPER_NAME: env.DEVELOPER_NAME || 'Contoso IT Security',
+    DEVELOPER_WEBSITE_URL: env.DEVELOPER_WEBSITE_URL || 'https://www.contoso.com/it',
+    PRIVACY_URL: env.PRIVACY_URL || 'https://www.contoso.com/privacy',
+    TERMS_URL: env.TERMS_URL || 'https://www.contoso.com/terms',
+  };
+  if (!appId) problems.push('MicrosoftAppId is required (or pass --dev for a local package)');
+  for (const [name, key] of [['MicrosoftAppId', 'MICROSOFT_APP_ID'], ['TEAMS_APP_ID', 'TEAMS_APP_ID'], ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_ID']] as const) {
+    if (s[key] && !GUID.test(s[key])) problems.push(`${name} must be a GUID`);
+  }
+  if (!s.BOT_DOMAIN) problems.push('BOT_DOMAIN is required: the host name the bot is served from, e.g. bot.contoso.com');
+  else if (!HOST.test(s.BOT_DOMAIN)) problems.push('BOT_DOMAIN must be a host name without scheme or path');
+  if (!/^\d+\.\d+\.\d+$/.test(s.APP_VERSION)) problems.push('APP_VERSION must look like 1.2.3');
+  for (const key of ['DEVELOPER_WEBSITE_URL', 'PRIVACY_URL', 'TERMS_URL']) if (!/^https:\/\//.test(s[key])) problems.push(`${key} must be an https URL`);
+  if (problems.length) throw new AppPackageError(problems);
+  return s;
+}
+
+/** Replaces every {{NAME}} placeholder; a name without a value is left for the check below to report. */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => (name in values ? JSON.stringify(values[name]).slice(1, -1) : whole));
+}
+
+/** Icon rules from the Teams manifest reference: color 192×192, outline 32×32 with transparency. */
+export function checkIcon(file: string, size: number, mustBeTransparent: boolean): string[] {
+  const name = path.basename(file);
+  if (!existsSync(file)) return [`${name} is missing`];
+  let png: PNG;
+  try {
+    png = PNG.sync.read(readFileSync(file));
+  } catch {
+    return [`${name} is not a PNG`];
+  }
+  const problems: string[] = [];
+  if (png.width !== size || png.height !== size) problems.push(`${name} must be ${size}×${size} pixels (is ${png.width}×${png.height})`);
+  if (mustBeTransparent) {
+    let transparent = 0;
+    for (let i = 3; i < png.data.length; i += 4) if (png.data[i] === 0) transparent++;
+    if (transparent === 0) problems.push(`${name} must have a transparent background`);
+  }
+  return problems;
+}
+
+/** Builds and validates the package; returns the zip path. */
+export async function buildAppPackage(env: NodeJS.ProcessEnv, options: PackageOptions = {}): Promise<string> {
+  const dir = options.manifestDir ?? path.join(ROOT, 'manifest');
+  const outFile = options.outFile ?? path.join(ROOT, 'build', 'appPackage.zip');
+  const settings = packageSettings(env, Boolean(options.dev));
+  const text = fillTemplate(readFileSync(path.join(dir, 'manifest.json'), 'utf8'), settings);
+  const problems: string[] = [];
+  const left = text.match(/\{\{[^}]*\}\}/g);
+  if (left) problems.push(`placeholders without a value: ${[...new Set(left)].join(', ')}`);
+  const manifest = JSON.parse(text) as { icons: { color: string; outline: string } };
+  // The bundled schema for the manifest's $schema URL is used, so validation needs no network.
+  const { AppManifestUtils } = await import('@microsoft/app-manifest');
+  const schemaErrors = await AppManifestUtils.validateAgainstSchema(manifest as never);
+  problems.push(...schemaErrors.map((e: string) => `schema: ${e}`));
+  problems.push(...checkIcon(path.join(dir, manifest.icons.color), 192, false), ...checkIcon(path.join(dir, manifest.icons.outline), 32, true));
+  if (problems.length) throw new AppPackageError(problems);
+
+  const zip = new JSZip();
+  zip.file('manifest.json', JSON.stringify(manifest, null, 2));
+  zip.file(manifest.icons.color, readFileSync(path.join(dir, manifest.icons.color)));
+  zip.file(manifest.icons.outline, readFileSync(path.join(dir, manifest.icons.outline)));
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(outFile, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
+  return outFile;
+}
+
+if (require.main === module) {
+  loadDotEnv(path.join(ROOT, '.env'));
+  buildAppPackage(process.env, { dev: process.argv.includes('--dev') })
+    .then((file) => console.log(`App package written to ${path.relative(process.cwd(), file)} (manifest validated against the Teams v1.23 schema)`))
+    .catch((e) => {
+      console.error(e instanceof AppPackageError ? e.message : e);
+      process.exit(1);
+    });
+}

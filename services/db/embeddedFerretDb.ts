@@ -1,10 +1,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { Logger } from '../../bot/logger';
+import { freePort } from '../net/ports';
 
 /** The FerretDB release the project builds and tests against (v1.x: the last line with the SQLite handler). */
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -112,18 +112,6 @@ export function findFerretDbBinary(env: NodeJS.ProcessEnv = process.env, root: s
   );
 }
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * Runs FerretDB under a small shell guard that kills it when our stdin pipe closes, which happens however
@@ -268,7 +256,7 @@ export async function startEmbeddedFerretDb(options: EmbeddedFerretDbOptions): P
   const pickPort = !options.port;
   // A port picked here can be taken by someone else before FerretDB binds it; retry with a new one.
   for (let attempt = 1; ; attempt++) {
-    const port = options.port || (await freeLoopbackPort());
+    const port = options.port || (await freePort());
     try {
       return await startOnPort(binary, dataDir, port, options.logger, timeoutMs);
     } catch (error) {

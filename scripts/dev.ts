@@ -5,6 +5,7 @@
  * (the shell's variables win).
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { DEMO_TENANT, DEMO_TENANT_PATH, demoBotEnv, readPlaygroundConfig, REPO_ROOT } from './lib/demoEnvironment';
@@ -13,6 +14,7 @@ import { prefixedPrinter } from './lib/logFormat';
 import { freePort, isPortFree } from './lib/ports';
 import { onLauncherExit, type ManagedProcess } from './lib/processes';
 import { startBotProcess, startGraphSimulatorProcess, startPlaygroundProcess } from './lib/stackProcesses';
+import { DEV_STACK_FILE } from './lib/devStackFile';
 import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 
 const PLAYGROUND_PORT = Number(process.env.PLAYGROUND_PORT ?? 56150);
@@ -101,7 +103,12 @@ async function main(): Promise<void> {
   watch(playground.process);
   if (playground.port !== PLAYGROUND_PORT) say(`port ${PLAYGROUND_PORT} was busy; the playground took ${playground.port}`);
 
+  // Where this stack runs, for `npm run act` (acting as the manager or IT Security in the demo).
+  writeFileSync(DEV_STACK_FILE, JSON.stringify({ mongoUri, mongoDb: env.MONGODB_DB ?? 'device_onboarding', playgroundUrl: playground.url, botUrl: bot.url }, null, 2));
+  stoppers.push({ name: 'stack file', stop: async () => rmSync(DEV_STACK_FILE, { force: true }) });
+
   say(`Open ${playground.url} in your browser (you are ${playgroundConfig.currentUser.name}; IT channel "${playgroundConfig.team.name} - ${playgroundConfig.team.channels[0]?.name}")`);
+  say('Act as the manager or IT Security from another terminal: npm run act -- megan approve | megan deny "reason" | lynne confirm');
   say(`Stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything; playground log: devTools/m365agentsplayground.log`);
 }
 

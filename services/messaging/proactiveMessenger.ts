@@ -1,5 +1,6 @@
 import {
   CardFactory,
+  TeamsInfo,
   TurnContext,
   type Activity,
   type CloudAdapter,
@@ -125,7 +126,7 @@ export class ProactiveMessenger implements Messenger {
       conversation: { ...(base.conversation ?? {}), id: target.conversationId } as ConversationReference['conversation'],
     };
     await this.withRetry(target.conversationId, () =>
-      this.adapter.continueConversationAsync(this.options.appId, ref, async (ctx) => {
+      this.inConversation(ref, async (ctx) => {
         await ctx.updateActivity({ ...activity, id: target.activityId, conversation: ref.conversation });
       }),
     );
@@ -134,12 +135,52 @@ export class ProactiveMessenger implements Messenger {
   private async send(ref: Partial<ConversationReference>, activity: Partial<Activity>): Promise<Delivery> {
     let delivery: Delivery | undefined;
     await this.withRetry(ref.conversation!.id, () =>
-      this.adapter.continueConversationAsync(this.options.appId, ref, async (ctx) => {
+      this.inConversation(ref, async (ctx) => {
         const res = await ctx.sendActivity(activity);
         delivery = { conversationId: ref.conversation!.id, activityId: res?.id ?? '', serviceUrl: ref.serviceUrl! };
       }),
     );
     return delivery!;
+  }
+
+  /**
+   * Runs `fn` in a proactive turn and rethrows its failure. CloudAdapter hands errors thrown in the logic to
+   * onTurnError instead of the caller, which would hide a 429 from the retry below and lose the message.
+   */
+  private async inConversation(ref: Partial<ConversationReference>, fn: (ctx: TurnContext) => Promise<void>): Promise<void> {
+    let failure: unknown;
+    await this.adapter.continueConversationAsync(this.options.appId, ref, async (ctx) => {
+      try {
+        await fn(ctx);
+      } catch (e) {
+        failure = e;
+      }
+    });
+    if (failure) throw failure;
+  }
+
+  /**
+   * The person's Teams user id ("29:…"), found in the IT team's roster by Entra object id. Teams creates a 1:1
+   * conversation reliably only for that id; the object id alone is a fallback.
+   */
+  private async findTeamsUserId(aadObjectId: string, via: Partial<ConversationReference>): Promise<string | undefined> {
+    const teamId = this.options.itTeamId;
+    if (!teamId) return undefined;
+    let found: string | undefined;
+    try {
+      await this.inConversation({ ...via, conversation: { id: teamId, isGroup: true, conversationType: 'channel' } as ConversationReference['conversation'] }, async (ctx) => {
+        let token: string | undefined;
+        for (let page = 0; page < 20 && !found; page++) {
+          const result = await TeamsInfo.getPagedTeamMembers(ctx, teamId, 500, token);
+          found = result.members.find((m) => m.aadObjectId === aadObjectId)?.id;
+          token = result.continuationToken;
+          if (!token) break;
+        }
+      });
+    } catch (e) {
+      this.logger.info({ status: statusOf(e) }, 'team roster not available for a member lookup');
+    }
+    return found;
   }
 
   private async itChannelReference(via?: Partial<ConversationReference>): Promise<Partial<ConversationReference>> {
@@ -168,10 +209,11 @@ export class ProactiveMessenger implements Messenger {
     const known = await this.refs.findUser(aadObjectId);
     // Locally no tenant is configured; the tenant of the conversation we borrow from is the same tenant.
     const tenantId = this.options.tenantId || via.conversation?.tenantId || known?.tenantId || '';
+    const teamsUserId = known?.teamsUserId ?? (await this.findTeamsUserId(aadObjectId, via));
     const params = {
       isGroup: false,
       bot: via.bot,
-      members: [{ id: known?.teamsUserId ?? aadObjectId, aadObjectId }],
+      members: [{ id: teamsUserId ?? aadObjectId, aadObjectId }],
       tenantId,
       channelData: { tenant: { id: tenantId } },
     } as unknown as ConversationParameters;
@@ -189,7 +231,7 @@ export class ProactiveMessenger implements Messenger {
       ),
     );
     if (!created?.conversation?.id) throw new RecipientUnreachableError(aadObjectId, 'Teams did not return a conversation');
-    await this.refs.saveUser(aadObjectId, created, 'created', known?.teamsUserId, tenantId);
+    await this.refs.saveUser(aadObjectId, created, 'created', teamsUserId, tenantId);
     return created;
   }
 

@@ -1,0 +1,182 @@
+/**
+ * Steps the onboarding end-to-end tests share: filling the request form in the playground UI, making people other
+ * than the current user reachable, and pressing buttons on the cards the bot actually sent them (found in the
+ * playground's frame stream, with the card's own action `data`, never hand-built request state).
+ */
+import assert from 'node:assert/strict';
+import type { PlaygroundUser } from '../../scripts/lib/demoEnvironment';
+import { cardText, frameText, type BotFrame, type BotFrameStream, type ConversationTarget, type LogStream, type PlaygroundApi } from './playgroundApi';
+import type { PlaygroundPage } from './playgroundPage';
+
+const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+const CARD = '.ac-adaptiveCard';
+
+/** An Adaptive Card as JSON. */
+export type CardJson = Record<string, unknown>;
+
+/** A card action found by its title. */
+export interface FoundAction {
+  type: string;
+  title: string;
+  verb?: string;
+  data: Record<string, unknown>;
+}
+
+/** The request form's answers, as the employee types them. */
+export interface RequestFormAnswers {
+  platform: string;
+  ownership: string;
+  model: string;
+  justification: string;
+}
+
+/** The answers every scenario uses: Alex's personal iPhone, which the demo tenant enrolls. */
+export const ALEX_IPHONE: RequestFormAnswers = {
+  platform: 'iOS / iPadOS',
+  ownership: 'Personal (my own device)',
+  model: 'iPhone 15',
+  justification: 'Email and Teams while visiting clients',
+};
+
+/**
+ * Chooses an option of a compact Input.ChoiceSet. The playground renders it as a Fluent Combobox (an input with
+ * role "combobox" and a listbox in a portal), which PlaygroundPage.chooseCardOption does not handle.
+ */
+export async function chooseComboOption(ui: PlaygroundPage, label: string, option: string, cardText?: string | RegExp): Promise<void> {
+  const cards = cardText ? ui.page.locator(CARD, { hasText: cardText }) : ui.page.locator(CARD);
+  await cards.last().getByRole('combobox', { name: label }).click();
+  await ui.page.getByRole('option', { name: option, exact: true }).click();
+}
+
+/** Types the opening sentence, fills the request form and submits it; returns the status card the form turns into. */
+export async function requestThroughUi(ui: PlaygroundPage, answers: RequestFormAnswers = ALEX_IPHONE): Promise<void> {
+  const form = 'Tell us about the device';
+  await ui.sendMessage('I want to use my phone for work');
+  await ui.waitForCard(form);
+  await chooseComboOption(ui, 'Device platform', answers.platform, form);
+  await ui.chooseCardOption('Who owns the device?', answers.ownership, form);
+  await ui.fillCardInput('Device model', answers.model, form);
+  await ui.fillCardInput('Why do you need it for work?', answers.justification, form);
+  await ui.screenshot('request-form-filled');
+  await ui.clickCardButton('Submit', form);
+  await ui.waitForCard(/Your device access request[\s\S]*Waiting for approval/);
+  await ui.screenshot('request-submitted-status');
+}
+
+/**
+ * Makes `user` reachable the way Teams does once the app is installed for them: the playground opens their 1:1
+ * chat with the bot and the bot receives the installationUpdate from it (so it learns their Teams user id and the
+ * conversation). The playground cannot reach a person from the bot's own createConversation when the bot names
+ * them by their Entra object id, so without this step nobody but the current user gets the bot's cards.
+ */
+export async function installAppFor(api: PlaygroundApi, user: PlaygroundUser, log: LogStream): Promise<ConversationTarget> {
+  const res = await fetch(`${api.baseUrl}/_connector/v3/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      isGroup: false,
+      bot: { id: api.config.bot.id, name: api.config.bot.name },
+      members: [{ id: user.id }],
+      tenantId: api.config.tenantId,
+      channelData: { tenant: { id: api.config.tenantId } },
+    }),
+    signal: AbortSignal.timeout(10000),
+  });
+  const body = (await res.json()) as { id?: string };
+  assert.ok(res.ok && body.id, `the playground opened a chat for ${user.name}: ${res.status} ${JSON.stringify(body)}`);
+  const target: ConversationTarget = { id: body.id, type: 'personal' };
+  const frame = await api.sendCustomActivity(api.activityFrom(user, target, { type: 'installationUpdate', action: 'add' }), log);
+  assert.equal(frame?.response?.statusCode, 200, `the bot accepted ${user.name}'s installation: ${JSON.stringify(frame?.response)}`);
+  return target;
+}
+
+/** The first Adaptive Card a frame carries. */
+export function cardOf(frame: BotFrame): CardJson {
+  const card = frame.attachments.find((a) => a.contentType === CARD_CONTENT_TYPE)?.content;
+  assert.ok(card && typeof card === 'object', `frame ${frame.messageId} carries an Adaptive Card: ${JSON.stringify(frame.attachments).slice(0, 300)}`);
+  return card as CardJson;
+}
+
+/** Every action on a card, including those inside Action.ShowCard cards, depth first. */
+export function cardActions(card: unknown): FoundAction[] {
+  const out: FoundAction[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (typeof o.type === 'string' && o.type.startsWith('Action.') && typeof o.title === 'string') {
+      out.push({ type: o.type, title: o.title, verb: typeof o.verb === 'string' ? o.verb : undefined, data: (o.data as Record<string, unknown>) ?? {} });
+    }
+    for (const [k, v] of Object.entries(o)) if (k !== 'fallback' && k !== 'refresh' && typeof v === 'object') walk(v);
+  };
+  walk((card as CardJson | undefined)?.body);
+  walk((card as CardJson | undefined)?.actions);
+  return out;
+}
+
+/** The titles of a card's buttons (Action.Execute / Submit / ShowCard), in order. */
+export function buttonTitles(card: unknown): string[] {
+  return cardActions(card).map((a) => a.title);
+}
+
+/** The Action.Execute titled `title` on a card; fails the test when the card has none. */
+export function executeAction(card: CardJson, title: string): FoundAction {
+  const action = cardActions(card).find((a) => a.type === 'Action.Execute' && a.title === title);
+  assert.ok(action?.verb, `the card has an Action.Execute "${title}"; it has: ${buttonTitles(card).join(', ') || '(no buttons)'}`);
+  return action;
+}
+
+/**
+ * The newest version of a message the bot sent (its last create or update frame). The bot edits cards in place as
+ * the request moves on, and a click must carry the data of the card as it is shown now.
+ */
+export function latestFrameOf(frames: BotFrameStream, messageId: string): BotFrame {
+  const versions = frames.frames.filter((f) => f.messageId === messageId && f.action !== 'typing');
+  assert.ok(versions.length, `the bot sent message ${messageId}`);
+  return versions[versions.length - 1];
+}
+
+/** Waits until message `messageId` shows `text` (sent like that, or updated to it). */
+export async function waitForMessageText(frames: BotFrameStream, messageId: string, text: string | RegExp, timeoutMs = 20000): Promise<BotFrame> {
+  const matches = (s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const latest = latestFrameOf(frames, messageId);
+    if (matches(frameText(latest))) return latest;
+    if (Date.now() > deadline) assert.fail(`message ${messageId} never showed ${String(text)}; it shows: ${frameText(latest).replace(/\s+/g, ' ').slice(0, 400)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The bot's invoke response as the playground relays it. */
+export interface InvokeAnswer {
+  statusCode?: number;
+  type?: string;
+  value?: CardJson;
+}
+
+/**
+ * Presses a button as `user` on a card the bot sent: an Action.Execute invoke from that person with the action's own
+ * `data` plus the inputs they typed (Teams merges inputs into `data`), replying to the card's activity id.
+ */
+export async function pressAs(
+  api: PlaygroundApi,
+  log: LogStream,
+  user: PlaygroundUser,
+  target: ConversationTarget,
+  frame: BotFrame,
+  title: string,
+  inputs: Record<string, string> = {},
+): Promise<InvokeAnswer> {
+  const action = executeAction(cardOf(frame), title);
+  const body = await api.executeAs(user, target, frame.messageId, { verb: action.verb!, title, data: { ...action.data, ...inputs } }, log);
+  const answer = body as InvokeAnswer;
+  assert.equal(answer?.statusCode, 200, `the bot answered ${user.name}'s "${title}": ${JSON.stringify(body)?.slice(0, 300)}`);
+  assert.ok(answer.value && typeof answer.value === 'object', `the answer to "${title}" carries a card: ${JSON.stringify(body)?.slice(0, 300)}`);
+  return answer;
+}
+
+/** All the text a card shows. */
+export function textOf(card: unknown): string {
+  return cardText(card);
+}

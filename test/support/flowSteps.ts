@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { PlaygroundUser } from '../../scripts/lib/demoEnvironment';
-import { cardText, frameText, type BotFrame, type BotFrameStream, type ConversationTarget, type LogStream, type PlaygroundApi } from './playgroundApi';
+import { cardText, type ConversationTarget, type LogFrame, type LogStream, type PlaygroundApi } from './playgroundApi';
 import type { PlaygroundPage } from './playgroundPage';
 
 const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -90,11 +90,102 @@ export async function installAppFor(api: PlaygroundApi, user: PlaygroundUser, lo
   return target;
 }
 
-/** The first Adaptive Card a frame carries. */
-export function cardOf(frame: BotFrame): CardJson {
-  const card = frame.attachments.find((a) => a.contentType === CARD_CONTENT_TYPE)?.content;
-  assert.ok(card && typeof card === 'object', `frame ${frame.messageId} carries an Adaptive Card: ${JSON.stringify(frame.attachments).slice(0, 300)}`);
-  return card as CardJson;
+/**
+ * A message the bot sent or edited, read from the playground's activity log. The conversation stream only carries
+ * the conversations the UI shows; the log also has the hidden 1:1 chats of people other than the current user.
+ */
+export interface SentMessage {
+  conversationId: string;
+  /** The activity id the bot got back (a card's replyToId). */
+  activityId: string;
+  action: 'create' | 'update';
+  /** Who it went to (a personal chat's member), when the bot said. */
+  recipientId?: string;
+  text: string;
+  card?: CardJson;
+  /** The playground's timestamp (epoch ms). */
+  timestamp: number;
+}
+
+function asSentMessage(f: LogFrame): SentMessage | undefined {
+  if (f.from !== 'User Application') return undefined;
+  const body = f.request?.body as Record<string, unknown> | undefined;
+  if (!body || body.type !== 'message') return undefined;
+  const raw = f.raw as { log?: { messageId?: string; timestamp?: number } };
+  const response = f.response?.body as { id?: string } | undefined;
+  const conversationId = String((body.conversation as { id?: string } | undefined)?.id ?? f.conversationId ?? '');
+  const activityId = String(response?.id ?? body.id ?? raw.log?.messageId ?? '');
+  const attachments = (body.attachments as { contentType?: string; content?: unknown }[] | undefined) ?? [];
+  const card = attachments.find((a) => a.contentType === CARD_CONTENT_TYPE)?.content as CardJson | undefined;
+  return {
+    conversationId,
+    activityId,
+    action: f.activityName === 'message' ? 'create' : 'update',
+    recipientId: (body.recipient as { id?: string } | undefined)?.id,
+    text: [typeof body.text === 'string' ? body.text : '', card ? cardText(card) : ''].filter(Boolean).join('\n'),
+    card,
+    timestamp: Number(raw.log?.timestamp ?? 0),
+  };
+}
+
+/** Everything the bot has sent or edited so far, oldest first. */
+export function sentMessages(log: LogStream): SentMessage[] {
+  return log.frames.map(asSentMessage).filter((m): m is SentMessage => Boolean(m));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const matchesText = (text: string | RegExp, s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').slice(0, 200);
+
+/** Waits for a message the bot sent (or edited to) whose text or card shows `text`. */
+export async function waitForSent(
+  log: LogStream,
+  text: string | RegExp,
+  options: { conversationId?: string; activityId?: string; since?: number; timeoutMs?: number } = {},
+): Promise<SentMessage> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20000);
+  for (;;) {
+    const found = sentMessages(log).find(
+      (m) =>
+        (!options.conversationId || m.conversationId === options.conversationId) &&
+        (!options.activityId || m.activityId === options.activityId) &&
+        (!options.since || m.timestamp >= options.since) &&
+        matchesText(text, m.text),
+    );
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const seen = sentMessages(log).map((m) => `${m.action} ${m.conversationId} ${m.activityId}: ${oneLine(m.text)}`);
+      assert.fail(`the bot sent nothing showing ${String(text)} ${JSON.stringify(options)}; it sent:\n${seen.slice(-15).join('\n')}`);
+    }
+    await sleep(150);
+  }
+}
+
+/**
+ * The newest version of a message the bot sent (its last create or update). The bot edits cards in place as the
+ * request moves on, and a click must carry the data of the card as it is shown now.
+ */
+export function latestVersionOf(log: LogStream, message: Pick<SentMessage, 'conversationId' | 'activityId'>): SentMessage {
+  const versions = sentMessages(log).filter((m) => m.activityId === message.activityId && m.conversationId.split(';')[0] === message.conversationId.split(';')[0]);
+  assert.ok(versions.length, `the bot sent message ${message.activityId}`);
+  return versions[versions.length - 1];
+}
+
+/** Waits until a message the bot sent shows `text` in its newest version (sent like that, or edited to it). */
+export async function waitForVersion(log: LogStream, message: SentMessage, text: string | RegExp, timeoutMs = 20000): Promise<SentMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const latest = latestVersionOf(log, message);
+    if (matchesText(text, latest.text)) return latest;
+    if (Date.now() > deadline) assert.fail(`message ${message.activityId} never showed ${String(text)}; it shows: ${oneLine(latest.text)}`);
+    await sleep(150);
+  }
+}
+
+/** The card a message carries; fails the test when it has none. */
+export function cardOf(message: SentMessage): CardJson {
+  assert.ok(message.card, `message ${message.activityId} carries an Adaptive Card: ${oneLine(message.text)}`);
+  return message.card;
 }
 
 /** Every action on a card, including those inside Action.ShowCard cards, depth first. */
@@ -107,7 +198,7 @@ export function cardActions(card: unknown): FoundAction[] {
     if (typeof o.type === 'string' && o.type.startsWith('Action.') && typeof o.title === 'string') {
       out.push({ type: o.type, title: o.title, verb: typeof o.verb === 'string' ? o.verb : undefined, data: (o.data as Record<string, unknown>) ?? {} });
     }
-    for (const [k, v] of Object.entries(o)) if (k !== 'fallback' && k !== 'refresh' && typeof v === 'object') walk(v);
+    for (const [k, v] of Object.entries(o)) if (k !== 'fallback' && typeof v === 'object') walk(v);
   };
   walk((card as CardJson | undefined)?.body);
   walk((card as CardJson | undefined)?.actions);
@@ -126,28 +217,6 @@ export function executeAction(card: CardJson, title: string): FoundAction {
   return action;
 }
 
-/**
- * The newest version of a message the bot sent (its last create or update frame). The bot edits cards in place as
- * the request moves on, and a click must carry the data of the card as it is shown now.
- */
-export function latestFrameOf(frames: BotFrameStream, messageId: string): BotFrame {
-  const versions = frames.frames.filter((f) => f.messageId === messageId && f.action !== 'typing');
-  assert.ok(versions.length, `the bot sent message ${messageId}`);
-  return versions[versions.length - 1];
-}
-
-/** Waits until message `messageId` shows `text` (sent like that, or updated to it). */
-export async function waitForMessageText(frames: BotFrameStream, messageId: string, text: string | RegExp, timeoutMs = 20000): Promise<BotFrame> {
-  const matches = (s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const latest = latestFrameOf(frames, messageId);
-    if (matches(frameText(latest))) return latest;
-    if (Date.now() > deadline) assert.fail(`message ${messageId} never showed ${String(text)}; it shows: ${frameText(latest).replace(/\s+/g, ' ').slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** The bot's invoke response as the playground relays it. */
 export interface InvokeAnswer {
   statusCode?: number;
@@ -164,12 +233,12 @@ export async function pressAs(
   log: LogStream,
   user: PlaygroundUser,
   target: ConversationTarget,
-  frame: BotFrame,
+  message: SentMessage,
   title: string,
   inputs: Record<string, string> = {},
 ): Promise<InvokeAnswer> {
-  const action = executeAction(cardOf(frame), title);
-  const body = await api.executeAs(user, target, frame.messageId, { verb: action.verb!, title, data: { ...action.data, ...inputs } }, log);
+  const action = executeAction(cardOf(message), title);
+  const body = await api.executeAs(user, target, message.activityId, { verb: action.verb!, title, data: { ...action.data, ...inputs } }, log);
   const answer = body as InvokeAnswer;
   assert.equal(answer?.statusCode, 200, `the bot answered ${user.name}'s "${title}": ${JSON.stringify(body)?.slice(0, 300)}`);
   assert.ok(answer.value && typeof answer.value === 'object', `the answer to "${title}" carries a card: ${JSON.stringify(body)?.slice(0, 300)}`);

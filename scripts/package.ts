@@ -11,6 +11,7 @@ import { loadDotEnv } from './lib/dotenv';
 
 const ROOT = path.resolve(__dirname, '..');
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const SCHEMA_URL = /^https:\/\/developer\.microsoft\.com\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?json-schemas\/teams\/(v\d+\.\d+|vDevPreview)\/MicrosoftTeams\.schema\.json$/i;
 const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 /** The Agents Playground's mock bot id, used for --dev packages. */
 const PLAYGROUND_BOT_ID = '00000000-0000-0000-0000-000000000011';
@@ -65,15 +66,23 @@ export function fillTemplate(template: string, values: Record<string, string>): 
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => (name in values ? JSON.stringify(values[name]).slice(1, -1) : whole));
 }
 
-/** Icon rules from the Teams manifest reference: color 192×192, outline 32×32 with transparency. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * Icon rules from the Teams manifest reference: color 192×192, outline 32×32 with transparency.
+ * https://learn.microsoft.com/en-us/microsoftteams/platform/concepts/build-and-test/apps-package#app-icons
+ */
 export function checkIcon(file: string, size: number, mustBeTransparent: boolean): string[] {
   const name = path.basename(file);
   if (!existsSync(file)) return [`${name} is missing`];
+  const bytes = readFileSync(file);
+  // Teams rejects an icon that is another format renamed to .png, so the signature is checked before decoding.
+  if (!bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) return [`${name} is not a PNG (wrong file signature)`];
   let png: PNG;
   try {
-    png = PNG.sync.read(readFileSync(file));
-  } catch {
-    return [`${name} is not a PNG`];
+    png = PNG.sync.read(bytes);
+  } catch (e) {
+    return [`${name} is not a readable PNG: ${(e as Error).message}`];
   }
   const problems: string[] = [];
   if (png.width !== size || png.height !== size) problems.push(`${name} must be ${size}×${size} pixels (is ${png.width}×${png.height})`);
@@ -85,6 +94,24 @@ export function checkIcon(file: string, size: number, mustBeTransparent: boolean
   return problems;
 }
 
+/**
+ * The schema bundled in @microsoft/app-manifest for the manifest's `$schema`. The library would fetch any
+ * schema it does not bundle; packaging must work offline, so a missing one is a problem instead.
+ */
+export function bundledTeamsSchema(schemaUrl: unknown, manifestVersion: unknown): { schema?: object; problems: string[] } {
+  const m = typeof schemaUrl === 'string' ? SCHEMA_URL.exec(schemaUrl) : null;
+  if (!m) return { problems: [`$schema must be https://developer.microsoft.com/json-schemas/teams/vX.Y/MicrosoftTeams.schema.json (is ${String(schemaUrl)})`] };
+  const version = m[1];
+  // manifestVersion "devPreview" goes with the folder vDevPreview.
+  const problems = version.toLowerCase() === `v${String(manifestVersion)}`.toLowerCase() ? [] : [`manifestVersion ${String(manifestVersion)} does not match $schema ${version}`];
+  const file = path.join(path.dirname(require.resolve('@microsoft/app-manifest/package.json')), 'build', 'json-schemas', 'teams', version, 'MicrosoftTeams.schema.json');
+  if (!existsSync(file)) return { problems: [...problems, `@microsoft/app-manifest bundles no schema ${version}, and packaging does not download one`] };
+  // Some published schemas contain "\a" and "\v" escapes, which JSON does not allow; the library rewrites them
+  // the same way before parsing.
+  const raw = readFileSync(file, 'utf8').replace(/\\a/g, '\\u0007').replace(/\\v/g, '\\u000b');
+  return { schema: JSON.parse(raw) as object, problems };
+}
+
 /** Builds and validates the package; returns the zip path. */
 export async function buildAppPackage(env: NodeJS.ProcessEnv, options: PackageOptions = {}): Promise<string> {
   const dir = options.manifestDir ?? path.join(ROOT, 'manifest');
@@ -94,12 +121,22 @@ export async function buildAppPackage(env: NodeJS.ProcessEnv, options: PackageOp
   const problems: string[] = [];
   const left = text.match(/\{\{[^}]*\}\}/g);
   if (left) problems.push(`placeholders without a value: ${[...new Set(left)].join(', ')}`);
-  const manifest = JSON.parse(text) as { icons: { color: string; outline: string } };
-  // The bundled schema for the manifest's $schema URL is used, so validation needs no network.
-  const { AppManifestUtils } = await import('@microsoft/app-manifest');
-  const schemaErrors = await AppManifestUtils.validateAgainstSchema(manifest as never);
-  problems.push(...schemaErrors.map((e: string) => `schema: ${e}`));
-  problems.push(...checkIcon(path.join(dir, manifest.icons.color), 192, false), ...checkIcon(path.join(dir, manifest.icons.outline), 32, true));
+  let manifest: { $schema?: unknown; manifestVersion?: unknown; icons: { color: string; outline: string } };
+  try {
+    manifest = JSON.parse(text);
+  } catch (e) {
+    throw new AppPackageError([...problems, `manifest.json is not valid JSON after filling in the settings: ${(e as Error).message}`]);
+  }
+  const { schema, problems: schemaProblems } = bundledTeamsSchema(manifest.$schema, manifest.manifestVersion);
+  problems.push(...schemaProblems);
+  if (schema) {
+    const { AppManifestUtils } = await import('@microsoft/app-manifest');
+    const schemaErrors = await AppManifestUtils.validateAgainstSchema(manifest as never, schema as never);
+    problems.push(...schemaErrors.map((e: string) => `schema: ${e}`));
+  }
+  if (manifest.icons?.color && manifest.icons?.outline) {
+    problems.push(...checkIcon(path.join(dir, manifest.icons.color), 192, false), ...checkIcon(path.join(dir, manifest.icons.outline), 32, true));
+  }
   if (problems.length) throw new AppPackageError(problems);
 
   const zip = new JSZip();
@@ -114,7 +151,7 @@ export async function buildAppPackage(env: NodeJS.ProcessEnv, options: PackageOp
 if (require.main === module) {
   loadDotEnv(path.join(ROOT, '.env'));
   buildAppPackage(process.env, { dev: process.argv.includes('--dev') })
-    .then((file) => console.log(`App package written to ${path.relative(process.cwd(), file)} (manifest validated against the Teams v1.23 schema)`))
+    .then((file) => console.log(`App package written to ${path.relative(process.cwd(), file)} (manifest validated offline against the bundled Teams schema, icons checked)`))
     .catch((e) => {
       console.error(e instanceof AppPackageError ? e.message : e);
       process.exit(1);

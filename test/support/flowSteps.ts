@@ -64,10 +64,8 @@ export async function requestThroughUi(ui: PlaygroundPage, answers: RequestFormA
 }
 
 /**
- * Makes `user` reachable the way Teams does once the app is installed for them: the playground opens their 1:1
- * chat with the bot and the bot receives the installationUpdate from it (so it learns their Teams user id and the
- * conversation). The playground cannot reach a person from the bot's own createConversation when the bot names
- * them by their Entra object id, so without this step nobody but the current user gets the bot's cards.
+ * Gives `user` their own 1:1 chat with the bot, as when they install the app themselves: the playground opens the
+ * chat (hidden in its UI, which shows only the current user) and the bot receives the installationUpdate from it.
  */
 export async function installAppFor(api: PlaygroundApi, user: PlaygroundUser, log: LogStream): Promise<ConversationTarget> {
   const res = await fetch(`${api.baseUrl}/_connector/v3/conversations`, {
@@ -120,7 +118,8 @@ function asSentMessage(f: LogFrame): SentMessage | undefined {
   return {
     conversationId,
     activityId,
-    action: f.activityName === 'message' ? 'create' : 'update',
+    // The playground logs an edit (PUT) as a message too; it answers a new message 201 and an edit 200.
+    action: f.response?.statusCode === 201 ? 'create' : 'update',
     recipientId: (body.recipient as { id?: string } | undefined)?.id,
     text: [typeof body.text === 'string' ? body.text : '', card ? cardText(card) : ''].filter(Boolean).join('\n'),
     card,
@@ -182,6 +181,26 @@ export async function waitForVersion(log: LogStream, message: SentMessage, text:
   }
 }
 
+/**
+ * The 1:1 chat the bot opened with `user` through createConversation (the playground creates it hidden from its UI).
+ * The bot's messages into such a chat name no recipient, so the createConversation request says whose chat it is.
+ */
+export async function waitForChatOpenedWith(log: LogStream, user: PlaygroundUser, timeoutMs = 20000): Promise<ConversationTarget> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of log.frames) {
+      if (f.activityName !== 'createConversation' || f.from !== 'User Application') continue;
+      const members = ((f.request?.body as { members?: { id?: string; aadObjectId?: string }[] } | undefined)?.members ?? []).filter(
+        (m) => m.id === user.id || m.aadObjectId === user.aadObjectId,
+      );
+      const id = (f.response?.body as { id?: string } | undefined)?.id;
+      if (members.length && id) return { id, type: 'personal' };
+    }
+    if (Date.now() > deadline) assert.fail(`the bot never opened a chat with ${user.name}`);
+    await sleep(150);
+  }
+}
+
 /** The card a message carries; fails the test when it has none. */
 export function cardOf(message: SentMessage): CardJson {
   assert.ok(message.card, `message ${message.activityId} carries an Adaptive Card: ${oneLine(message.text)}`);
@@ -226,7 +245,8 @@ export interface InvokeAnswer {
 
 /**
  * Presses a button as `user` on a card the bot sent: an Action.Execute invoke from that person with the action's own
- * `data` plus the inputs they typed (Teams merges inputs into `data`), replying to the card's activity id.
+ * `data` plus the inputs they typed (Teams merges inputs into `data`), replying to the card's activity id. For a card
+ * in a channel, pass the thread's conversation id (`<channel>;messageid=<root>`), as Teams does.
  */
 export async function pressAs(
   api: PlaygroundApi,
@@ -238,9 +258,22 @@ export async function pressAs(
   inputs: Record<string, string> = {},
 ): Promise<InvokeAnswer> {
   const action = executeAction(cardOf(message), title);
-  const body = await api.executeAs(user, target, message.activityId, { verb: action.verb!, title, data: { ...action.data, ...inputs } }, log);
+  const activity = api.activityFrom(user, target, {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    replyToId: message.activityId,
+    value: { action: { type: 'Action.Execute', title, verb: action.verb, data: { ...action.data, ...inputs } }, trigger: 'manual' },
+  });
+  if (target.type === 'channel') {
+    // channelData names the channel itself, never the thread.
+    const channelId = target.id.split(';')[0];
+    const channelData = activity.channelData as Record<string, unknown>;
+    activity.channelData = { ...channelData, channel: { id: channelId }, teamsChannelId: channelId };
+  }
+  const frame = await api.sendCustomActivity(activity, log);
+  const body = frame?.response?.body;
   const answer = body as InvokeAnswer;
-  assert.equal(answer?.statusCode, 200, `the bot answered ${user.name}'s "${title}": ${JSON.stringify(body)?.slice(0, 300)}`);
+  assert.equal(answer?.statusCode, 200, `the bot answered ${user.name}'s "${title}": ${JSON.stringify(frame?.response)?.slice(0, 300)}`);
   assert.ok(answer.value && typeof answer.value === 'object', `the answer to "${title}" carries a card: ${JSON.stringify(body)?.slice(0, 300)}`);
   return answer;
 }
@@ -248,4 +281,40 @@ export async function pressAs(
 /** All the text a card shows. */
 export function textOf(card: unknown): string {
   return cardText(card);
+}
+
+/** The request reference ("DEV-XXXXXX") a card shows. */
+export function referenceIn(text: string): string {
+  const m = /\bDEV-[A-Z0-9]{6}\b/.exec(text);
+  assert.ok(m, `the card names a request reference: ${oneLine(text)}`);
+  return m[0];
+}
+
+/**
+ * Sends `text` in the UI and waits for a new card showing `expected` (a card already on screen with the same text
+ * does not count: the bot edits earlier cards in place, so "the last card with X" could be an old one).
+ */
+export async function sendAndWaitForNewCard(ui: PlaygroundPage, text: string, expected: string | RegExp, timeoutMs = 20000): Promise<void> {
+  const cards = ui.page.locator(CARD, { hasText: expected });
+  const before = await cards.count();
+  await ui.sendMessage(text);
+  const deadline = Date.now() + timeoutMs;
+  while ((await cards.count()) <= before) {
+    if (Date.now() > deadline) assert.fail(`no new card showing ${String(expected)} after "${text}"; chat: ${JSON.stringify((await ui.messageRows()).slice(-3))}`);
+    await sleep(150);
+  }
+}
+
+/**
+ * Makes a describe block's tests one sequence of steps: once a step fails, the later steps are skipped instead of
+ * failing on its leftovers, so the report points at the step that broke.
+ */
+export function stepByStep(): void {
+  let failed: string | undefined;
+  beforeEach(function () {
+    if (failed) this.skip();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = this.currentTest.title;
+  });
 }

@@ -5,6 +5,7 @@ import { cardActivity, RecipientUnreachableError, type Messenger } from '../mess
 import type { AuditRepository } from '../storage/auditRepository';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
 import type { RequestRepository } from '../storage/requestRepository';
+import { InvalidTransitionError } from '../workflow/errors';
 import type { Effect, OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
 import { pickDevice, readComplianceReport } from './complianceReader';
 import type { EffectDrain, OnboardingService } from './onboardingService';
@@ -19,6 +20,8 @@ export interface EffectRunnerOptions {
 }
 
 const SYSTEM = { kind: 'system' } as const;
+const LEASE_SECONDS = 120;
+const CHECKING: readonly OnboardingRequest['state'][] = ['awaitingEnrollment', 'nonCompliant', 'complianceUndetermined'];
 
 /**
  * Carries out a request's pending effects in order, removing each when done. A failure defers the effect with
@@ -28,6 +31,7 @@ const SYSTEM = { kind: 'system' } as const;
 export class EffectRunner implements EffectDrain {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  private readonly retries = new Set<string>();
 
   constructor(
     private readonly requests: RequestRepository,
@@ -42,13 +46,33 @@ export class EffectRunner implements EffectDrain {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Starts draining in the background (an invoke must be answered within seconds; this may take longer). */
-  kick(requestId: string): void {
+  /**
+   * Starts draining in the background (an invoke must be answered within seconds; this may take longer). The
+   * request's lease makes the drain exclusive across this process's worker and other bot instances; if someone
+   * else holds it, they will see the new effects, and a retry shortly after covers the moment they finish.
+   */
+  kick(requestId: string, attempt = 0): void {
     if (this.running.has(requestId)) {
       this.again.add(requestId);
       return;
     }
-    const run = this.drain(requestId)
+    const run = (async () => {
+      if (!(await this.requests.tryLease(requestId, this.clock().toISOString(), LEASE_SECONDS))) {
+        if (attempt < 5) {
+          this.retries.add(requestId);
+          setTimeout(() => {
+            this.retries.delete(requestId);
+            this.kick(requestId, attempt + 1);
+          }, 1000).unref();
+        }
+        return;
+      }
+      try {
+        await this.drain(requestId);
+      } finally {
+        await this.requests.release(requestId);
+      }
+    })()
       .catch((e) => this.logger.error({ err: e, requestId }, 'effect drain failed'))
       .finally(() => {
         this.running.delete(requestId);
@@ -57,12 +81,33 @@ export class EffectRunner implements EffectDrain {
     this.running.set(requestId, run);
   }
 
-  /** Waits for every drain in flight (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running.size) await Promise.all([...this.running.values()]);
+  /**
+   * Runs `work` for a request whose lease the caller already holds (the background worker), registered so that
+   * a kick in this process waits instead of draining the same request at the same time.
+   */
+  async whileHeld(requestId: string, work: () => Promise<void>): Promise<void> {
+    while (this.running.has(requestId)) await this.running.get(requestId);
+    const run = work().finally(async () => {
+      this.running.delete(requestId);
+      if (this.again.delete(requestId)) {
+        // Hand the lease over to the follow-up drain of effects the work itself produced.
+        await this.requests.release(requestId);
+        this.kick(requestId);
+      }
+    });
+    this.running.set(requestId, run.catch(() => undefined));
+    await run;
   }
 
-  /** Carries out due effects of one request now. */
+  /** Waits for every drain in flight and every scheduled retry (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size || this.retries.size) {
+      if (this.running.size) await Promise.all([...this.running.values()]);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Carries out due effects of one request now; the caller holds its lease. */
   async drain(requestId: string): Promise<void> {
     for (;;) {
       const request = await this.requests.get(requestId);
@@ -83,6 +128,13 @@ export class EffectRunner implements EffectDrain {
     const attempts = (request.outboxAttempts?.[pending.id] ?? 0) + 1;
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     const max = this.options.maxAttempts ?? 6;
+    if (e instanceof InvalidTransitionError) {
+      // The workflow moved on meanwhile (another check already recorded this outcome): nothing left to do.
+      this.logger.info({ requestId: request._id, effect: pending.effect.type, state: e.state }, 'effect outdated by a newer transition');
+      await this.requests.completeEffect(request._id, pending);
+      this.kick(request._id);
+      return;
+    }
     if (attempts >= max || e instanceof RecipientUnreachableError) {
       // Nothing will change by retrying: keep the outcome on record and move on so the rest of the flow proceeds.
       this.logger.error({ requestId: request._id, effect: pending.effect.type, attempts, error: message }, 'effect abandoned');
@@ -210,6 +262,7 @@ export class EffectRunner implements EffectDrain {
   /** Step 5: finds the enrolled device and reads its compliance; feeds the outcome back into the workflow. */
   async checkCompliance(request: OnboardingRequest, sync: boolean): Promise<void> {
     const { intune } = this.graph;
+    if (!CHECKING.includes(request.state)) return;
     if (sync && request.managedDeviceId) await intune.syncDevice(request.managedDeviceId);
     const devices = request.managedDeviceId
       ? [await intune.getDevice(request.managedDeviceId)].filter((d): d is NonNullable<typeof d> => Boolean(d))

@@ -54,8 +54,9 @@ export class BackgroundWorker {
       if (!claim) break;
       done++;
       try {
-        if (claim.reason === 'outbox') await this.runner.drain(claim.request._id);
-        else await this.runner.checkCompliance(claim.request, false);
+        const id = claim.request._id;
+        if (claim.reason === 'outbox') await this.runner.whileHeld(id, () => this.runner.drain(id));
+        else await this.runner.whileHeld(id, async () => this.runner.checkCompliance((await this.requests.get(id)) ?? claim.request, false));
       } catch (e) {
         this.logger.warn({ requestId: claim.request._id, reason: claim.reason, err: e }, 'background item failed');
       } finally {

@@ -2,6 +2,20 @@ import type { ConversationReference } from 'botbuilder';
 import type { Collection, Db } from 'mongodb';
 import { COLLECTIONS } from './mongoConnection';
 
+/**
+ * Two turns can upsert the same new key at once (Teams sends installationUpdate and conversationUpdate together);
+ * the loser of the insert race gets a duplicate key error, and its update then simply applies to the winner's
+ * document.
+ */
+async function upsertOnce(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    if ((e as { code?: number }).code !== 11000) throw e;
+    await write();
+  }
+}
+
 /** A person's 1:1 conversation with the bot, keyed by their Entra object id. */
 export interface UserConversation {
   _id: string;
@@ -41,11 +55,8 @@ export class ConversationReferenceRepository {
   /** Stores the person's latest 1:1 reference. */
   async saveUser(aadObjectId: string, reference: Partial<ConversationReference>, source: UserConversation['source'], teamsUserId?: string, tenantId?: string) {
     const { activityId: _ignored, ...stable } = reference;
-    await this.users.updateOne(
-      { _id: aadObjectId },
-      { $set: { reference: stable, source, updatedAt: new Date(), ...(teamsUserId ? { teamsUserId } : {}), ...(tenantId ? { tenantId } : {}) } },
-      { upsert: true },
-    );
+    const set = { reference: stable, source, updatedAt: new Date(), ...(teamsUserId ? { teamsUserId } : {}), ...(tenantId ? { tenantId } : {}) };
+    await upsertOnce(() => this.users.updateOne({ _id: aadObjectId }, { $set: set }, { upsert: true }));
   }
 
   /** The person's 1:1 conversation, if the bot has one. */
@@ -61,11 +72,8 @@ export class ConversationReferenceRepository {
   /** Stores a channel reference (the bot was added to its team, or someone wrote in it). */
   async saveChannel(c: Omit<ChannelConversation, '_id' | 'updatedAt'>) {
     const { activityId: _ignored, ...stable } = c.reference;
-    await this.channels.updateOne(
-      { _id: `${c.teamId}|${c.channelId}` },
-      { $set: { ...c, reference: { ...stable, conversation: { ...stable.conversation!, id: c.channelId } }, updatedAt: new Date() } },
-      { upsert: true },
-    );
+    const set = { ...c, reference: { ...stable, conversation: { ...stable.conversation!, id: c.channelId } }, updatedAt: new Date() };
+    await upsertOnce(() => this.channels.updateOne({ _id: `${c.teamId}|${c.channelId}` }, { $set: set }, { upsert: true }));
   }
 
   /** A channel by team and channel id. */

@@ -149,6 +149,14 @@ export class RequestRepository {
     return null;
   }
 
+  /** Takes the lease on one request if nobody holds it; false when another worker does. */
+  async tryLease(id: string, now: string, leaseSeconds: number): Promise<boolean> {
+    const leaseUntil = new Date(Date.parse(now) + leaseSeconds * 1000).toISOString();
+    const free = { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] };
+    const taken = await this.locked(id, () => this.collection.updateOne({ _id: id, ...free }, { $set: { leaseUntil } }));
+    return taken.modifiedCount === 1;
+  }
+
   /** Ends a lease early. */
   async release(id: string): Promise<void> {
     await this.locked(id, () => this.collection.updateOne({ _id: id }, { $unset: { leaseUntil: '' } }));

@@ -272,6 +272,22 @@ describe('onboarding flow on the embedded database and the Graph simulator', fun
     assert.equal(second.messenger.to(MEGAN).length, 1);
   });
 
+  it('when two instances and a kick drain the same request at once, then every message is sent exactly once', async () => {
+    const first = build();
+    first.service.setDrain({ kick: () => undefined });
+    const r = await first.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
+    const a = build();
+    const b = build();
+    a.runner.kick(r._id);
+    await Promise.all([a.worker.runOnce(), b.worker.runOnce(), b.runner.kick(r._id)]);
+    await Promise.all([settle(a), settle(b)]);
+    await a.worker.runOnce();
+    await settle(a);
+    assert.equal(a.messenger.to(MEGAN).length + b.messenger.to(MEGAN).length, 1, 'one approval card');
+    assert.equal(a.messenger.to(ALEX).length + b.messenger.to(ALEX).length, 1, 'one "request sent" notice');
+    assert.equal((await first.service.get(r._id)).outbox.length, 0);
+  });
+
   it('when no device appears, then polling backs off, reminds once and expires at the deadline', async () => {
     const app = build({ ...policy, enrollmentDeadlineHours: 2, enrollmentReminderHours: 1 });
     let r: OnboardingRequest = await app.service.submit({ aadObjectId: ADELE, displayName: 'Adele' }, { ...form, platform: 'macos' });

@@ -204,6 +204,10 @@ describe('e2e onboarding: the employee happy path (request → approval → cons
     assert.equal(adds.length, 1, `one add to the access group: ${JSON.stringify(adds)}`);
     assert.equal(adds[0].status, 204);
     await waitForVersion(log, itCard, /Access granted/, SLOW_STEP_MS);
+    // Each step's message reaches the employee exactly once, however the background work interleaved.
+    for (const text of ['Your device is compliant', 'Access granted', 'Device compliance']) {
+      assert.equal(sentInto(log, stack.api.personalChat.id, text).length, 1, `"${text}" was sent once`);
+    }
   });
 });
 

@@ -3,9 +3,6 @@ import type { NotifyTopic, OnboardingRequest } from '../workflow/model';
 /** Adaptive Card JSON. */
 export type CardJson = Record<string, unknown>;
 
-/** Who looks at a card; the same request renders differently per viewer (user-specific views). */
-export type Viewer = 'requester' | 'approver' | 'it' | 'other';
-
 /**
  * The cards the workflow sends, as a seam between the use cases and the card templates (cards/), so the
  * service never builds card JSON itself and tests can assert on what was sent.

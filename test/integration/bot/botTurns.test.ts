@@ -27,6 +27,7 @@ const people = {
   alex: { id: 'user-id-0', aadObjectId: 'a0000000-0000-4000-8000-000000000000', name: 'Alex Wilber' },
   megan: { id: 'user-id-1', aadObjectId: 'a0000000-0000-4000-8000-000000000001', name: 'Megan Bowen' },
   adele: { id: 'user-id-2', aadObjectId: 'a0000000-0000-4000-8000-000000000002', name: 'Adele Vance' },
+  lynne: { id: 'user-id-5', aadObjectId: 'a0000000-0000-4000-8000-000000000005', name: 'Lynne Robbins' },
 };
 type Person = (typeof people)[keyof typeof people];
 
@@ -177,6 +178,23 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
     assert.equal(updates[0].id, 'card-1');
     assert.match(cardText(updates[0]), /platform/i);
   });
+
+  const lookups: [string, Person, RegExp][] = [
+    ['IT Security', people.lynne, /Alex Wilber[\s\S]*DEV-/],
+    ['another employee', people.adele, /Only IT Security/],
+  ];
+  for (const [who, person, expected] of lookups) {
+    it(`when ${who} asks "status for" a colleague in a channel, then the reply matches ${expected}`, async () => {
+      const b = buildBot();
+      await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' }));
+      const channel = {
+        conversation: { id: '19:it-security@thread.tacv2', conversationType: 'channel', isGroup: true, tenantId: TENANT, name: '' },
+        channelData: { tenant: { id: TENANT }, team: { id: '19:it-team@thread.tacv2' }, channel: { id: '19:it-security@thread.tacv2' } },
+      };
+      const replies = await turn(b, teamsActivity(person, { type: 'message', text: '<at>Device Onboarding</at> status for alexw@contoso.example', ...channel }));
+      assert.match(replies.map(cardText).join(' '), expected);
+    });
+  }
 
   it('when the bot restarts between the cancel question and the answer, then the answer still cancels the request', async () => {
     const first = buildBot();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   CardFactory,
   TeamsActivityHandler,
@@ -79,8 +80,15 @@ export class OnboardingBot extends TeamsActivityHandler {
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const action = invokeValue.action as { verb?: string; data?: Record<string, unknown> };
     const data = { ...(action.data ?? {}), verb: action.verb ?? String(action.data?.verb ?? '') } as ActionData;
-    const card = await this.deps.actions.handle(context, data);
-    return { statusCode: 200, type: CARD_RESPONSE, value: card as never };
+    try {
+      const card = await this.deps.actions.handle(context, data);
+      return { statusCode: 200, type: CARD_RESPONSE, value: card as never };
+    } catch (e) {
+      // An invoke left unanswered shows Teams' generic failure; answer with a card that carries a reference id.
+      const referenceId = randomUUID().slice(0, 8);
+      this.deps.logger.error({ err: e, referenceId, verb: data.verb }, 'card action failed');
+      return { statusCode: 200, type: CARD_RESPONSE, value: this.deps.cards.error(referenceId, 'That did not work. Please try again in a moment.') as never };
+    }
   }
 
   /** Action.Submit fallback (clients without Universal Actions): update the clicked card in place. */

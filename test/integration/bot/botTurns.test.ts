@@ -167,6 +167,18 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
     assert.equal(audit.filter((e) => e.event === 'approve').length, 1);
   });
 
+  it('when Graph is down during a submit, then the employee gets a card with a reference id and nothing is stored', async () => {
+    const b = buildBot();
+    sim.controls.injectFault({ path: /\/manager$/, status: 503, count: 50 });
+    try {
+      const card = invokeCard(await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' })));
+      assert.match(JSON.stringify(card), /Reference/i);
+    } finally {
+      sim.controls.clearFaults();
+    }
+    assert.equal(await b.service.openRequestOf(people.alex.aadObjectId), null);
+  });
+
   it('when the Action.Submit fallback is used, then the clicked card is updated in place', async () => {
     const b = buildBot();
     const updates: Partial<Activity>[] = [];

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startGraphSimulator, type RunningGraphSimulator } from '../../graphsim/graphSimulator';
 import { loadTenantFixture } from '../../graphsim/tenantFixture';
 import { DEMO_TENANT_PATH, demoBotEnv, readPlaygroundConfig, REPO_ROOT, type PlaygroundConfig } from '../../scripts/lib/demoEnvironment';
+import { killTree } from '../../scripts/lib/processes';
 import { startBotProcess, startPlaygroundProcess, type ServiceProcess } from '../../scripts/lib/stackProcesses';
 import { freePort } from './freePort';
 import { BotFrameStream, LogStream, PlaygroundApi } from './playgroundApi';
@@ -48,6 +49,8 @@ export interface E2eStack {
   botFrames(): Promise<BotFrameStream>;
   /** Connects to the activity log stream, needed to act as another user (close it when done). */
   activityLog(): Promise<LogStream>;
+  /** Kills the bot process with `signal` (SIGKILL: no shutdown code runs) and starts a new one on the same port. */
+  restartBot(signal?: NodeJS.Signals): Promise<void>;
   /** Stops everything it started, in reverse order; safe after a failed start. */
   stop(): Promise<void>;
 }
@@ -91,7 +94,8 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       ...demoBotEnv({ port: botPort, graphBaseUrl: graph.url, mongoUri, mongoDb: dbName, playground: config }),
       ...options.botEnv,
     };
-    const bot = await startBotProcess({ port: botPort, env, onLine: botLog.sink, entry: options.botEntry ?? process.env.E2E_BOT_ENTRY });
+    const startBot = () => startBotProcess({ port: botPort, env, onLine: botLog.sink, entry: options.botEntry ?? process.env.E2E_BOT_ENTRY });
+    let bot = await startBot();
     stops.push(() => bot.process.stop());
     stops.push(async () => {
       await (await testClient()).db(dbName).dropDatabase();
@@ -115,7 +119,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       for (const s of streams) s.close();
       for (const p of pages) await p.close();
     });
-    return {
+    const stack: E2eStack = {
       config,
       graph,
       bot,
@@ -123,6 +127,12 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       api,
       dbName,
       artifactsDir,
+      async restartBot(signal: NodeJS.Signals = 'SIGKILL') {
+        killTree(bot.process.pid, signal);
+        await bot.process.exited;
+        bot = await startBot();
+        stack.bot = bot;
+      },
       async openPage() {
         const page = await PlaygroundPage.open(playground.url, { artifactsDir });
         pages.push(page);
@@ -140,6 +150,7 @@ export async function startE2eStack(options: E2eStackOptions): Promise<E2eStack>
       },
       stop,
     };
+    return stack;
   } catch (error) {
     await stop();
     throw error;

@@ -6,6 +6,7 @@ import type { AuditRepository } from '../storage/auditRepository';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
 import type { RequestRepository } from '../storage/requestRepository';
 import { InvalidTransitionError } from '../workflow/errors';
+import { CHECKING } from '../workflow/transition';
 import type { Effect, OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
 import { pickDevice, readComplianceReport } from './complianceReader';
 import type { EffectDrain, OnboardingService } from './onboardingService';
@@ -21,7 +22,6 @@ export interface EffectRunnerOptions {
 
 const SYSTEM = { kind: 'system' } as const;
 const LEASE_SECONDS = 120;
-const CHECKING: readonly OnboardingRequest['state'][] = ['awaitingEnrollment', 'nonCompliant', 'complianceUndetermined'];
 
 /**
  * Carries out a request's pending effects in order, removing each when done. A failure defers the effect with

@@ -12,6 +12,14 @@ type RequestDocument = OnboardingRequest & {
   leaseUntil?: string;
 };
 
+/** A lease ending `leaseSeconds` from `now`, and the filter for requests nobody holds at `now`. */
+function lease(now: string, leaseSeconds: number) {
+  return {
+    leaseUntil: new Date(Date.parse(now) + leaseSeconds * 1000).toISOString(),
+    free: { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] },
+  };
+}
+
 /** The employee already has an open request; it is returned instead of opening a duplicate. */
 export class DuplicateOpenRequestError extends Error {
   constructor(readonly existing: OnboardingRequest) {
@@ -129,8 +137,7 @@ export class RequestRepository {
    * so several bot instances share the work without doing it twice.
    */
   async claimDue(now: string, leaseSeconds: number): Promise<{ request: OnboardingRequest; reason: 'outbox' | 'check' } | null> {
-    const leaseUntil = new Date(Date.parse(now) + leaseSeconds * 1000).toISOString();
-    const free = { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] };
+    const { leaseUntil, free } = lease(now, leaseSeconds);
     const candidates: [Record<string, unknown>, 'outbox' | 'check'][] = [
       [{ outboxCount: { $gt: 0 }, $and: [free, { $or: [{ outboxNotBefore: { $exists: false } }, { outboxNotBefore: { $lte: now } }] }] }, 'outbox'],
       [{ nextCheckAt: { $lte: now }, ...free }, 'check'],
@@ -151,8 +158,7 @@ export class RequestRepository {
 
   /** Takes the lease on one request if nobody holds it; false when another worker does. */
   async tryLease(id: string, now: string, leaseSeconds: number): Promise<boolean> {
-    const leaseUntil = new Date(Date.parse(now) + leaseSeconds * 1000).toISOString();
-    const free = { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] };
+    const { leaseUntil, free } = lease(now, leaseSeconds);
     const taken = await this.locked(id, () => this.collection.updateOne({ _id: id, ...free }, { $set: { leaseUntil } }));
     return taken.modifiedCount === 1;
   }

@@ -85,7 +85,8 @@ const OPEN_FOR_CANCEL: readonly RequestState[] = [
   'complianceUndetermined',
   'pendingItReview',
 ];
-const CHECKING: readonly RequestState[] = ['awaitingEnrollment', 'nonCompliant', 'complianceUndetermined'];
+/** States in which the device is looked up and its compliance read. */
+export const CHECKING: readonly RequestState[] = ['awaitingEnrollment', 'nonCompliant', 'complianceUndetermined'];
 
 function personOf(a: Actor): PersonRef {
   if (a.kind !== 'user') throw new Error('A person is required');

@@ -28,7 +28,8 @@ export interface FaultSpec {
    * below the version (`/users/{id}/manager`) and the full path (`/beta/deviceManagement/...`).
    */
   path: string | RegExp;
-  status: 429 | 500 | 503 | 504;
+  /** The status to answer with, or `hang`: the request is never answered (a Graph outage that keeps the socket open). */
+  status: 429 | 500 | 503 | 504 | 'hang';
   /** Sent as `Retry-After` (seconds); no header when omitted, so clients must back off on their own. */
   retryAfterSeconds?: number;
   /** How many matching requests fail (default 1). */
@@ -111,7 +112,7 @@ const BATCH_LIMIT = 20;
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const JSON_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
-const FAULT_CODES: Record<FaultSpec['status'], [string, string]> = {
+const FAULT_CODES: Record<Exclude<FaultSpec['status'], 'hang'>, [string, string]> = {
   429: ['TooManyRequests', 'Too many requests.'],
   500: ['generalException', 'An unexpected error occurred.'],
   503: ['serviceNotAvailable', 'The service is temporarily unavailable.'],
@@ -183,11 +184,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   }
 
   /** One Graph request end to end: fault injection, routing, error mapping and the request log. */
-  function execute(req: SimRequest, viaBatch: boolean): SimResponse {
+  function execute(req: SimRequest, viaBatch: boolean): SimResponse & { hang?: true } {
     const fullPath = `/${req.version}${req.path}`;
-    let res: SimResponse;
+    let res: SimResponse & { hang?: true };
     const fault = takeFault(req.method, req.path, fullPath);
-    if (fault) {
+    if (fault?.status === 'hang') {
+      // Inside a batch a hung item would hold the whole batch; the outer request hangs instead.
+      res = { status: 0, hang: true };
+    } else if (fault) {
       const [code, message] = FAULT_CODES[fault.status];
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
       res = errorResponse(new SimHttpError(fault.status, code, message, headers), req.headers);
@@ -211,7 +215,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
    * a failed `dependsOn` gives 424; a throttled item is a 429 inside a 200 batch
    * (https://learn.microsoft.com/en-us/graph/throttling, "Throttling and batching").
    */
-  function executeBatch(outer: SimRequest): SimResponse {
+  function executeBatch(outer: SimRequest): SimResponse & { hang?: true } {
     const body = outer.body as { requests?: unknown } | undefined;
     const items = body?.requests;
     if (!Array.isArray(items)) throw new SimHttpError(400, 'BadRequest', 'Invalid batch payload format: "requests" must be an array.');
@@ -232,6 +236,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       }
     }
     const statusById = new Map<string, number>();
+    let hung = false;
     const responses = (items as { id: string; method: string; url: string; headers?: Record<string, unknown>; body?: unknown; dependsOn?: string[] }[]).map((it) => {
       let res: SimResponse;
       const failedDep = (it.dependsOn ?? []).find((d) => (statusById.get(d) ?? 0) >= 400);
@@ -248,12 +253,13 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
           );
         }
       }
+      if ((res as { hang?: true }).hang) hung = true;
       statusById.set(it.id, res.status);
       const headers: Record<string, string> = { ...res.headers };
       if (res.body !== undefined) headers['Content-Type'] = JSON_CONTENT_TYPE;
       return { id: it.id, status: res.status, headers, ...(res.body !== undefined ? { body: res.body } : {}) };
     });
-    return { status: 200, body: { responses } };
+    return hung ? { status: 0, hang: true } : { status: 200, body: { responses } };
   }
 
   const controls: SimulatorControls = {
@@ -272,7 +278,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       return store.activateEnrollments(userId);
     },
     injectFault(fault) {
-      if (![429, 500, 503, 504].includes(fault.status)) throw new SimulatorControlError(400, 'status: must be 429, 500, 503 or 504');
+      if (![429, 500, 503, 504, 'hang'].includes(fault.status)) throw new SimulatorControlError(400, 'status: must be 429, 500, 503, 504 or "hang"');
       if (!(fault.path instanceof RegExp) && typeof fault.path !== 'string') throw new SimulatorControlError(400, 'path: must be a prefix or a regex');
       const id = randomUUID();
       faults.push({ ...fault, id, remaining: fault.count ?? 1, matcher: matcherOf(fault.path) });
@@ -373,11 +379,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       if (simReq.path === '/$batch') {
         if (method !== 'POST') throw new SimHttpError(405, 'BadRequest', 'Use POST for $batch.');
         const outer = executeBatch(simReq);
+        if (outer.hang) return;
         log.push({ method, path: url.pathname, query: '', status: outer.status, time: now().toISOString(), viaBatch: false });
         send(res, outer);
         return;
       }
-      send(res, execute(simReq, false));
+      const answer = execute(simReq, false);
+      // A hung request gets no answer; close() ends its connection.
+      if (!answer.hang) send(res, answer);
     } catch (e) {
       if (e instanceof SimHttpError) {
         send(res, errorResponse(e, headers));

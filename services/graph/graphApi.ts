@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GraphError, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
-import { GraphRequestError, redactGraphPath } from './graphErrors';
-import { GraphCallOptions } from './graphRetryHandler';
+import { GraphRequestError, GraphThrottledError, GraphTimeoutError, redactGraphPath } from './graphErrors';
+import { GraphCallOptions, parseRetryAfterMs } from './graphRetryHandler';
 
 /** Graph API version segment. */
 export type GraphVersion = 'v1.0' | 'beta';
@@ -130,6 +130,14 @@ export class GraphApi {
 function toGraphRequestError(e: unknown, method: string, path: string, clientRequestId: string): Error {
   if (e instanceof GraphRequestError) return e;
   if (e instanceof GraphError) {
+    // The SDK wraps what the middleware threw and keeps its name as the code.
+    if (e.code === 'TimeoutError') return new GraphTimeoutError({ method, path: redactGraphPath(path), clientRequestId });
+    if (e.statusCode === 429) {
+      return new GraphThrottledError(
+        { method, path: redactGraphPath(path), code: e.code ?? 'TooManyRequests', requestId: e.requestId ?? undefined, clientRequestId },
+        parseRetryAfterMs(e.headers?.get('Retry-After')),
+      );
+    }
     const noResponse = e.statusCode === -1 || e.statusCode === undefined;
     return new GraphRequestError({
       method,
@@ -143,3 +151,4 @@ function toGraphRequestError(e: unknown, method: string, path: string, clientReq
   }
   return e instanceof Error ? e : new Error(String(e));
 }
+

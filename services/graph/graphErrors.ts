@@ -28,7 +28,7 @@ export interface GraphFailure {
 
 /** A Graph call failed after any retries. */
 export class GraphRequestError extends Error implements GraphFailure {
-  override readonly name = 'GraphRequestError';
+  override readonly name: string = 'GraphRequestError';
   readonly method: string;
   readonly path: string;
   readonly status: number;
@@ -50,6 +50,38 @@ export class GraphRequestError extends Error implements GraphFailure {
 
   /** Graph's error message (not logged; may contain a UPN). */
   declare readonly graphMessage?: string;
+}
+
+/**
+ * Graph did not answer in time: one attempt outlasted its timeout, or the call's budget (the waiting user's turn)
+ * ran out. Safe to try again later; nothing says whether a non-idempotent write was applied.
+ */
+export class GraphTimeoutError extends GraphRequestError {
+  override readonly name = 'GraphTimeoutError';
+  constructor(failure: Omit<GraphFailure, 'status' | 'code'>) {
+    super({ ...failure, status: 0, code: 'Timeout' });
+  }
+}
+
+/**
+ * Graph throttled the call (429) and asked for a wait longer than the call may take, or throttled every retry.
+ * `retryAfterMs` is Graph's `Retry-After`: the caller moves the work to the background and tries after it.
+ */
+export class GraphThrottledError extends GraphRequestError {
+  override readonly name = 'GraphThrottledError';
+  constructor(
+    failure: Omit<GraphFailure, 'status'>,
+    /** Graph's Retry-After in milliseconds; undefined when Graph sent none. */
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super({ ...failure, status: 429 });
+  }
+}
+
+/** Whether an error means Graph is unreachable, slow or busy for now (rather than a refusal of the request). */
+export function isGraphUnavailable(e: unknown): boolean {
+  if (e instanceof GraphTimeoutError || e instanceof GraphThrottledError) return true;
+  return e instanceof GraphRequestError && (e.status === 0 || e.status >= 500);
 }
 
 /** The app could not be found in the user's installations, even after installing it. */

@@ -8,9 +8,15 @@
  * are retried only for methods that are idempotent by HTTP (GET, PUT, DELETE) or calls marked idempotent
  * with GraphCallOptions. Waits honour Retry-After (seconds or HTTP date), else exponential backoff with
  * jitter (https://learn.microsoft.com/en-us/graph/throttling), and are capped by `maxDelayMs`.
+ *
+ * Time limits: every attempt is aborted after `timeoutMs`, and the whole call (attempts and waits) ends within
+ * `callBudgetMs`, or by the deadline of the user's turn it runs in (graphBudget.ts), whichever comes first. A wait
+ * that would pass that end is not started: the last answer stands (a 429 becomes GraphThrottledError with Graph's
+ * Retry-After in GraphApi), so a card action never holds its invoke for a `Retry-After: 20`.
  */
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import type { Logger } from '../../bot/logger';
+import { currentGraphDeadline } from './graphBudget';
 import { redactGraphPath } from './graphErrors';
 import { getRequestHeader, requestUrl, setRequestHeader } from './requestHeaders';
 
@@ -22,6 +28,10 @@ export interface RetrySettings {
   baseDelayMs?: number;
   /** Upper bound on any single wait, Retry-After included (default 30000 ms). */
   maxDelayMs?: number;
+  /** One attempt is aborted after this long without a response (default 10000 ms). */
+  timeoutMs?: number;
+  /** A whole call, retries and waits included, outside a user's turn (default 60000 ms). */
+  callBudgetMs?: number;
 }
 
 /** Per-call options the Graph services attach with `.middlewareOptions([...])`. */
@@ -32,7 +42,7 @@ export class GraphCallOptions implements MiddlewareOptions {
   ) {}
 }
 
-const DEFAULTS: Required<RetrySettings> = { maxRetries: 3, baseDelayMs: 1000, maxDelayMs: 30_000 };
+const DEFAULTS: Required<RetrySettings> = { maxRetries: 3, baseDelayMs: 1000, maxDelayMs: 30_000, timeoutMs: 10_000, callBudgetMs: 60_000 };
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /** Fills in defaults and rejects nonsense (negative or non-finite numbers). */
@@ -56,20 +66,21 @@ export function isRetryable(outcome: number | 'network', method: string, idempot
  * base·2^attempt with "equal jitter" (between half and all of it), never more than maxDelayMs.
  */
 export function retryDelayMs(attempt: number, retryAfter: string | null | undefined, settings: Required<RetrySettings>, now: number = Date.now(), random: () => number = Math.random): number {
-  let delay: number | undefined;
-  if (retryAfter != null && retryAfter.trim() !== '') {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) delay = Math.max(0, seconds * 1000);
-    else {
-      const at = Date.parse(retryAfter);
-      if (!Number.isNaN(at)) delay = Math.max(0, at - now);
-    }
-  }
+  let delay = parseRetryAfterMs(retryAfter, now);
   if (delay === undefined) {
     const step = settings.baseDelayMs * 2 ** attempt;
     delay = step / 2 + (random() * step) / 2;
   }
   return Math.min(delay, settings.maxDelayMs);
+}
+
+/** A Retry-After header (seconds or an HTTP date) in milliseconds from `now`; undefined when absent or unreadable. */
+export function parseRetryAfterMs(retryAfter: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (retryAfter == null || retryAfter.trim() === '') return undefined;
+  const seconds = Number(retryAfter);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(retryAfter);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Retry middleware for the Graph client's chain. */
@@ -80,6 +91,7 @@ export class GraphRetryHandler implements Middleware {
     private readonly settings: Required<RetrySettings>,
     private readonly logger: Logger,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly now: () => number = Date.now,
   ) {}
 
   async execute(context: Context): Promise<void> {
@@ -87,13 +99,19 @@ export class GraphRetryHandler implements Middleware {
     const method = (context.options?.method ?? 'GET').toUpperCase();
     const call = context.middlewareControl?.getMiddlewareOptions(GraphCallOptions) as GraphCallOptions | undefined;
     const idempotent = call?.idempotent ?? false;
+    const callerSignal = context.options?.signal ?? undefined;
+    const deadline = Math.min(this.now() + this.settings.callBudgetMs, currentGraphDeadline() ?? Infinity);
     for (let attempt = 0; ; attempt++) {
       let networkError: unknown;
       context.response = undefined;
+      const left = deadline - this.now();
+      if (left <= 0) throw timeoutError();
+      const attemptSignal = AbortSignal.timeout(Math.min(this.settings.timeoutMs, left));
+      context.options = { ...context.options, signal: callerSignal ? AbortSignal.any([callerSignal, attemptSignal]) : attemptSignal };
       try {
         await this.next.execute(context);
       } catch (e) {
-        networkError = e;
+        networkError = attemptSignal.aborted ? timeoutError() : e;
       }
       // Read back through a cast: TypeScript keeps the `undefined` assigned above, not what next.execute set.
       const response = context.response as Response | undefined;
@@ -103,6 +121,12 @@ export class GraphRetryHandler implements Middleware {
         return;
       }
       const delayMs = retryDelayMs(attempt, response?.headers.get('Retry-After'), this.settings);
+      if (this.now() + delayMs >= deadline) {
+        // The wait does not fit in what is left: answer now with what Graph said, and let the caller defer.
+        this.logger.warn({ method, path: redactGraphPath(requestUrl(context)), status: outcome, attempt: attempt + 1, delayMs, clientRequestId: getRequestHeader(context, 'client-request-id') }, 'graph call gives up: the wait exceeds its time budget');
+        if (networkError) throw networkError;
+        return;
+      }
       this.logger.warn(
         { method, path: redactGraphPath(requestUrl(context)), status: outcome, attempt: attempt + 1, delayMs, clientRequestId: getRequestHeader(context, 'client-request-id') },
         'graph call will be retried',
@@ -117,4 +141,9 @@ export class GraphRetryHandler implements Middleware {
   setNext(next: Middleware): void {
     this.next = next;
   }
+}
+
+/** What an attempt that outlived its time throws; GraphApi turns it into GraphTimeoutError. */
+function timeoutError(): Error {
+  return new DOMException('The Graph call ran out of time', 'TimeoutError');
 }

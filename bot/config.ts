@@ -53,6 +53,16 @@ const schema = z.object({
   COMPLIANCE_POLL_MAX_SECONDS: positiveNumber(3600),
   WORKER_INTERVAL_SECONDS: positiveNumber(5),
   MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).default(262144)),
+  GRAPH_TIMEOUT_MS: positiveNumber(10_000),
+  GRAPH_CALL_BUDGET_MS: positiveNumber(60_000),
+  TURN_GRAPH_BUDGET_MS: positiveNumber(2_000),
+  ROLE_CACHE_SECONDS: positiveNumber(60),
+  ROLE_CACHE_STALE_SECONDS: positiveNumber(900),
+  MONGODB_CONNECT_TIMEOUT_MS: positiveNumber(5_000),
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: positiveNumber(5_000),
+  MONGODB_SOCKET_TIMEOUT_MS: positiveNumber(30_000),
+  BOT_CONNECTOR_TIMEOUT_MS: positiveNumber(15_000),
+  BOT_OPENID_TIMEOUT_MS: positiveNumber(5_000),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -62,9 +72,32 @@ export interface AppConfig {
   env: Raw['NODE_ENV'];
   port: number;
   logLevel: Raw['LOG_LEVEL'];
-  bot: { appId?: string; appPassword?: string; appType: Raw['MicrosoftAppType']; tenantId?: string; authEnabled: boolean };
-  mongo: { uri?: string; dbName: string; dataDir: string };
-  graph: { baseUrl: string; tenantId?: string; clientId?: string; clientSecret?: string; hasCredentials: boolean };
+  bot: {
+    appId?: string;
+    appPassword?: string;
+    appType: Raw['MicrosoftAppType'];
+    tenantId?: string;
+    authEnabled: boolean;
+    /** Limit on one Bot Connector call (send, update, create conversation). */
+    connectorTimeoutMs: number;
+    /** Limit on fetching the Bot Framework's OpenID metadata and signing keys. */
+    openIdTimeoutMs: number;
+  };
+  mongo: { uri?: string; dbName: string; dataDir: string; connectTimeoutMs: number; serverSelectionTimeoutMs: number; socketTimeoutMs: number };
+  graph: {
+    baseUrl: string;
+    tenantId?: string;
+    clientId?: string;
+    clientSecret?: string;
+    hasCredentials: boolean;
+    /** Limit on one Graph request attempt. */
+    timeoutMs: number;
+    /** Limit on one Graph call, retries and Retry-After waits included, outside a user's turn. */
+    callBudgetMs: number;
+    /** Limit on the Graph calls of one user turn (a card action must answer within a few seconds). */
+    turnBudgetMs: number;
+  };
+  roles: { cacheMs: number; staleMs: number };
   teams: { appCatalogId?: string; itTeamId?: string; itChannelId?: string };
   groups: { access: string; fallbackApprovers?: string; itSecurity: string; admins?: string; auditors?: string };
   workflow: {
@@ -116,6 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (e.MicrosoftAppType === 'UserAssignedMSI' && e.MicrosoftAppPassword) problems.push('MicrosoftAppPassword must be empty for UserAssignedMSI');
   }
   if (Boolean(e.IT_TEAM_ID) !== Boolean(e.IT_CHANNEL_ID)) problems.push('IT_TEAM_ID and IT_CHANNEL_ID must be set together');
+  if (e.TURN_GRAPH_BUDGET_MS > e.GRAPH_CALL_BUDGET_MS) problems.push('TURN_GRAPH_BUDGET_MS must not exceed GRAPH_CALL_BUDGET_MS');
+  if (e.ROLE_CACHE_STALE_SECONDS < e.ROLE_CACHE_SECONDS) problems.push('ROLE_CACHE_STALE_SECONDS must not be shorter than ROLE_CACHE_SECONDS');
   if (e.NODE_ENV === 'production') {
     if (!e.MicrosoftAppId) problems.push('MicrosoftAppId is required in production (an empty app id disables inbound authentication)');
     if (!hasCredentials) problems.push('Graph credentials (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET) are required in production');
@@ -134,15 +169,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       appType: e.MicrosoftAppType,
       tenantId: e.MicrosoftAppTenantId,
       authEnabled: Boolean(e.MicrosoftAppId),
+      connectorTimeoutMs: e.BOT_CONNECTOR_TIMEOUT_MS,
+      openIdTimeoutMs: e.BOT_OPENID_TIMEOUT_MS,
     }),
-    mongo: Object.freeze({ uri: e.MONGODB_URI, dbName: e.MONGODB_DB, dataDir: e.DATA_DIR }),
+    mongo: Object.freeze({
+      uri: e.MONGODB_URI,
+      dbName: e.MONGODB_DB,
+      dataDir: e.DATA_DIR,
+      connectTimeoutMs: e.MONGODB_CONNECT_TIMEOUT_MS,
+      serverSelectionTimeoutMs: e.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+      socketTimeoutMs: e.MONGODB_SOCKET_TIMEOUT_MS,
+    }),
     graph: Object.freeze({
       baseUrl: e.GRAPH_BASE_URL.replace(/\/$/, ''),
       tenantId: e.GRAPH_TENANT_ID,
       clientId: e.GRAPH_CLIENT_ID,
       clientSecret: e.GRAPH_CLIENT_SECRET,
       hasCredentials,
+      timeoutMs: e.GRAPH_TIMEOUT_MS,
+      callBudgetMs: e.GRAPH_CALL_BUDGET_MS,
+      turnBudgetMs: e.TURN_GRAPH_BUDGET_MS,
     }),
+    roles: Object.freeze({ cacheMs: e.ROLE_CACHE_SECONDS * 1000, staleMs: e.ROLE_CACHE_STALE_SECONDS * 1000 }),
     teams: Object.freeze({ appCatalogId: e.TEAMS_APP_CATALOG_ID, itTeamId: e.IT_TEAM_ID, itChannelId: e.IT_CHANNEL_ID }),
     groups: Object.freeze({
       access: e.ACCESS_GROUP_ID,

@@ -4,10 +4,12 @@
  */
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { CardFactory, CloudAdapter, ConfigurationBotFrameworkAuthentication, ConversationState, type TurnContext } from 'botbuilder';
+import { CardFactory, CloudAdapter, ConversationState, type TurnContext } from 'botbuilder';
 import { MainDialog } from '../dialogs/mainDialog';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
+import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
+import { TimedBotFrameworkAuthentication } from '../services/messaging/connectorTimeout';
 import { ProactiveMessenger } from '../services/messaging/proactiveMessenger';
 import { EffectRunner } from '../services/onboarding/effectRunner';
 import { OnboardingService } from '../services/onboarding/onboardingService';
@@ -44,7 +46,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     mongoUri = embedded.uri;
     stops.push(() => embedded.stop());
   }
-  const mongo = await connectMongo(mongoUri, config.mongo.dbName, logger);
+  const mongo = await connectMongo(mongoUri, config.mongo.dbName, logger, config.mongo);
   stops.push(() => mongo.close());
   await ensureIndexes(mongo.db);
 
@@ -54,6 +56,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     clientId: config.graph.clientId,
     clientSecret: config.graph.clientSecret,
     logger: logger.child({ component: 'graph' }),
+    retry: { timeoutMs: config.graph.timeoutMs, callBudgetMs: config.graph.callBudgetMs },
   });
 
   const requests = new RequestRepository(mongo.db);
@@ -62,14 +65,16 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const consents = new ConsentRepository(mongo.db);
   const conversationState = new ConversationState(new MongoStorage(mongo.db));
 
-  const auth = new ConfigurationBotFrameworkAuthentication({
+  const auth = new TimedBotFrameworkAuthentication({
     MicrosoftAppId: config.bot.appId ?? '',
     MicrosoftAppPassword: config.bot.appPassword ?? '',
     // Without an app id botbuilder runs unauthenticated; its SingleTenant check would otherwise demand one.
     MicrosoftAppType: config.bot.authEnabled ? config.bot.appType : '',
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
-  });
+  }, config.bot.connectorTimeoutMs);
   const adapter = new CloudAdapter(auth);
+  // Graph calls made while someone waits for an answer end by the turn's deadline (graphBudget.ts).
+  adapter.use(async (_context, next) => withGraphBudget(config.graph.turnBudgetMs, next));
 
   const tenantId = config.bot.tenantId ?? config.graph.tenantId ?? '';
   const service = new OnboardingService(
@@ -97,10 +102,17 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     { accessGroupId: config.groups.access, accessGrantTarget: config.workflow.accessGrantTarget },
     logger.child({ component: 'effects' }),
   );
-  service.setDrain(runner);
+  // Effects run after the turn has answered: they take the Graph client's own budget, not the turn's.
+  service.setDrain({ kick: (requestId) => outsideGraphBudget(() => runner.kick(requestId)) });
   const worker = new BackgroundWorker(requests, runner, logger.child({ component: 'worker' }), config.workerIntervalSeconds * 1000);
 
-  const roles = new RoleResolver(graph.directory, { itSecurity: config.groups.itSecurity, admins: config.groups.admins, auditors: config.groups.auditors });
+  const roles = new RoleResolver(
+    graph.directory,
+    { itSecurity: config.groups.itSecurity, admins: config.groups.admins, auditors: config.groups.auditors },
+    { ttlMs: config.roles.cacheMs, staleMs: config.roles.staleMs },
+    Date.now,
+    logger.child({ component: 'roles' }),
+  );
   const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }));
   const dialog = new MainDialog(async (context) => {
     const id = context.activity.from?.aadObjectId;

@@ -18,12 +18,31 @@ export interface MongoHandle {
   close(): Promise<void>;
 }
 
+/** Time limits on the database connection; every database call ends within them. */
+export interface MongoTimeouts {
+  /** Opening a TCP/TLS connection. */
+  connectTimeoutMs: number;
+  /** Finding a usable server for an operation (during an outage, how soon an operation fails). */
+  serverSelectionTimeoutMs: number;
+  /** A socket with no answer for this long is closed and the operation fails. */
+  socketTimeoutMs: number;
+}
+
+const DEFAULT_TIMEOUTS: MongoTimeouts = { connectTimeoutMs: 5_000, serverSelectionTimeoutMs: 5_000, socketTimeoutMs: 30_000 };
+
 /**
  * Connects once and shares the pool. `ignoreUndefined` keeps absent optional fields absent rather than null,
  * so documents read back exactly as the workflow wrote them.
  */
-export async function connectMongo(uri: string, dbName: string, logger: Logger): Promise<MongoHandle> {
-  const client = new MongoClient(uri, { ignoreUndefined: true, maxPoolSize: 20, serverSelectionTimeoutMS: 10_000, appName: 'device-onboarding-bot' });
+export async function connectMongo(uri: string, dbName: string, logger: Logger, timeouts: MongoTimeouts = DEFAULT_TIMEOUTS): Promise<MongoHandle> {
+  const client = new MongoClient(uri, {
+    ignoreUndefined: true,
+    maxPoolSize: 20,
+    appName: 'device-onboarding-bot',
+    connectTimeoutMS: timeouts.connectTimeoutMs,
+    serverSelectionTimeoutMS: timeouts.serverSelectionTimeoutMs,
+    socketTimeoutMS: timeouts.socketTimeoutMs,
+  });
   await client.connect();
   const db = client.db(dbName);
   await db.command({ ping: 1 });

@@ -1,5 +1,6 @@
 /**
- * `npm run package`: fills ids from configuration into manifest/manifest.json, validates the result offline
+ * `npm run package`: fills ids from configuration into manifest/manifest.json (the Microsoft 365 Agents Toolkit's
+ * `${{NAME}}` placeholders, so the Toolkit's teamsApp/zipAppPackage and this script read one manifest), validates the result offline
  * against the Teams schema bundled in @microsoft/app-manifest, checks the icons, and writes build/appPackage.zip.
  * `--dev` uses the Agents Playground's local ids so the package can be built without a registration.
  */
@@ -37,9 +38,10 @@ export interface PackageOptions {
 export function packageSettings(env: NodeJS.ProcessEnv, dev: boolean): Record<string, string> {
   const problems: string[] = [];
   const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
-  const appId = env.MicrosoftAppId || (dev ? PLAYGROUND_BOT_ID : '');
+  // BOT_ID is the Agents Toolkit's name for the bot's app id (env/.env.<environment>).
+  const appId = env.MicrosoftAppId || env.BOT_ID || (dev ? PLAYGROUND_BOT_ID : '');
   const s: Record<string, string> = {
-    MICROSOFT_APP_ID: appId,
+    BOT_ID: appId,
     TEAMS_APP_ID: env.TEAMS_APP_ID || DEFAULT_TEAMS_APP_ID,
     GRAPH_CLIENT_ID: env.GRAPH_CLIENT_ID || appId,
     BOT_DOMAIN: env.BOT_DOMAIN || (dev ? 'localhost' : ''),
@@ -48,9 +50,11 @@ export function packageSettings(env: NodeJS.ProcessEnv, dev: boolean): Record<st
     DEVELOPER_WEBSITE_URL: env.DEVELOPER_WEBSITE_URL || 'https://www.contoso.com/it',
     PRIVACY_URL: env.PRIVACY_URL || 'https://www.contoso.com/privacy',
     TERMS_URL: env.TERMS_URL || 'https://www.contoso.com/terms',
+    // The Toolkit's convention: " (local)", " (dev)"... so a tenant can tell the environments apart; empty here.
+    APP_NAME_SUFFIX: env.APP_NAME_SUFFIX ?? '',
   };
   if (!appId) problems.push('MicrosoftAppId is required (or pass --dev for a local package)');
-  for (const [name, key] of [['MicrosoftAppId', 'MICROSOFT_APP_ID'], ['TEAMS_APP_ID', 'TEAMS_APP_ID'], ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_ID']] as const) {
+  for (const [name, key] of [['MicrosoftAppId', 'BOT_ID'], ['TEAMS_APP_ID', 'TEAMS_APP_ID'], ['GRAPH_CLIENT_ID', 'GRAPH_CLIENT_ID']] as const) {
     if (s[key] && !GUID.test(s[key])) problems.push(`${name} must be a GUID`);
   }
   if (!s.BOT_DOMAIN) problems.push('BOT_DOMAIN is required: the host name the bot is served from, e.g. bot.contoso.com');
@@ -61,9 +65,9 @@ export function packageSettings(env: NodeJS.ProcessEnv, dev: boolean): Record<st
   return s;
 }
 
-/** Replaces every {{NAME}} placeholder; a name without a value is left for the check below to report. */
+/** Replaces every `${{NAME}}` placeholder (the Toolkit's syntax); a name without a value is left for the check below to report. */
 export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => (name in values ? JSON.stringify(values[name]).slice(1, -1) : whole));
+  return template.replace(/\$\{\{ *([A-Za-z_][A-Za-z0-9_]*) *\}\}/g, (whole, name: string) => (name in values ? JSON.stringify(values[name]).slice(1, -1) : whole));
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -119,7 +123,7 @@ export async function buildAppPackage(env: NodeJS.ProcessEnv, options: PackageOp
   const settings = packageSettings(env, Boolean(options.dev));
   const text = fillTemplate(readFileSync(path.join(dir, 'manifest.json'), 'utf8'), settings);
   const problems: string[] = [];
-  const left = text.match(/\{\{[^}]*\}\}/g);
+  const left = text.match(/\$\{\{[^}]*\}\}/g);
   if (left) problems.push(`placeholders without a value: ${[...new Set(left)].join(', ')}`);
   let manifest: { $schema?: unknown; manifestVersion?: unknown; icons: { color: string; outline: string } };
   try {
@@ -148,7 +152,22 @@ export async function buildAppPackage(env: NodeJS.ProcessEnv, options: PackageOp
   return outFile;
 }
 
+/** `--env NAME`: the Agents Toolkit environment whose env/.env.NAME (and .user file) supplies the settings. */
+function toolkitEnvironment(argv: string[]): string | undefined {
+  const i = argv.indexOf('--env');
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
 if (require.main === module) {
+  const toolkitEnv = toolkitEnvironment(process.argv);
+  if (toolkitEnv) {
+    if (!/^[a-z0-9-]+$/i.test(toolkitEnv) || !existsSync(path.join(ROOT, 'env', `.env.${toolkitEnv}`))) {
+      console.error(`No Agents Toolkit environment env/.env.${toolkitEnv}`);
+      process.exit(1);
+    }
+    loadDotEnv(path.join(ROOT, 'env', `.env.${toolkitEnv}.user`));
+    loadDotEnv(path.join(ROOT, 'env', `.env.${toolkitEnv}`));
+  }
   loadDotEnv(path.join(ROOT, '.env'));
   buildAppPackage(process.env, { dev: process.argv.includes('--dev') })
     .then((file) => console.log(`App package written to ${path.relative(process.cwd(), file)} (manifest validated offline against the bundled Teams schema, icons checked)`))

@@ -105,10 +105,10 @@ describe('Teams app package', function () {
     ));
 
   it('when manifestVersion and $schema disagree, then packaging says so', () =>
-    rejectsWith(buildAppPackage(complete, { manifestDir: manifestCopy((m) => (m.manifestVersion = '1.22')), outFile: out() }), /manifestVersion 1\.22 does not match \$schema v1\.23/));
+    rejectsWith(buildAppPackage(complete, { manifestDir: manifestCopy((m) => (m.manifestVersion = '1.22')), outFile: out() }), /manifestVersion 1\.22 does not match \$schema v1\.30/));
 
   it('when a placeholder has no value, then it is reported', () =>
-    rejectsWith(buildAppPackage(complete, { manifestDir: manifestCopy((m) => ((m.developer as { name: string }).name = '{{NOBODY}}')), outFile: out() }), /\{\{NOBODY\}\}/));
+    rejectsWith(buildAppPackage(complete, { manifestDir: manifestCopy((m) => ((m.developer as { name: string }).name = '${{NOBODY}}')), outFile: out() }), /\$\{\{NOBODY\}\}/));
 
   it('when an icon has the wrong size or no transparency, then the icon check says so', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'icons-'));

@@ -27,6 +27,9 @@ describe('loadConfig', () => {
     assert.equal(c.mongo.dbName, 'device_onboarding');
     assert.equal(c.bot.authEnabled, false);
     assert.equal(c.workflow.itReviewMode, 'manual');
+    assert.deepEqual([c.graph.timeoutMs, c.graph.callBudgetMs, c.graph.turnBudgetMs, c.bot.connectorTimeoutMs, c.bot.openIdTimeoutMs], [10_000, 60_000, 2_000, 15_000, 5_000]);
+    assert.deepEqual([c.mongo.connectTimeoutMs, c.mongo.serverSelectionTimeoutMs, c.mongo.socketTimeoutMs], [5_000, 5_000, 30_000]);
+    assert.deepEqual(c.roles, { cacheMs: 60_000, staleMs: 900_000 });
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.groups));
   });
 
@@ -51,6 +54,10 @@ describe('loadConfig', () => {
     ['production without Graph credentials', { ...prod, GRAPH_CLIENT_SECRET: '' }, /must be set together|Graph credentials/],
     ['production on a plain-text remote database', { ...prod, MONGODB_URI: 'mongodb://db.example.net:27017/' }, /without TLS/],
     ['production on the embedded database', { ...prod, MONGODB_URI: '' }, /MONGODB_URI is required in production/],
+    ['a Graph timeout that is not a number', { ...base, GRAPH_TIMEOUT_MS: 'soon' }, /GRAPH_TIMEOUT_MS/],
+    ['a turn budget longer than a whole Graph call may take', { ...base, TURN_GRAPH_BUDGET_MS: '90000', GRAPH_CALL_BUDGET_MS: '60000' }, /TURN_GRAPH_BUDGET_MS must not exceed GRAPH_CALL_BUDGET_MS/],
+    ['a stale window shorter than the role cache', { ...base, ROLE_CACHE_SECONDS: '600', ROLE_CACHE_STALE_SECONDS: '60' }, /ROLE_CACHE_STALE_SECONDS/],
+    ['a zero database timeout', { ...base, MONGODB_SOCKET_TIMEOUT_MS: '0' }, /MONGODB_SOCKET_TIMEOUT_MS/],
   ];
   for (const [name, env, message] of bad) {
     it(`when ${name}, then start-up fails naming the setting`, () => {

@@ -66,6 +66,15 @@ describe('Teams app package', function () {
     assert.equal(manifest.developer.privacyUrl, 'https://fabrikam.com/p');
   });
 
+  it('when the settings come from an Agents Toolkit environment (BOT_ID, APP_NAME_SUFFIX), then they land in the manifest', async () => {
+    const botId = '12345678-1234-4234-8234-123456789012';
+    const manifest = await manifestIn(await buildAppPackage({ BOT_ID: botId, BOT_DOMAIN: 'abc-3978.euw.devtunnels.ms', APP_NAME_SUFFIX: ' (local)' }, { outFile: out() }));
+    assert.equal(manifest.bots[0].botId, botId);
+    assert.equal(manifest.webApplicationInfo.id, botId);
+    assert.equal(manifest.name.short, 'Device Onboarding (local)');
+    assert.deepEqual(manifest.validDomains, ['abc-3978.euw.devtunnels.ms']);
+  });
+
   it('when --dev is used without a registration, then the playground bot id and localhost are filled in', async () => {
     const manifest = await manifestIn(await buildAppPackage({}, { dev: true, outFile: out() }));
     assert.equal(manifest.bots[0].botId, '00000000-0000-0000-0000-000000000011');

@@ -8,6 +8,9 @@ import { CardFactory, CloudAdapter, ConfigurationBotFrameworkAuthentication, Con
 import { MainDialog } from '../dialogs/mainDialog';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { createGraphServices } from '../services/graph/graphServices';
+import { JobQueue } from '../services/jobs/jobQueue';
+import { newInstanceId } from '../services/jobs/leases';
+import { DeliveryLog } from '../services/messaging/deliveryLog';
 import { ProactiveMessenger } from '../services/messaging/proactiveMessenger';
 import { EffectRunner } from '../services/onboarding/effectRunner';
 import { OnboardingService } from '../services/onboarding/onboardingService';
@@ -86,6 +89,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     { appId: config.bot.appId ?? '', tenantId, catalogAppId: config.teams.appCatalogId, itTeamId: config.teams.itTeamId, itChannelId: config.teams.itChannelId },
     logger.child({ component: 'messenger' }),
   );
+  const instanceId = newInstanceId(config.leases.instanceIdPrefix);
+  const jobs = new JobQueue(mongo.db, { owner: instanceId, leaseMs: config.leases.ttlSeconds * 1000 });
   const runner = new EffectRunner(
     requests,
     audit,
@@ -94,11 +99,16 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     botCards,
     graph,
     service,
+    jobs,
+    new DeliveryLog(mongo.db),
     { accessGroupId: config.groups.access, accessGrantTarget: config.workflow.accessGrantTarget },
     logger.child({ component: 'effects' }),
   );
   service.setDrain(runner);
-  const worker = new BackgroundWorker(requests, runner, logger.child({ component: 'worker' }), config.workerIntervalSeconds * 1000);
+  const worker = new BackgroundWorker(jobs, requests, runner, logger.child({ component: 'worker', instanceId }), {
+    intervalMs: config.workerIntervalSeconds * 1000,
+    idleMaxMs: config.workerIdleMaxSeconds * 1000,
+  });
 
   const roles = new RoleResolver(graph.directory, { itSecurity: config.groups.itSecurity, admins: config.groups.admins, auditors: config.groups.auditors });
   const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }));

@@ -83,6 +83,11 @@ export class DeliveryLog {
     );
   }
 
+  /** Teams refused the send (it answered with an error), so nothing was delivered: the next attempt starts afresh. */
+  async refused(key: string): Promise<void> {
+    await this.deliveries.deleteOne({ _id: key, activityId: { $exists: false } });
+  }
+
   private renderKey(target: { conversationId: string; activityId: string }) {
     return sha256(`${target.conversationId}\n${target.activityId}`);
   }

@@ -49,7 +49,8 @@ const GONE = new Set([403, 404]);
 const PACE_MS = 150;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function statusOf(e: unknown): number | undefined {
+/** The HTTP status of a failed Bot Connector call, if it got an answer. */
+export function statusOf(e: unknown): number | undefined {
   const x = e as { statusCode?: number; status?: number; response?: { status?: number } };
   return x.statusCode ?? x.status ?? x.response?.status;
 }

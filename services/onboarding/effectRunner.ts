@@ -4,7 +4,7 @@ import type { GraphServices } from '../graph/graphTypes';
 import { LeaseLostError, type Lease } from '../jobs/leases';
 import type { JobQueue } from '../jobs/jobQueue';
 import type { DeliveryLog } from '../messaging/deliveryLog';
-import { cardActivity, RecipientUnreachableError, type Delivery, type Messenger } from '../messaging/proactiveMessenger';
+import { cardActivity, RecipientUnreachableError, statusOf, type Delivery, type Messenger } from '../messaging/proactiveMessenger';
 import type { AuditRepository } from '../storage/auditRepository';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
 import type { RequestRepository } from '../storage/requestRepository';
@@ -330,7 +330,13 @@ export class EffectRunner implements EffectDrain {
       delivery = { conversationId: earlier.conversationId, activityId: earlier.activityId, serviceUrl: '' };
     } else {
       if (prior.state === 'unconfirmed') this.logger.warn({ key, attempts: prior.attempts }, 'earlier send unconfirmed; sending again');
-      delivery = await send(cardActivity(card));
+      try {
+        delivery = await send(cardActivity(card));
+      } catch (e) {
+        // An error answer from Teams means nothing arrived; without one (connection lost) it may have.
+        if (statusOf(e) || e instanceof RecipientUnreachableError) await this.deliveries.refused(key);
+        throw e;
+      }
     }
     await this.deliveries.confirm(key, delivery);
     await this.deliveries.rendered(delivery, card).catch((e) => this.logger.warn({ err: e, key }, 'card digest not recorded'));

@@ -149,6 +149,21 @@ describe('each message reaches Teams once, also across a crash (Bot Connector ov
     assert.equal(approval.length, 1, 'only the confirmed copy is recorded');
   });
 
+  it('when Teams refused an attempt, then the next attempt is a fresh send, not a recovery of an unconfirmed one', async () => {
+    const log = new DeliveryLog(db);
+    const table: [string, (key: string) => Promise<void>, string][] = [
+      ['refused with an error answer', (key) => log.refused(key), 'none'],
+      ['interrupted without an answer', async () => undefined, 'unconfirmed'],
+      ['delivered', (key) => log.confirm(key, { conversationId: 'a:alex', activityId: 'x1', serviceUrl: connector.url }), 'delivered'],
+    ];
+    for (const [what, outcome, expected] of table) {
+      const key = `effect-${what}:requester`;
+      assert.equal((await log.begin(key)).state, 'none');
+      await outcome(key);
+      assert.equal((await log.begin(key)).state, expected, what);
+    }
+  });
+
   it('when a transition leaves a posted card as it was, then the card is not rewritten', async () => {
     const app = instance('one');
     const r = await approve(app);

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
     assert.equal(c.mongo.dbName, 'device_onboarding');
     assert.equal(c.bot.authEnabled, false);
     assert.equal(c.workflow.itReviewMode, 'manual');
+    assert.deepEqual(c.leases, { ttlSeconds: 15, instanceIdPrefix: 'bot' });
+    assert.equal(c.workerIdleMaxSeconds, 30);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.groups));
   });
 
@@ -50,6 +52,8 @@ describe('loadConfig', () => {
     ['production with an empty app id', { ...prod, MicrosoftAppId: '' }, /MicrosoftAppId is required in production/],
     ['production without Graph credentials', { ...prod, GRAPH_CLIENT_SECRET: '' }, /must be set together|Graph credentials/],
     ['production on a plain-text remote database', { ...prod, MONGODB_URI: 'mongodb://db.example.net:27017/' }, /without TLS/],
+    ['a lease shorter than a second', { ...base, LEASE_SECONDS: '0.5' }, /LEASE_SECONDS/],
+    ['an instance id prefix with spaces', { ...base, INSTANCE_ID_PREFIX: 'bot one' }, /INSTANCE_ID_PREFIX/],
     ['production on the embedded database', { ...prod, MONGODB_URI: '' }, /MONGODB_URI is required in production/],
   ];
   for (const [name, env, message] of bad) {

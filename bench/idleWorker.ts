@@ -14,7 +14,7 @@ import { botCards } from '../bot/cardViews';
 import { createLogger } from '../bot/logger';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { createGraphServices } from '../services/graph/graphServices';
-import { JobQueue } from '../services/jobs/jobQueue';
+import { JobQueue, type JobDocument } from '../services/jobs/jobQueue';
 import { newInstanceId } from '../services/jobs/leases';
 import { DeliveryLog } from '../services/messaging/deliveryLog';
 import type { Messenger } from '../services/messaging/proactiveMessenger';
@@ -94,8 +94,15 @@ async function main() {
     const jobs = new JobQueue(db, { owner: newInstanceId('bench'), leaseMs: 15_000 });
     const runner = new EffectRunner(requests, new AuditRepository(db), new ConversationReferenceRepository(db), none, botCards, graph, service, jobs, new DeliveryLog(db), { accessGroupId: 'g', accessGrantTarget: 'user' }, logger);
     const worker = new BackgroundWorker(jobs, requests, runner, logger, { intervalMs: 5_000, idleMaxMs: 30_000 });
+    // A running deployment has a job for each request with pending work: store them as the product would.
+    const waiting = await requests.listWithPendingWork();
+    for (let i = 0; i < waiting.length; i += 500) {
+      const batch = waiting.slice(i, i + 500).map((r): JobDocument => ({ _id: JobQueue.id('onboardingRequest', r._id), kind: 'onboardingRequest', subject: r._id, dueAt: new Date(r.dueAt), rev: 1 }));
+      await jobs.collection.insertMany(batch);
+    }
+    await worker.adoptUnscheduledWork();
     worker.start();
-    await sleep(3000); // the start-up scan that gives older pending work a job
+    await sleep(3000);
     const idle = await measure(db0.pid);
     await worker.stop();
 

@@ -45,6 +45,7 @@ export class JobQueue {
   readonly collection: Collection<JobDocument>;
   readonly leases: Leases<JobDocument>;
   private readonly lock: DocumentLock;
+  private nextDue?: Date;
 
   constructor(
     db: Db,
@@ -77,11 +78,16 @@ export class JobQueue {
     );
   }
 
-  /** Claims one due job nobody holds, or null. */
+  /**
+   * Claims one due job nobody holds, or null; also notes when the earliest job not yet due comes due (see
+   * nextDueAt). One query over the due-time index: the earliest jobs, due or not.
+   */
   async claimDue(): Promise<HeldJob | null> {
     const now = this.clock();
-    const due = await this.collection.find({ dueAt: { $lte: now } }, { projection: { _id: 1 } }).sort({ dueAt: 1 }).limit(10).toArray();
-    for (const { _id } of due) {
+    const earliest = await this.collection.find({}, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(10).toArray();
+    this.nextDue = earliest.find((j) => j.dueAt > now)?.dueAt;
+    for (const { _id, dueAt } of earliest) {
+      if (dueAt > now) break;
       const taken = await this.leases.take(_id, { dueAt: { $lte: now } });
       if ('lease' in taken) {
         const job = await this.collection.findOne({ _id });
@@ -129,9 +135,8 @@ export class JobQueue {
     });
   }
 
-  /** When the next job is due (the worker sleeps until then when idle), or undefined when there is none. */
-  async nextDueAt(): Promise<Date | undefined> {
-    const [first] = await this.collection.find({}, { projection: { dueAt: 1 } }).sort({ dueAt: 1 }).limit(1).toArray();
-    return first?.dueAt;
+  /** When the earliest job not yet due comes due, as the last claimDue saw it (the worker sleeps until then when idle). */
+  nextDueAt(): Date | undefined {
+    return this.nextDue;
   }
 }

@@ -78,9 +78,9 @@ export class BackgroundWorker {
   }
 
   /** How long to sleep when nothing was due: until the next job, within [intervalMs, idleMaxMs]. */
-  private async idlePause(): Promise<number> {
+  private idlePause(): number {
     const { intervalMs, idleMaxMs } = this.options;
-    const next = await this.jobs.nextDueAt();
+    const next = this.jobs.nextDueAt();
     if (!next) return idleMaxMs;
     return Math.min(idleMaxMs, Math.max(intervalMs, next.getTime() - this.clock().getTime()));
   }

@@ -19,7 +19,7 @@ import {
   useGraphSimulator,
 } from '../../support/onboardingInstance';
 
-const LEASE_MS = 400;
+const LEASE_MS = 1_000;
 
 describe('background work shared by two bot instances on one database', function () {
   this.timeout(60_000);

@@ -45,7 +45,7 @@ describe('each message reaches Teams once, also across a crash (Bot Connector ov
   afterEach(async () => connector.stop());
 
   /** One bot instance whose messages go through the real messenger to the scripted Bot Connector. */
-  function instance(name: string, o: { requests?: RequestRepository; deliveries?: DeliveryLog } = {}) {
+  function instance(name: string, o: { requests?: RequestRepository; deliveries?: DeliveryLog; leaseMs?: number } = {}) {
     const messenger = new ProactiveMessenger(
       new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})),
       new ConversationReferenceRepository(db),
@@ -53,7 +53,7 @@ describe('each message reaches Teams once, also across a crash (Bot Connector ov
       { appId: '', tenantId: TENANT, itTeamId: '19:it-team@thread.tacv2', itChannelId: IT_CHANNEL, baseDelayMs: 10 },
       createLogger('silent'),
     );
-    return onboardingInstance(db, sim.url, { name, leaseMs: LEASE_MS, messenger, ...o });
+    return onboardingInstance(db, sim.url, { name, leaseMs: o.leaseMs ?? LEASE_MS, messenger, ...o });
   }
 
   const posts = (conversation: string, pattern: RegExp) => connector.sends(conversation).filter((c) => pattern.test(JSON.stringify(c.body)));
@@ -68,7 +68,7 @@ describe('each message reaches Teams once, also across a crash (Bot Connector ov
 
   /** A new instance takes the crashed one's work over (once its lease has expired) and finishes it. */
   async function recover(requestId: string) {
-    const fresh = instance('fresh');
+    const fresh = instance('fresh', { leaseMs: 10_000 });
     await sleep(LEASE_MS + 100);
     fresh.runner.kick(requestId);
     await fresh.runner.idle();

@@ -100,8 +100,7 @@ async function main() {
       const batch = waiting.slice(i, i + 500).map((r): JobDocument => ({ _id: JobQueue.id('onboardingRequest', r._id), kind: 'onboardingRequest', subject: r._id, dueAt: new Date(r.dueAt), rev: 1 }));
       await jobs.collection.insertMany(batch);
     }
-    await worker.adoptUnscheduledWork();
-    worker.start();
+    await worker.start();
     await sleep(3000);
     const idle = await measure(db0.pid);
     await worker.stop();

@@ -155,7 +155,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const port = (server.address() as { port: number }).port;
-  worker.start();
+  void worker.start();
   logger.info({ port, authEnabled: config.bot.authEnabled, startupMs: Date.now() - startedAt }, 'bot listening');
 
   return {

@@ -16,6 +16,8 @@ export interface JobDocument extends LeaseFields {
   dueAt: Date;
   /** Bumped by every announcement of new work, so a holder finishing never overwrites one it did not see. */
   rev: number;
+  /** When new work was last announced; its write may still be on its way (see finish). */
+  announcedAt?: Date;
 }
 
 /** A job this instance holds, with the revision seen when its work started. */
@@ -74,7 +76,7 @@ export class JobQueue {
   async announce(kind: JobKind, subject: string, dueAt: Date): Promise<void> {
     const _id = JobQueue.id(kind, subject);
     await this.lock.withLock(this.lockKey(_id), () =>
-      this.collection.updateOne({ _id }, { $min: { dueAt }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
+      this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
     );
   }
 
@@ -118,16 +120,20 @@ export class JobQueue {
 
   /**
    * Ends the holder's work: the job runs again at `next`, or is deleted when nothing more is scheduled. If new
-   * work was announced since `seenRev`, the job stays due now instead, so that work is never left behind.
+   * work was announced since `seenRev`, the job stays due now instead, so that work is never left behind. An
+   * announcement younger than a lease may belong to a write still on its way (announced, not yet saved, when the
+   * holder read the subject), so the job is kept until that write has had a lease's time to land.
    */
   async finish(lease: Lease, seenRev: number | undefined, next: Date | null): Promise<void> {
     await this.leases.asHolder(lease, async (doc) => {
-      const newer = doc.rev !== seenRev;
-      if (!next && !newer) {
+      const now = this.clock();
+      let dueAt: Date | null = doc.rev !== seenRev ? now : next;
+      const settled = doc.announcedAt ? new Date(doc.announcedAt.getTime() + this.options.leaseMs) : undefined;
+      if (settled && settled > now && (!dueAt || dueAt > settled)) dueAt = settled;
+      if (!dueAt) {
         await this.collection.deleteOne({ _id: lease.id, leaseToken: lease.token });
         return;
       }
-      const dueAt = newer ? this.clock() : next!;
       await this.collection.updateOne(
         { _id: lease.id, leaseToken: lease.token },
         { $set: { dueAt }, $unset: { leaseOwner: '', leaseToken: '', leaseUntil: '' } },

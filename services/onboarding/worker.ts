@@ -31,13 +31,14 @@ export class BackgroundWorker {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Gives pending work a job, then starts polling. */
-  start() {
+  /** Gives pending work a job, then starts polling; the promise settles when polling has started. */
+  start(): Promise<void> {
     this.stopped = false;
     this.tick = this.adoptUnscheduledWork()
       .then(() => undefined)
       .catch((e) => this.logger.error({ err: e }, 'could not schedule work found at start-up'))
       .finally(() => this.schedule(0));
+    return this.tick;
   }
 
   /** Stops polling and waits for the current round to finish. */

@@ -68,6 +68,24 @@ describe('background work shared by two bot instances on one database', function
       assert.equal('lease' in (await other.take('onboardingRequest', 'r2')), false, 'another instance cannot take it');
     });
 
+    it('when a holder finishes between another instance announcing work and writing it, then the job waits for that write', async () => {
+      const committer = new JobQueue(db, { owner: 'committer', leaseMs: LEASE_MS });
+      const holder = new JobQueue(db, { owner: 'holder', leaseMs: LEASE_MS });
+      await committer.announce('onboardingRequest', 'r4', new Date());
+      // The holder reads the request before the committer's write lands, finds nothing to do and finishes.
+      const held = await holder.take('onboardingRequest', 'r4');
+      assert.ok('lease' in held);
+      await holder.finish(held.lease, held.job.rev, null);
+      const kept = await holder.collection.findOne({ _id: JobQueue.id('onboardingRequest', 'r4') });
+      assert.ok(kept, 'the job is kept');
+      assert.ok(kept.dueAt > new Date(), 'and runs again once the write has had time to land');
+      await sleep(LEASE_MS + 50);
+      const again = await holder.claimDue();
+      assert.ok(again);
+      await holder.finish(again.lease, again.job.rev, null);
+      assert.equal(await holder.collection.countDocuments({ _id: JobQueue.id('onboardingRequest', 'r4') }), 0, 'then it is done');
+    });
+
     it('when the holder keeps renewing, then nobody takes over however long the work runs; when renewals stop, another instance does', async () => {
       const a = new JobQueue(db, { owner: 'a', leaseMs: LEASE_MS });
       const b = new JobQueue(db, { owner: 'b', leaseMs: LEASE_MS });

@@ -52,6 +52,9 @@ const schema = z.object({
   COMPLIANCE_POLL_FIRST_SECONDS: positiveNumber(60),
   COMPLIANCE_POLL_MAX_SECONDS: positiveNumber(3600),
   WORKER_INTERVAL_SECONDS: positiveNumber(5),
+  WORKER_IDLE_MAX_SECONDS: positiveNumber(30),
+  LEASE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(600).default(15)),
+  INSTANCE_ID_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be letters, digits, dot, dash or underscore').default('bot')),
   MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).default(262144)),
   GRAPH_TIMEOUT_MS: positiveNumber(10_000),
   GRAPH_CALL_BUDGET_MS: positiveNumber(60_000),
@@ -109,6 +112,10 @@ export interface AppConfig {
     compliancePollMaxSeconds: number;
   };
   workerIntervalSeconds: number;
+  /** Longest pause of the background worker when nothing is due. */
+  workerIdleMaxSeconds: number;
+  /** Background work leases: time to live (renewed while work runs) and the prefix of this instance's id. */
+  leases: { ttlSeconds: number; instanceIdPrefix: string };
   maxBodyBytes: number;
 }
 
@@ -208,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       compliancePollMaxSeconds: e.COMPLIANCE_POLL_MAX_SECONDS,
     }),
     workerIntervalSeconds: e.WORKER_INTERVAL_SECONDS,
+    workerIdleMaxSeconds: Math.max(e.WORKER_IDLE_MAX_SECONDS, e.WORKER_INTERVAL_SECONDS),
+    leases: Object.freeze({ ttlSeconds: e.LEASE_SECONDS, instanceIdPrefix: e.INSTANCE_ID_PREFIX }),
     maxBodyBytes: e.MAX_BODY_BYTES,
   });
 }

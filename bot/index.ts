@@ -9,7 +9,10 @@ import { MainDialog } from '../dialogs/mainDialog';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
+import { JobQueue } from '../services/jobs/jobQueue';
+import { newInstanceId } from '../services/jobs/leases';
 import { TimedBotFrameworkAuthentication } from '../services/messaging/connectorTimeout';
+import { DeliveryLog } from '../services/messaging/deliveryLog';
 import { ProactiveMessenger } from '../services/messaging/proactiveMessenger';
 import { EffectRunner } from '../services/onboarding/effectRunner';
 import { OnboardingService } from '../services/onboarding/onboardingService';
@@ -91,6 +94,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     { appId: config.bot.appId ?? '', tenantId, catalogAppId: config.teams.appCatalogId, itTeamId: config.teams.itTeamId, itChannelId: config.teams.itChannelId },
     logger.child({ component: 'messenger' }),
   );
+  const instanceId = newInstanceId(config.leases.instanceIdPrefix);
+  const jobs = new JobQueue(mongo.db, { owner: instanceId, leaseMs: config.leases.ttlSeconds * 1000 });
   const runner = new EffectRunner(
     requests,
     audit,
@@ -99,12 +104,17 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     botCards,
     graph,
     service,
+    jobs,
+    new DeliveryLog(mongo.db),
     { accessGroupId: config.groups.access, accessGrantTarget: config.workflow.accessGrantTarget },
     logger.child({ component: 'effects' }),
   );
   // Effects run after the turn has answered: they take the Graph client's own budget, not the turn's.
-  service.setDrain({ kick: (requestId) => outsideGraphBudget(() => runner.kick(requestId)) });
-  const worker = new BackgroundWorker(requests, runner, logger.child({ component: 'worker' }), config.workerIntervalSeconds * 1000);
+  service.setDrain({ announce: (requestId) => runner.announce(requestId), kick: (requestId) => outsideGraphBudget(() => runner.kick(requestId)) });
+  const worker = new BackgroundWorker(jobs, requests, runner, logger.child({ component: 'worker', instanceId }), {
+    intervalMs: config.workerIntervalSeconds * 1000,
+    idleMaxMs: config.workerIdleMaxSeconds * 1000,
+  });
 
   const roles = new RoleResolver(
     graph.directory,
@@ -157,7 +167,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const port = (server.address() as { port: number }).port;
-  worker.start();
+  void worker.start();
   logger.info({ port, authEnabled: config.bot.authEnabled, startupMs: Date.now() - startedAt }, 'bot listening');
 
   return {

@@ -45,9 +45,12 @@ export interface MessengerOptions {
 
 const RETRYABLE = new Set([412, 429, 500, 502, 503, 504]);
 const GONE = new Set([403, 404]);
+/** Minimum gap between two messages to one conversation. */
+const PACE_MS = 150;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function statusOf(e: unknown): number | undefined {
+/** The HTTP status of a failed Bot Connector call, if it got an answer. */
+export function statusOf(e: unknown): number | undefined {
   const x = e as { statusCode?: number; status?: number; response?: { status?: number } };
   return x.statusCode ?? x.status ?? x.response?.status;
 }
@@ -80,6 +83,8 @@ export function cardActivity(card: object, summary?: string): Partial<Activity> 
  */
 export class ProactiveMessenger implements Messenger {
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** When each conversation last had a message sent, to pace the next one (Teams allows about 7 a second). */
+  private readonly lastSentAt = new Map<string, number>();
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -241,8 +246,15 @@ export class ProactiveMessenger implements Messenger {
       const attempts = this.options.maxAttempts ?? 4;
       for (let attempt = 1; ; attempt++) {
         try {
-          await fn();
-          await sleep(150);
+          // Pace before the next send rather than after this one: the caller records a delivery the moment
+          // Teams answers, which keeps the window where a crash leaves a sent message unrecorded short.
+          const wait = (this.lastSentAt.get(key) ?? 0) + PACE_MS - Date.now();
+          if (wait > 0) await sleep(wait);
+          try {
+            await fn();
+          } finally {
+            this.lastSentAt.set(key, Date.now());
+          }
           return;
         } catch (e) {
           const status = statusOf(e);
@@ -258,6 +270,7 @@ export class ProactiveMessenger implements Messenger {
       await run;
     } finally {
       if (this.queues.get(key) === run) this.queues.delete(key);
+      for (const [k, at] of this.lastSentAt) if (Date.now() - at > PACE_MS) this.lastSentAt.delete(k);
     }
   }
 }

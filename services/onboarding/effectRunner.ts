@@ -1,13 +1,16 @@
-import type { ConversationReference } from 'botbuilder';
+import type { Activity, ConversationReference } from 'botbuilder';
 import type { Logger } from '../../bot/logger';
 import type { GraphServices } from '../graph/graphTypes';
-import { cardActivity, RecipientUnreachableError, type Messenger } from '../messaging/proactiveMessenger';
+import { LeaseLostError, type Lease } from '../jobs/leases';
+import type { JobQueue } from '../jobs/jobQueue';
+import type { DeliveryLog } from '../messaging/deliveryLog';
+import { cardActivity, RecipientUnreachableError, statusOf, type Delivery, type Messenger } from '../messaging/proactiveMessenger';
 import type { AuditRepository } from '../storage/auditRepository';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
 import type { RequestRepository } from '../storage/requestRepository';
 import { InvalidTransitionError } from '../workflow/errors';
 import { CHECKING } from '../workflow/transition';
-import type { Effect, OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import type { OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
 import { pickDevice, readComplianceReport } from './complianceReader';
 import type { EffectDrain, OnboardingService } from './onboardingService';
 import type { CardJson, OnboardingViews } from './views';
@@ -21,17 +24,43 @@ export interface EffectRunnerOptions {
 }
 
 const SYSTEM = { kind: 'system' } as const;
-const LEASE_SECONDS = 120;
+const KIND = 'onboardingRequest' as const;
+/** A compliance check that failed (Graph unreachable) is tried again after this long. */
+const CHECK_RETRY_MS = 30_000;
+/** Upper bound on steps one lease runs before handing the request back to the queue. */
+const MAX_STEPS = 50;
+
+/** Whether the request's queue has an effect to carry out now. */
+function outboxDue(request: OnboardingRequest, now: string): boolean {
+  return request.outbox.length > 0 && !(request.outboxNotBefore && request.outboxNotBefore > now);
+}
+
+/** Whether the request waits for a compliance check that is due now. */
+function checkDue(request: OnboardingRequest, now: string): boolean {
+  return CHECKING.includes(request.state) && Boolean(request.nextCheckAt && request.nextCheckAt <= now);
+}
+
+/** When the request next needs background work, or null when it needs none. */
+function nextDue(request: OnboardingRequest): Date | null {
+  if (request.outbox.length) return new Date(request.outboxNotBefore ?? 0);
+  if (CHECKING.includes(request.state) && request.nextCheckAt) return new Date(request.nextCheckAt);
+  return null;
+}
 
 /**
- * Carries out a request's pending effects in order, removing each when done. A failure defers the effect with
- * backoff and stops this request's queue (order matters: the card update must not overtake the decision), and
- * the worker resumes it later, after a restart too, because the queue lives in the request document.
+ * Carries out a request's pending effects in order, removing each when done, and runs its due compliance checks.
+ * A failure defers the effect with backoff and stops this request's queue (order matters: the card update must
+ * not overtake the decision). All of it runs under the request's job lease (see JobQueue), held by one instance
+ * at a time, renewed while the work runs and checked before each effect, so a drain that outlasts a stalled
+ * lease stops instead of racing the instance that took over. Each message is sent once per idempotency key
+ * (the outbox entry's id and the recipient), recorded in the delivery log before and after the send.
  */
 export class EffectRunner implements EffectDrain {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  private readonly retries = new Set<string>();
+  private readonly retries = new Map<string, NodeJS.Timeout>();
+  private readonly heartbeats = new Set<() => void>();
+  private halted = false;
 
   constructor(
     private readonly requests: RequestRepository,
@@ -41,37 +70,38 @@ export class EffectRunner implements EffectDrain {
     private readonly views: OnboardingViews,
     private readonly graph: GraphServices,
     private readonly service: OnboardingService,
+    private readonly jobs: JobQueue,
+    private readonly deliveries: DeliveryLog,
     private readonly options: EffectRunnerOptions,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
+  /** Makes sure the request's job fires soon even if this process dies before carrying out what comes next. */
+  async announce(requestId: string): Promise<void> {
+    await this.jobs.announce(KIND, requestId, new Date(this.clock().getTime() + this.jobs.options.leaseMs));
+  }
+
   /**
-   * Starts draining in the background (an invoke must be answered within seconds; this may take longer). The
-   * request's lease makes the drain exclusive across this process's worker and other bot instances; if someone
-   * else holds it, they will see the new effects, and a retry shortly after covers the moment they finish.
+   * Starts the request's work in the background (an invoke must be answered within seconds; this may take
+   * longer). If another instance holds the request's lease, it will see the new effects; if it stops before it
+   * does, its lease expires and this instance takes over: the kick keeps trying, without giving up, for as long
+   * as the request has due effects and someone else holds the lease.
    */
   kick(requestId: string, attempt = 0): void {
+    if (this.halted) return;
     if (this.running.has(requestId)) {
       this.again.add(requestId);
       return;
     }
+    this.cancelRetry(requestId);
     const run = (async () => {
-      if (!(await this.requests.tryLease(requestId, this.clock().toISOString(), LEASE_SECONDS))) {
-        if (attempt < 5) {
-          this.retries.add(requestId);
-          setTimeout(() => {
-            this.retries.delete(requestId);
-            this.kick(requestId, attempt + 1);
-          }, 1000).unref();
-        }
+      const taken = await this.jobs.take(KIND, requestId);
+      if (!('lease' in taken)) {
+        if (taken.heldUntil) this.retryLater(requestId, attempt, taken.heldUntil);
         return;
       }
-      try {
-        await this.drain(requestId);
-      } finally {
-        await this.requests.release(requestId);
-      }
+      await this.work(requestId, taken.lease);
     })()
       .catch((e) => this.logger.error({ err: e, requestId }, 'effect drain failed'))
       .finally(() => {
@@ -81,22 +111,98 @@ export class EffectRunner implements EffectDrain {
     this.running.set(requestId, run);
   }
 
-  /**
-   * Runs `work` for a request whose lease the caller already holds (the background worker), registered so that
-   * a kick in this process waits instead of draining the same request at the same time.
-   */
-  async whileHeld(requestId: string, work: () => Promise<void>): Promise<void> {
-    while (this.running.has(requestId)) await this.running.get(requestId);
-    const run = work().finally(async () => {
-      this.running.delete(requestId);
-      if (this.again.delete(requestId)) {
-        // Hand the lease over to the follow-up drain of effects the work itself produced.
-        await this.requests.release(requestId);
-        this.kick(requestId);
+  /** Tries the kick again shortly: when the holder lets go, or at the latest just after its lease ends. */
+  private retryLater(requestId: string, attempt: number, heldUntil: Date) {
+    const untilExpiry = heldUntil.getTime() - this.clock().getTime() + 50;
+    const delay = Math.max(50, Math.min(250 * 2 ** Math.min(attempt, 3), untilExpiry));
+    const timer = setTimeout(async () => {
+      this.retries.delete(requestId);
+      try {
+        const request = await this.requests.get(requestId);
+        // Nothing left to do: the holder carried the effects out.
+        if (request && outboxDue(request, this.clock().toISOString())) this.kick(requestId, attempt + 1);
+      } catch (e) {
+        this.logger.warn({ err: e, requestId }, 'effect drain retry failed');
+        this.kick(requestId, attempt + 1);
       }
+    }, delay);
+    timer.unref();
+    this.retries.set(requestId, timer);
+  }
+
+  private cancelRetry(requestId: string) {
+    const t = this.retries.get(requestId);
+    if (t) clearTimeout(t);
+    this.retries.delete(requestId);
+  }
+
+  /**
+   * Runs the work of a job the background worker claimed (its lease is already held), registered so that a
+   * kick in this process waits for it instead of competing.
+   */
+  async runClaimed(requestId: string, lease: Lease): Promise<void> {
+    while (this.running.has(requestId)) await this.running.get(requestId);
+    const run = this.work(requestId, lease).finally(() => {
+      this.running.delete(requestId);
+      if (this.again.delete(requestId)) this.kick(requestId);
     });
     this.running.set(requestId, run.catch(() => undefined));
     await run;
+  }
+
+  /**
+   * Everything the request needs now, under one lease: due effects, then a due compliance check (whose outcome
+   * adds effects, carried out in the same round). The lease is renewed meanwhile; when the work ends the job is
+   * rescheduled for the request's next due time, or deleted when it has none.
+   */
+  private async work(requestId: string, lease: Lease): Promise<void> {
+    const stopRenewing = this.jobs.leases.keepAlive(lease, (e) => this.logger.warn({ err: e, requestId }, 'lease renewal failed'));
+    this.heartbeats.add(stopRenewing);
+    let seenRev: number | undefined;
+    let next: Date | null = null;
+    try {
+      for (let step = 0; ; step++) {
+        if (this.halted) return;
+        if (step >= MAX_STEPS) {
+          next = this.clock();
+          break;
+        }
+        seenRev = await this.jobs.revision(lease);
+        const request = await this.requests.get(requestId);
+        const now = this.clock().toISOString();
+        if (!request) break;
+        if (outboxDue(request, now)) {
+          await this.drain(requestId, lease);
+          continue;
+        }
+        if (checkDue(request, now)) {
+          await this.jobs.leases.assertHeld(lease);
+          try {
+            await this.checkCompliance(request, false);
+          } catch (e) {
+            if (e instanceof LeaseLostError) throw e;
+            this.logger.warn({ requestId, err: e }, 'compliance check failed; will retry');
+            next = new Date(this.clock().getTime() + CHECK_RETRY_MS);
+            seenRev = await this.jobs.revision(lease);
+            break;
+          }
+          continue;
+        }
+        next = nextDue(request);
+        break;
+      }
+    } catch (e) {
+      if (!(e instanceof LeaseLostError)) {
+        // Keep the job: it runs again shortly (an unexpected failure must never drop pending work).
+        next = new Date(this.clock().getTime() + CHECK_RETRY_MS);
+        throw e;
+      }
+      this.logger.warn({ requestId, owner: lease.owner }, 'lease lost to another instance; stopping this drain');
+    } finally {
+      stopRenewing();
+      this.heartbeats.delete(stopRenewing);
+      if (!this.halted && !lease.lost) await this.jobs.finish(lease, seenRev, next);
+    }
   }
 
   /** Waits for every drain in flight and every scheduled retry (tests, shutdown). */
@@ -107,17 +213,32 @@ export class EffectRunner implements EffectDrain {
     }
   }
 
-  /** Carries out due effects of one request now; the caller holds its lease. */
-  async drain(requestId: string): Promise<void> {
+  /**
+   * Stops at once without releasing anything, as a crashed process would: no more renewals, retries or kicks.
+   * Leases it held expire and other instances take the work over.
+   */
+  halt(): void {
+    this.halted = true;
+    for (const stop of this.heartbeats) stop();
+    this.heartbeats.clear();
+    for (const t of this.retries.values()) clearTimeout(t);
+    this.retries.clear();
+  }
+
+  /** Carries out due effects of one request now, while `lease` still holds the request's job. */
+  async drain(requestId: string, lease: Lease): Promise<void> {
     for (;;) {
+      if (this.halted) return;
       const request = await this.requests.get(requestId);
       const now = this.clock().toISOString();
       const next = request?.outbox[0];
       if (!request || !next || (request.outboxNotBefore && request.outboxNotBefore > now)) return;
+      await this.jobs.leases.assertHeld(lease);
       try {
-        await this.execute(next.effect, request);
+        await this.execute(next, request);
         await this.requests.completeEffect(requestId, next);
       } catch (e) {
+        if (e instanceof LeaseLostError) throw e;
         await this.fail(request, next, e);
         return;
       }
@@ -132,14 +253,12 @@ export class EffectRunner implements EffectDrain {
       // The workflow moved on meanwhile (another check already recorded this outcome): nothing left to do.
       this.logger.info({ requestId: request._id, effect: pending.effect.type, state: e.state }, 'effect outdated by a newer transition');
       await this.requests.completeEffect(request._id, pending);
-      this.kick(request._id);
       return;
     }
     if (attempts >= max || e instanceof RecipientUnreachableError) {
       // Nothing will change by retrying: keep the outcome on record and move on so the rest of the flow proceeds.
       this.logger.error({ requestId: request._id, effect: pending.effect.type, attempts, error: message }, 'effect abandoned');
       await this.requests.completeEffect(request._id, pending);
-      this.kick(request._id);
       return;
     }
     const delayMs = Math.min(30_000 * 2 ** (attempts - 1), 3_600_000);
@@ -179,18 +298,69 @@ export class EffectRunner implements EffectDrain {
     }
   }
 
-  /** Records where a card went, so later changes update it in place. */
-  private remember(requestId: string, card: PostedCard) {
-    return this.requests.addCard(requestId, card);
+  /** Records where a card went (once, also when a recovery finds it already delivered), so later changes update it in place. */
+  private async remember(request: OnboardingRequest, card: PostedCard) {
+    if (request.cards.some((c) => c.activityId === card.activityId && c.conversationId === card.conversationId)) return;
+    await this.requests.addCard(request._id, card);
   }
 
-  private async sendToRequester(request: OnboardingRequest, card: CardJson, kind?: PostedCard['kind']) {
+  /**
+   * Sends one message at most once per idempotency key. The attempt is recorded before the send and the activity
+   * id right after it. On recovery a delivered message is not sent again; an attempt whose outcome was never
+   * recorded may have reached Teams, so where an earlier card of the same kind went to the same place it is
+   * updated in place instead of posting another, and otherwise it is sent again (the remaining at-least-once
+   * window: a crash between Teams accepting the message and the activity id being written).
+   */
+  private async deliverOnce(
+    key: string,
+    card: CardJson,
+    send: (activity: Partial<Activity>) => Promise<Delivery>,
+    earlier?: PostedCard,
+    via?: Partial<ConversationReference>,
+  ): Promise<Delivery> {
+    const prior = await this.deliveries.begin(key);
+    if (prior.state === 'delivered') {
+      this.logger.info({ key }, 'message already delivered before a restart; not sending again');
+      return prior.delivery;
+    }
+    let delivery: Delivery;
+    if (prior.state === 'unconfirmed' && earlier) {
+      this.logger.warn({ key, attempts: prior.attempts }, 'earlier send unconfirmed; updating the earlier card in place');
+      await this.messenger.update(earlier, cardActivity(card), via);
+      delivery = { conversationId: earlier.conversationId, activityId: earlier.activityId, serviceUrl: '' };
+    } else {
+      if (prior.state === 'unconfirmed') this.logger.warn({ key, attempts: prior.attempts }, 'earlier send unconfirmed; sending again');
+      try {
+        delivery = await send(cardActivity(card));
+      } catch (e) {
+        // An error answer from Teams means nothing arrived; without one (connection lost) it may have.
+        if (statusOf(e) || e instanceof RecipientUnreachableError) await this.deliveries.refused(key);
+        throw e;
+      }
+    }
+    await this.deliveries.confirm(key, delivery);
+    await this.deliveries.rendered(delivery, card).catch((e) => this.logger.warn({ err: e, key }, 'card digest not recorded'));
+    return delivery;
+  }
+
+  private async sendToRequester(pending: PendingEffect, request: OnboardingRequest, card: CardJson, kind?: PostedCard['kind']) {
+    const to = request.requester.aadObjectId;
     const via = await this.requesterRef(request);
-    const d = await this.messenger.sendToUser(request.requester.aadObjectId, cardActivity(card), via);
-    if (kind) await this.remember(request._id, { role: 'requester', kind, conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: request.requester.aadObjectId });
+    const earlier = kind ? [...request.cards].reverse().find((c) => c.kind === kind && c.recipientAadObjectId === to) : undefined;
+    const d = await this.deliverOnce(`${pending.id}:requester`, card, (a) => this.messenger.sendToUser(to, a, via), earlier, via);
+    if (kind) await this.remember(request, { role: 'requester', kind, conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
   }
 
-  private async execute(effect: Effect, request: OnboardingRequest): Promise<void> {
+  /** Writes the current view onto a posted card, unless the card already shows exactly that. */
+  private async refreshCard(request: OnboardingRequest, card: PostedCard, via?: Partial<ConversationReference>) {
+    const rendered = await this.render(card.kind, request, card.role);
+    if (await this.deliveries.shows(card, rendered)) return;
+    await this.messenger.update(card, cardActivity(rendered), via);
+    await this.deliveries.rendered(card, rendered);
+  }
+
+  private async execute(pending: PendingEffect, request: OnboardingRequest): Promise<void> {
+    const { effect } = pending;
     switch (effect.type) {
       case 'recordAudit':
         return this.audit.append(effect.entry);
@@ -201,9 +371,12 @@ export class EffectRunner implements EffectDrain {
         for (const approver of request.approvers) {
           // One unreachable approver must not stop the others.
           try {
-            const d = await this.messenger.sendToUser(approver.aadObjectId, cardActivity(this.views.approval(request, 'approver', userIds)), via);
-            await this.remember(request._id, { role: 'approver', kind: 'approval', conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: approver.aadObjectId });
+            const to = approver.aadObjectId;
+            const earlier = request.cards.find((c) => c.kind === 'approval' && c.recipientAadObjectId === to);
+            const d = await this.deliverOnce(`${pending.id}:approver:${to}`, this.views.approval(request, 'approver', userIds), (a) => this.messenger.sendToUser(to, a, via), earlier, via);
+            await this.remember(request, { role: 'approver', kind: 'approval', conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
           } catch (e) {
+            if (e instanceof LeaseLostError) throw e;
             failures.push(approver.aadObjectId);
             this.logger.warn({ requestId: request._id, err: e }, 'approval card not delivered to an approver');
           }
@@ -212,12 +385,13 @@ export class EffectRunner implements EffectDrain {
         return;
       }
       case 'notifyRequester':
-        return this.sendToRequester(request, this.views.notice(request, effect.about, 'requester'), effect.about === 'submitted' ? 'status' : undefined);
+        return this.sendToRequester(pending, request, this.views.notice(request, effect.about, 'requester'), effect.about === 'submitted' ? 'status' : undefined);
       case 'notifyApprovers': {
         const via = await this.requesterRef(request);
         for (const approver of request.approvers) {
           try {
-            await this.messenger.sendToUser(approver.aadObjectId, cardActivity(this.views.notice(request, effect.about, 'approver')), via);
+            const to = approver.aadObjectId;
+            await this.deliverOnce(`${pending.id}:approver:${to}`, this.views.notice(request, effect.about, 'approver'), (a) => this.messenger.sendToUser(to, a, via));
           } catch (e) {
             this.logger.warn({ requestId: request._id, err: e }, 'approver notice not delivered');
           }
@@ -226,26 +400,29 @@ export class EffectRunner implements EffectDrain {
       }
       case 'postItCard': {
         if (!this.messenger.hasItChannel) return;
-        const d = await this.messenger.sendToItChannel(cardActivity(this.views.it(request, 'it')), await this.requesterRef(request));
-        return this.remember(request._id, { role: 'it', kind: 'it', conversationId: d.conversationId, activityId: d.activityId });
+        const via = await this.requesterRef(request);
+        const earlier = request.cards.find((c) => c.kind === 'it');
+        const d = await this.deliverOnce(`${pending.id}:it`, this.views.it(request, 'it'), (a) => this.messenger.sendToItChannel(a, via), earlier, via);
+        return this.remember(request, { role: 'it', kind: 'it', conversationId: d.conversationId, activityId: d.activityId });
       }
       case 'alertIt': {
         if (!this.messenger.hasItChannel) return;
+        const via = await this.requesterRef(request);
         const itCard = request.cards.find((c) => c.kind === 'it');
-        await this.messenger.sendToItChannel(cardActivity(this.views.notice(request, effect.about, 'it')), await this.requesterRef(request), itCard?.activityId);
+        await this.deliverOnce(`${pending.id}:it`, this.views.notice(request, effect.about, 'it'), (a) => this.messenger.sendToItChannel(a, via, itCard?.activityId));
         return;
       }
       case 'sendConsentCard':
-        return this.sendToRequester(request, this.views.consent(request), 'consent');
+        return this.sendToRequester(pending, request, this.views.consent(request), 'consent');
       case 'sendEnrollmentInstructions':
-        return this.sendToRequester(request, this.views.enrollment(request), 'enrollment');
+        return this.sendToRequester(pending, request, this.views.enrollment(request), 'enrollment');
       case 'sendRemediation':
-        return this.sendToRequester(request, this.views.compliance(request), 'compliance');
+        return this.sendToRequester(pending, request, this.views.compliance(request), 'compliance');
       case 'refreshCards': {
         const via = await this.requesterRef(request);
         for (const card of request.cards) {
           try {
-            await this.messenger.update(card, cardActivity(await this.render(card.kind, request, card.role)), via);
+            await this.refreshCard(request, card, via);
           } catch (e) {
             this.logger.warn({ requestId: request._id, kind: card.kind, err: e }, 'card update failed');
           }

@@ -35,6 +35,9 @@ export interface OnboardingOptions {
 
 /** Runs a request's pending effects in the background. */
 export interface EffectDrain {
+  /** Records that the request is about to get new effects; called before the write, so a crash cannot lose them. */
+  announce(requestId: string): Promise<void>;
+  /** Starts carrying out the request's effects now. */
   kick(requestId: string): void;
 }
 
@@ -85,7 +88,7 @@ function auditDetails(event: WorkflowEvent | { type: 'submit' }, next: Onboardin
  * drain carry the effects out in the background.
  */
 export class OnboardingService {
-  private drain: EffectDrain = { kick: () => undefined };
+  private drain: EffectDrain = { announce: async () => undefined, kick: () => undefined };
 
   constructor(
     private readonly requests: RequestRepository,
@@ -258,6 +261,7 @@ export class OnboardingService {
     const effects: Effect[] = [{ type: 'recordAudit', entry }, ...result.effects];
     const pending: PendingEffect[] = effects.map((effect) => ({ id: randomUUID(), effect, createdAt: now, attempts: 0 }));
     const toSave: OnboardingRequest = { ...next, auditHead: { seq, hash: entry.hash } };
+    await this.drain.announce(next._id);
     const saved = isNew ? await this.requests.insert({ ...toSave, outbox: pending }) : await this.requests.save(toSave, pending);
     this.logger.info(
       { requestId: saved._id, event: event.type, from: before?.state ?? null, to: saved.state, version: saved.version, effects: result.effects.map((e) => e.type) },

@@ -1,11 +1,21 @@
 import type { Logger } from '../../bot/logger';
+import type { JobQueue } from '../jobs/jobQueue';
 import type { RequestRepository } from '../storage/requestRepository';
 import type { EffectRunner } from './effectRunner';
 
+/** How often the worker looks for due jobs. */
+export interface WorkerOptions {
+  /** Shortest pause between rounds. */
+  intervalMs: number;
+  /** Longest pause when nothing is due (the worker wakes earlier when the next job is due sooner). */
+  idleMaxMs: number;
+}
+
 /**
- * The background loop shared by every bot instance: claims requests with due effects or compliance checks
- * (a lease in the document, so two instances never work on the same request) and runs them. Work in
- * progress lives in the database, so a restart simply picks it up again.
+ * The background loop shared by every bot instance: claims due jobs (an indexed due time in the small jobs
+ * collection, never a scan of the requests) under a lease, and runs them. Work in progress lives in the
+ * database, so a restart, or another instance once the lease has expired, simply picks it up again. When idle
+ * it sleeps until the next job is due, at most `idleMaxMs`.
  */
 export class BackgroundWorker {
   private timer?: NodeJS.Timeout;
@@ -13,18 +23,22 @@ export class BackgroundWorker {
   private stopped = false;
 
   constructor(
+    private readonly jobs: JobQueue,
     private readonly requests: RequestRepository,
     private readonly runner: EffectRunner,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
-    private readonly leaseSeconds = 120,
+    private readonly options: WorkerOptions,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Starts polling. */
-  start() {
+  /** Gives pending work a job, then starts polling; the promise settles when polling has started. */
+  start(): Promise<void> {
     this.stopped = false;
-    this.schedule(0);
+    this.tick = this.adoptUnscheduledWork()
+      .then(() => undefined)
+      .catch((e) => this.logger.error({ err: e }, 'could not schedule work found at start-up'))
+      .finally(() => this.schedule(0));
+    return this.tick;
   }
 
   /** Stops polling and waits for the current round to finish. */
@@ -35,32 +49,54 @@ export class BackgroundWorker {
     await this.runner.idle();
   }
 
+  /** Requests with pending work but no job (written by a version without jobs) get one. */
+  async adoptUnscheduledWork(): Promise<number> {
+    const pending = await this.requests.listWithPendingWork();
+    if (!pending.length) return 0;
+    const scheduled = new Set((await this.jobs.collection.find({}, { projection: { subject: 1 } }).toArray()).map((j) => j.subject));
+    let adopted = 0;
+    for (const r of pending) {
+      if (scheduled.has(r._id)) continue;
+      await this.jobs.announce('onboardingRequest', r._id, new Date(r.dueAt || this.clock().toISOString()));
+      adopted++;
+    }
+    if (adopted) this.logger.info({ adopted }, 'scheduled pending work found at start-up');
+    return adopted;
+  }
+
   private schedule(ms: number) {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.tick = this.runOnce()
-        .then(() => undefined)
-        .catch((e) => this.logger.error({ err: e }, 'background round failed'))
-        .finally(() => this.schedule(this.intervalMs));
+        .then((done) => (done ? this.options.intervalMs : this.idlePause()))
+        .catch((e) => {
+          this.logger.error({ err: e }, 'background round failed');
+          return this.options.intervalMs;
+        })
+        .then((pause) => this.schedule(pause));
     }, ms);
     this.timer.unref();
+  }
+
+  /** How long to sleep when nothing was due: until the next job, within [intervalMs, idleMaxMs]. */
+  private idlePause(): number {
+    const { intervalMs, idleMaxMs } = this.options;
+    const next = this.jobs.nextDueAt();
+    if (!next) return idleMaxMs;
+    return Math.min(idleMaxMs, Math.max(intervalMs, next.getTime() - this.clock().getTime()));
   }
 
   /** One round: works through everything due now (bounded, so a backlog cannot starve shutdown). */
   async runOnce(maxItems = 50): Promise<number> {
     let done = 0;
     while (!this.stopped && done < maxItems) {
-      const claim = await this.requests.claimDue(this.clock().toISOString(), this.leaseSeconds);
+      const claim = await this.jobs.claimDue();
       if (!claim) break;
       done++;
       try {
-        const id = claim.request._id;
-        if (claim.reason === 'outbox') await this.runner.whileHeld(id, () => this.runner.drain(id));
-        else await this.runner.whileHeld(id, async () => this.runner.checkCompliance((await this.requests.get(id)) ?? claim.request, false));
+        await this.runner.runClaimed(claim.job.subject, claim.lease);
       } catch (e) {
-        this.logger.warn({ requestId: claim.request._id, reason: claim.reason, err: e }, 'background item failed');
-      } finally {
-        await this.requests.release(claim.request._id);
+        this.logger.warn({ job: claim.job._id, err: e }, 'background job failed');
       }
     }
     return done;

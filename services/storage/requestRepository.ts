@@ -8,17 +8,9 @@ import { COLLECTIONS } from './mongoConnection';
 type RequestDocument = OnboardingRequest & {
   /** Number of pending effects, so the worker finds work with an index instead of array queries. */
   outboxCount: number;
-  /** Lease: until when one bot instance owns this request's background work. */
+  /** Left by versions that leased the request document itself; leases now live in the jobs collection. */
   leaseUntil?: string;
 };
-
-/** A lease ending `leaseSeconds` from `now`, and the filter for requests nobody holds at `now`. */
-function lease(now: string, leaseSeconds: number) {
-  return {
-    leaseUntil: new Date(Date.parse(now) + leaseSeconds * 1000).toISOString(),
-    free: { $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] },
-  };
-}
 
 /** The employee already has an open request; it is returned instead of opening a duplicate. */
 export class DuplicateOpenRequestError extends Error {
@@ -133,38 +125,13 @@ export class RequestRepository {
   }
 
   /**
-   * Claims one request with due background work (pending effects, or a compliance check) for `leaseSeconds`,
-   * so several bot instances share the work without doing it twice.
+   * Requests that have pending effects or a scheduled compliance check, with when each is next due. A full read,
+   * made once at start-up to give work written by an earlier version (which kept no jobs) a job.
    */
-  async claimDue(now: string, leaseSeconds: number): Promise<{ request: OnboardingRequest; reason: 'outbox' | 'check' } | null> {
-    const { leaseUntil, free } = lease(now, leaseSeconds);
-    const candidates: [Record<string, unknown>, 'outbox' | 'check'][] = [
-      [{ outboxCount: { $gt: 0 }, $and: [free, { $or: [{ outboxNotBefore: { $exists: false } }, { outboxNotBefore: { $lte: now } }] }] }, 'outbox'],
-      [{ nextCheckAt: { $lte: now }, ...free }, 'check'],
-    ];
-    for (const [filter, reason] of candidates) {
-      const ids = await this.collection.find(filter, { projection: { _id: 1 } }).sort({ updatedAt: 1 }).limit(10).toArray();
-      for (const { _id } of ids) {
-        // The lease is a compare-and-set under the document lock; whoever loses tries the next candidate.
-        const taken = await this.locked(_id, () => this.collection.updateOne({ _id, ...free }, { $set: { leaseUntil } }));
-        if (taken.modifiedCount === 1) {
-          const doc = await this.collection.findOne({ _id });
-          if (doc) return { request: strip(doc)!, reason };
-        }
-      }
-    }
-    return null;
-  }
-
-  /** Takes the lease on one request if nobody holds it; false when another worker does. */
-  async tryLease(id: string, now: string, leaseSeconds: number): Promise<boolean> {
-    const { leaseUntil, free } = lease(now, leaseSeconds);
-    const taken = await this.locked(id, () => this.collection.updateOne({ _id: id, ...free }, { $set: { leaseUntil } }));
-    return taken.modifiedCount === 1;
-  }
-
-  /** Ends a lease early. */
-  async release(id: string): Promise<void> {
-    await this.locked(id, () => this.collection.updateOne({ _id: id }, { $unset: { leaseUntil: '' } }));
+  async listWithPendingWork(): Promise<{ _id: string; dueAt: string }[]> {
+    const docs = await this.collection
+      .find({ $or: [{ outboxCount: { $gt: 0 } }, { nextCheckAt: { $exists: true } }] }, { projection: { _id: 1, outboxCount: 1, outboxNotBefore: 1, nextCheckAt: 1 } })
+      .toArray();
+    return docs.map((d) => ({ _id: d._id, dueAt: d.outboxCount > 0 ? (d.outboxNotBefore ?? '') : (d.nextCheckAt ?? '') }));
   }
 }

@@ -12,6 +12,9 @@ import { startGraphSimulator } from '../../../graphsim/graphSimulator';
 import { loadTenantFixture } from '../../../graphsim/tenantFixture';
 import { createGraphServices } from '../../../services/graph/graphServices';
 import type { Delivery, Messenger } from '../../../services/messaging/proactiveMessenger';
+import { JobQueue } from '../../../services/jobs/jobQueue';
+import { newInstanceId } from '../../../services/jobs/leases';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { EffectRunner } from '../../../services/onboarding/effectRunner';
 import { OnboardingService } from '../../../services/onboarding/onboardingService';
 import { RoleResolver } from '../../../services/onboarding/roleResolver';
@@ -77,7 +80,8 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
       tenantId: TENANT,
       policy: { itReviewMode: 'manual', enrollmentDeadlineHours: 72, enrollmentReminderHours: 24, compliancePollFirstSeconds: 60, compliancePollMaxSeconds: 3600 },
     }, logger);
-    const runner = new EffectRunner(requests, new AuditRepository(db), refs, new NullMessenger(), botCards, graph, service, { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' }, logger);
+    const jobs = new JobQueue(db, { owner: newInstanceId('test'), leaseMs: 15_000 });
+    const runner = new EffectRunner(requests, new AuditRepository(db), refs, new NullMessenger(), botCards, graph, service, jobs, new DeliveryLog(db), { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' }, logger);
     service.setDrain(runner);
     const roles = new RoleResolver(graph.directory, { itSecurity: 'b0000000-0000-4000-8000-0000000000a3' });
     const actions = new ActionRouter(service, roles, botCards, logger);

@@ -19,6 +19,9 @@ import { GraphThrottledError, GraphTimeoutError } from '../../../services/graph/
 import { createGraphServices } from '../../../services/graph/graphServices';
 import type { GraphServices } from '../../../services/graph/graphTypes';
 import type { Delivery, Messenger } from '../../../services/messaging/proactiveMessenger';
+import { JobQueue } from '../../../services/jobs/jobQueue';
+import { newInstanceId } from '../../../services/jobs/leases';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { EffectRunner } from '../../../services/onboarding/effectRunner';
 import { OnboardingService } from '../../../services/onboarding/onboardingService';
 import { RoleResolver, RolesUnavailableError } from '../../../services/onboarding/roleResolver';
@@ -165,8 +168,9 @@ describe('Graph time limits (Graph simulator over HTTP)', function () {
         tenantId: TENANT,
         policy: { itReviewMode: 'manual', enrollmentDeadlineHours: 72, enrollmentReminderHours: 24, compliancePollFirstSeconds: 60, compliancePollMaxSeconds: 3600 },
       }, logger);
-      const runner = new EffectRunner(requests, new AuditRepository(db), refs, new NullMessenger(), botCards, graph, service, { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' }, logger);
-      service.setDrain({ kick: (id) => outsideGraphBudget(() => runner.kick(id)) });
+      const jobs = new JobQueue(db, { owner: newInstanceId('test'), leaseMs: 15_000 });
+      const runner = new EffectRunner(requests, new AuditRepository(db), refs, new NullMessenger(), botCards, graph, service, jobs, new DeliveryLog(db), { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' }, logger);
+      service.setDrain({ announce: (id) => runner.announce(id), kick: (id) => outsideGraphBudget(() => runner.kick(id)) });
       // A TTL of 1 ms: every action asks Graph, so the cached answer serves only because Graph is down.
       const roles = new RoleResolver(graph.directory, { itSecurity: IT_SECURITY }, { ttlMs: 1, staleMs: 900_000 });
       const bot = new OnboardingBot({

@@ -8,6 +8,9 @@ import { startGraphSimulator } from '../../../graphsim/graphSimulator';
 import { loadTenantFixture } from '../../../graphsim/tenantFixture';
 import { createGraphServices } from '../../../services/graph/graphServices';
 import type { Delivery, Messenger } from '../../../services/messaging/proactiveMessenger';
+import { JobQueue } from '../../../services/jobs/jobQueue';
+import { newInstanceId } from '../../../services/jobs/leases';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { EffectRunner } from '../../../services/onboarding/effectRunner';
 import { OnboardingService, StaleCardError } from '../../../services/onboarding/onboardingService';
 import { BackgroundWorker } from '../../../services/onboarding/worker';
@@ -86,6 +89,7 @@ describe('onboarding flow on the embedded database and the Graph simulator', fun
     const requests = new RequestRepository(db);
     const messenger = new RecordingMessenger();
     const service = new OnboardingService(requests, new ConsentRepository(db), graph, { tenantId: 't', fallbackApproverGroupId: FALLBACK_GROUP, policy: p }, logger, () => clock);
+    const jobs = new JobQueue(db, { owner: newInstanceId('test'), leaseMs: 15_000 }, () => clock);
     const runner = new EffectRunner(
       requests,
       new AuditRepository(db),
@@ -94,13 +98,15 @@ describe('onboarding flow on the embedded database and the Graph simulator', fun
       botCards,
       graph,
       service,
+      jobs,
+      new DeliveryLog(db, () => clock),
       { accessGroupId: ACCESS_GROUP, accessGrantTarget: 'user' },
       logger,
       () => clock,
     );
     service.setDrain(runner);
-    const worker = new BackgroundWorker(requests, runner, logger, 60_000, 120, () => clock);
-    return { service, runner, messenger, graph, requests, worker };
+    const worker = new BackgroundWorker(jobs, requests, runner, logger, { intervalMs: 60_000, idleMaxMs: 60_000 }, () => clock);
+    return { service, runner, messenger, graph, requests, worker, jobs };
   }
 
   async function settle(app: ReturnType<typeof build>) {
@@ -259,11 +265,12 @@ describe('onboarding flow on the embedded database and the Graph simulator', fun
 
   it('when the process restarts with effects pending, then a new instance carries them out once', async () => {
     const first = build();
-    first.service.setDrain({ kick: () => undefined }); // the first instance "crashes" before running effects
+    first.service.setDrain({ announce: (id) => first.runner.announce(id), kick: () => undefined }); // the first instance "crashes" before running effects
     const r = await first.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
     assert.ok((await first.service.get(r._id)).outbox.length > 0);
 
     const second = build();
+    clock = new Date(clock.getTime() + 16_000); // the job comes due once the crashed instance's lease time has passed
     await second.worker.runOnce();
     await settle(second);
     assert.equal((await second.service.get(r._id)).outbox.length, 0);
@@ -274,10 +281,11 @@ describe('onboarding flow on the embedded database and the Graph simulator', fun
 
   it('when two instances and a kick drain the same request at once, then every message is sent exactly once', async () => {
     const first = build();
-    first.service.setDrain({ kick: () => undefined });
+    first.service.setDrain({ announce: (id) => first.runner.announce(id), kick: () => undefined });
     const r = await first.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
     const a = build();
     const b = build();
+    clock = new Date(clock.getTime() + 16_000);
     a.runner.kick(r._id);
     await Promise.all([a.worker.runOnce(), b.worker.runOnce(), b.runner.kick(r._id)]);
     await Promise.all([settle(a), settle(b)]);

@@ -112,16 +112,18 @@ describe('storage on a MongoDB-compatible server', function () {
       assert.equal((await repo.get(r._id))?.cards.length, 20);
     });
 
-    it('when work is due, then exactly one claimer gets it until the lease ends', async () => {
+    it('when requests have pending work, then the start-up scan names them with when each is due', async () => {
       const repo = new RequestRepository(db);
       await db.collection(COLLECTIONS.requests).deleteMany({});
-      const r = await repo.insert({ ...newRequest('u-lease'), nextCheckAt: NOW });
-      const [a, b] = await Promise.all([repo.claimDue(NOW, 60), repo.claimDue(NOW, 60)]);
-      assert.equal([a, b].filter(Boolean).length, 1);
-      assert.equal((a ?? b)?.request._id, r._id);
-      assert.equal(await repo.claimDue(NOW, 60), null);
-      await repo.release(r._id);
-      assert.equal((await repo.claimDue(NOW, 60))?.reason, 'check');
+      const checked = await repo.insert({ ...newRequest('u-check'), outbox: [], nextCheckAt: NOW });
+      await repo.insert({ ...newRequest('u-idle'), outbox: [] });
+      const withEffects = await repo.insert({ ...newRequest('u-effects'), outbox: [{ id: 'e1', effect: { type: 'refreshCards' }, createdAt: NOW }] });
+      const found = await repo.listWithPendingWork();
+      assert.deepEqual(
+        found.map((f) => f._id).sort(),
+        [checked._id, withEffects._id].sort(),
+      );
+      assert.equal(found.find((f) => f._id === checked._id)?.dueAt, NOW);
     });
   });
 

@@ -30,6 +30,8 @@ describe('loadConfig', () => {
     assert.deepEqual([c.graph.timeoutMs, c.graph.callBudgetMs, c.graph.turnBudgetMs, c.bot.connectorTimeoutMs, c.bot.openIdTimeoutMs], [10_000, 60_000, 2_000, 15_000, 5_000]);
     assert.deepEqual([c.mongo.connectTimeoutMs, c.mongo.serverSelectionTimeoutMs, c.mongo.socketTimeoutMs], [5_000, 5_000, 30_000]);
     assert.deepEqual(c.roles, { cacheMs: 60_000, staleMs: 900_000 });
+    assert.deepEqual(c.leases, { ttlSeconds: 15, instanceIdPrefix: 'bot' });
+    assert.equal(c.workerIdleMaxSeconds, 30);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.groups));
   });
 
@@ -53,6 +55,8 @@ describe('loadConfig', () => {
     ['production with an empty app id', { ...prod, MicrosoftAppId: '' }, /MicrosoftAppId is required in production/],
     ['production without Graph credentials', { ...prod, GRAPH_CLIENT_SECRET: '' }, /must be set together|Graph credentials/],
     ['production on a plain-text remote database', { ...prod, MONGODB_URI: 'mongodb://db.example.net:27017/' }, /without TLS/],
+    ['a lease shorter than a second', { ...base, LEASE_SECONDS: '0.5' }, /LEASE_SECONDS/],
+    ['an instance id prefix with spaces', { ...base, INSTANCE_ID_PREFIX: 'bot one' }, /INSTANCE_ID_PREFIX/],
     ['production on the embedded database', { ...prod, MONGODB_URI: '' }, /MONGODB_URI is required in production/],
     ['a Graph timeout that is not a number', { ...base, GRAPH_TIMEOUT_MS: 'soon' }, /GRAPH_TIMEOUT_MS/],
     ['a turn budget longer than a whole Graph call may take', { ...base, TURN_GRAPH_BUDGET_MS: '90000', GRAPH_CALL_BUDGET_MS: '60000' }, /TURN_GRAPH_BUDGET_MS must not exceed GRAPH_CALL_BUDGET_MS/],

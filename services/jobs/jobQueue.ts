@@ -1,0 +1,148 @@
+import type { Collection, Db } from 'mongodb';
+import { DocumentLock } from '../storage/documentLock';
+import { Leases, type Lease, type LeaseFields } from './leases';
+
+/** Kinds of background work. Each kind names what is due, not how it is carried out. */
+export type JobKind = 'onboardingRequest';
+
+/**
+ * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,
+ * `dueAt` follows the lease's end, so one indexed field answers "what is due now", expired leases included.
+ */
+export interface JobDocument extends LeaseFields {
+  _id: string;
+  kind: JobKind;
+  subject: string;
+  dueAt: Date;
+  /** Bumped by every announcement of new work, so a holder finishing never overwrites one it did not see. */
+  rev: number;
+  /** When new work was last announced; its write may still be on its way (see finish). */
+  announcedAt?: Date;
+}
+
+/** A job this instance holds, with the revision seen when its work started. */
+export interface HeldJob {
+  job: JobDocument;
+  lease: Lease;
+}
+
+export const JOBS_COLLECTION = 'jobs';
+
+/** Options from configuration. */
+export interface JobQueueOptions {
+  /** This instance's id (see newInstanceId). */
+  owner: string;
+  /** Lease time to live in milliseconds. */
+  leaseMs: number;
+}
+
+/**
+ * The jobs collection: one small document per subject with work pending, found by an index on its due time
+ * (and on FerretDB by scanning only this small collection, never the aggregates). Any instance claims due jobs
+ * under a lease; a subject's truth stays in its own document, so a job that fires with nothing to do is simply
+ * finished. New work is announced BEFORE the write that creates it, so a crash between the two leaves a job
+ * that fires and finds the work, never work without a job.
+ */
+export class JobQueue {
+  readonly collection: Collection<JobDocument>;
+  readonly leases: Leases<JobDocument>;
+  private readonly lock: DocumentLock;
+  private nextDue?: Date;
+
+  constructor(
+    db: Db,
+    readonly options: JobQueueOptions,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.collection = db.collection<JobDocument>(JOBS_COLLECTION);
+    this.lock = new DocumentLock(db);
+    this.leases = new Leases(this.collection, this.lock, { owner: options.owner, ttlMs: options.leaseMs, alsoSet: (until) => ({ dueAt: until }) }, clock);
+  }
+
+  /** The job id for a kind and subject. */
+  static id(kind: JobKind, subject: string): string {
+    return `${kind}:${subject}`;
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ dueAt: 1 }, { name: 'due' });
+  }
+
+  private lockKey(id: string) {
+    return `${JOBS_COLLECTION}:${id}`;
+  }
+
+  /** Makes sure the job runs no later than `dueAt` (earlier if already due earlier), and records new work. */
+  async announce(kind: JobKind, subject: string, dueAt: Date): Promise<void> {
+    const _id = JobQueue.id(kind, subject);
+    await this.lock.withLock(this.lockKey(_id), () =>
+      this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
+    );
+  }
+
+  /**
+   * Claims one due job nobody holds, or null; also notes when the earliest job not yet due comes due (see
+   * nextDueAt). One query over the due-time index: the earliest jobs, due or not.
+   */
+  async claimDue(): Promise<HeldJob | null> {
+    const now = this.clock();
+    const earliest = await this.collection.find({}, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(10).toArray();
+    this.nextDue = earliest.find((j) => j.dueAt > now)?.dueAt;
+    for (const { _id, dueAt } of earliest) {
+      if (dueAt > now) break;
+      const taken = await this.leases.take(_id, { dueAt: { $lte: now } });
+      if ('lease' in taken) {
+        const job = await this.collection.findOne({ _id });
+        if (job) return { job, lease: taken.lease };
+      }
+    }
+    return null;
+  }
+
+  /** Takes one job's lease now, whether or not it is due (work just announced in this process). */
+  async take(kind: JobKind, subject: string): Promise<HeldJob | { heldUntil?: Date }> {
+    const _id = JobQueue.id(kind, subject);
+    let taken = await this.leases.take(_id);
+    if (!('lease' in taken) && !taken.heldUntil) {
+      // No job yet (work written by a version that kept no jobs): create it, then take it.
+      await this.announce(kind, subject, new Date(this.clock().getTime() + this.options.leaseMs));
+      taken = await this.leases.take(_id);
+    }
+    if (!('lease' in taken)) return taken;
+    const job = await this.collection.findOne({ _id });
+    return job ? { job, lease: taken.lease } : {};
+  }
+
+  /** The job's current revision, read before reading the subject's state. */
+  async revision(lease: Lease): Promise<number | undefined> {
+    return (await this.collection.findOne({ _id: lease.id }, { projection: { rev: 1 } }))?.rev;
+  }
+
+  /**
+   * Ends the holder's work: the job runs again at `next`, or is deleted when nothing more is scheduled. If new
+   * work was announced since `seenRev`, the job stays due now instead, so that work is never left behind. An
+   * announcement younger than a lease may belong to a write still on its way (announced, not yet saved, when the
+   * holder read the subject), so the job is kept until that write has had a lease's time to land.
+   */
+  async finish(lease: Lease, seenRev: number | undefined, next: Date | null): Promise<void> {
+    await this.leases.asHolder(lease, async (doc) => {
+      const now = this.clock();
+      let dueAt: Date | null = doc.rev !== seenRev ? now : next;
+      const settled = doc.announcedAt ? new Date(doc.announcedAt.getTime() + this.options.leaseMs) : undefined;
+      if (settled && settled > now && (!dueAt || dueAt > settled)) dueAt = settled;
+      if (!dueAt) {
+        await this.collection.deleteOne({ _id: lease.id, leaseToken: lease.token });
+        return;
+      }
+      await this.collection.updateOne(
+        { _id: lease.id, leaseToken: lease.token },
+        { $set: { dueAt }, $unset: { leaseOwner: '', leaseToken: '', leaseUntil: '' } },
+      );
+    });
+  }
+
+  /** When the earliest job not yet due comes due, as the last claimDue saw it (the worker sleeps until then when idle). */
+  nextDueAt(): Date | undefined {
+    return this.nextDue;
+  }
+}

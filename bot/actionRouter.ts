@@ -1,12 +1,15 @@
-import type { TurnContext } from 'botbuilder';
+import { CardFactory, type TurnContext } from 'botbuilder';
+import { cardDateTime } from '../cards/cardHelpers';
+import { escapeCardText } from '../cards/escape';
 import { Verb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
+import { GraphRequestError } from '../services/graph/graphErrors';
 import type { RoleResolver } from '../services/onboarding/roleResolver';
 import type { CardJson } from '../services/onboarding/views';
 import { DuplicateOpenRequestError } from '../services/storage/requestRepository';
 import { InvalidTransitionError, NotAuthorizedError, NotFoundError, ValidationError } from '../services/workflow/errors';
 import type { OnboardingRequest, PersonRef } from '../services/workflow/model';
-import { isApprover, isItSecurity, type Actor } from '../services/workflow/transition';
+import { CHECKING, isApprover, isItSecurity, isRequester, type Actor } from '../services/workflow/transition';
 import type { BotCards } from './botCards';
 import type { Logger } from './logger';
 
@@ -30,8 +33,26 @@ export interface ActionContext {
 /** The card to show the acting user in place of the one they clicked. */
 export type ActionHandler = (ctx: ActionContext) => Promise<CardJson>;
 
+/** Timings of the router, from configuration. */
+export interface ActionRouterOptions {
+  /** How long "I've enrolled" waits for the device check it starts before answering (default 2000 ms). */
+  enrollmentCheckWaitMs?: number;
+}
+
 /** Which card a verb lives on, to show the current state of that card when the action is refused. */
 type CardKind = 'form' | 'status' | 'approval' | 'consent' | 'enrollment' | 'compliance' | 'it' | 'welcome';
+
+/**
+ * Who may see a request's details on any card: its requester, its recorded approvers and IT Security. Everyone
+ * else, whatever card data they send, learns only that the request is not theirs.
+ */
+export function canViewRequest(request: OnboardingRequest, actor: Actor): boolean {
+  if (actor.kind === 'system') return true;
+  return isRequester(request, actor) || request.approvers.some((p) => p.aadObjectId === actor.aadObjectId) || actor.roles.includes('itSecurity');
+}
+
+/** Graph statuses that mean "busy, try again shortly" once the client's own retries are spent. */
+const GRAPH_BUSY = new Set([429]);
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
@@ -42,13 +63,15 @@ const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' &
  * stale card, bad input) come back as the card's current view, never as a second decision.
  */
 export class ActionRouter {
-  private readonly table: Record<Verb, { card: CardKind; handle: ActionHandler }>;
+  /** A Map, not an object: a verb such as `constructor` or `__proto__` must find nothing, not a prototype member. */
+  private readonly table: ReadonlyMap<string, { card: CardKind; handle: ActionHandler }>;
 
   constructor(
     private readonly service: OnboardingService,
     private readonly roles: RoleResolver,
     private readonly cards: BotCards,
     private readonly logger: Logger,
+    private readonly options: ActionRouterOptions = {},
   ) {
     const requestId = (c: ActionContext) => {
       const id = str(c.data.requestId);
@@ -56,7 +79,7 @@ export class ActionRouter {
       return id;
     };
     const version = (c: ActionContext) => num(c.data.version);
-    this.table = {
+    const table: Record<Verb, { card: CardKind; handle: ActionHandler }> = {
       [Verb.RequestStart]: {
         card: 'welcome',
         handle: async (c) => {
@@ -72,6 +95,13 @@ export class ActionRouter {
             return this.cards.requestStatus(await this.service.submit(c.person, c.data, tenantId));
           } catch (e) {
             if (e instanceof ValidationError) return this.cards.requestForm(formValues(c.data), e.problems);
+            // The manager lookup is still throttled after the client's retries: keep what was typed and say why.
+            if (e instanceof GraphRequestError && GRAPH_BUSY.has(e.status)) {
+              this.logger.warn({ verb: c.data.verb, status: e.status, code: e.code }, 'request form kept: Microsoft 365 busy');
+              return this.cards.requestForm(formValues(c.data), [
+                'Microsoft 365 is busy right now, so your manager could not be looked up. Nothing was sent and your answers are kept: press Submit again in a minute.',
+              ]);
+            }
             throw e;
           }
         },
@@ -120,7 +150,7 @@ export class ActionRouter {
       },
       [Verb.EnrollmentDone]: {
         card: 'enrollment',
-        handle: async (c) => this.cards.enrollment(await this.service.apply(requestId(c), { type: 'enrollmentReported' }, c.actor)),
+        handle: async (c) => this.enrollmentReported(c, requestId(c)),
       },
       [Verb.ComplianceRecheck]: {
         card: 'compliance',
@@ -144,18 +174,21 @@ export class ActionRouter {
         handle: async () => this.cards.privacy(),
       },
     };
+    this.table = new Map(Object.entries(table));
   }
 
   /** Builds the acting user from the activity (Entra object id from Teams, roles from Entra groups). */
   async actorOf(turn: TurnContext): Promise<ActionContext['actor'] | undefined> {
     const from = turn.activity.from;
-    if (!from?.aadObjectId) return undefined;
-    return { kind: 'user', aadObjectId: from.aadObjectId, displayName: from.name ?? 'Unknown user', roles: await this.roles.rolesOf(from.aadObjectId) };
+    // Only a string ever reaches a database filter or Graph path (an object here would be an operator injection).
+    if (typeof from?.aadObjectId !== 'string' || !from.aadObjectId) return undefined;
+    const displayName = typeof from.name === 'string' && from.name ? from.name : 'Unknown user';
+    return { kind: 'user', aadObjectId: from.aadObjectId, displayName, roles: await this.roles.rolesOf(from.aadObjectId) };
   }
 
   /** Runs the handler for a verb and turns refusals into the card's current view. */
   async handle(turn: TurnContext, data: ActionData): Promise<CardJson> {
-    const entry = (this.table as Record<string, { card: CardKind; handle: ActionHandler } | undefined>)[data.verb];
+    const entry = typeof data.verb === 'string' ? this.table.get(data.verb) : undefined;
     if (!entry) return this.cards.message('Unknown action', 'This button is no longer supported. Type "help" to start again.', 'warning');
     const actor = await this.actorOf(turn);
     if (!actor) return this.cards.message('Sign-in required', 'Teams did not identify you; open the bot from Teams and try again.', 'attention');
@@ -177,12 +210,14 @@ export class ActionRouter {
     const request = id ? await this.service.get(id).catch(() => null) : null;
     if (e instanceof ValidationError && request === null) return this.cards.message('Please check your input', e.problems.join(' '), 'warning');
     if (!request) return this.cards.message('Request not found', 'This request no longer exists.', 'warning');
+    if (!canViewRequest(request, c.actor)) return this.cards.notYours();
     if (e instanceof ValidationError) await c.turn.sendActivity(e.problems.join(' '));
     return this.currentView(card, request, c.actor);
   }
 
-  /** The current view of the card the user clicked, for their role. */
+  /** The current view of the card the user clicked, for their role; someone with no part in it learns nothing. */
   private currentView(card: CardKind, request: OnboardingRequest, actor: Actor): CardJson {
+    if (!canViewRequest(request, actor)) return this.cards.notYours();
     switch (card) {
       case 'approval':
         return this.approvalView(request, actor);
@@ -200,12 +235,35 @@ export class ActionRouter {
   }
 
   private approvalView(request: OnboardingRequest, actor: Actor): CardJson {
+    if (!canViewRequest(request, actor)) return this.cards.notYours();
     const viewer = isApprover(request, actor) ? 'approver' : 'other';
     return this.cards.approval(request, viewer, []);
   }
 
   private itView(request: OnboardingRequest, actor: Actor): CardJson {
+    if (!canViewRequest(request, actor)) return this.cards.notYours();
     return this.cards.it(request, isItSecurity(request, actor) ? 'it' : 'other');
+  }
+
+  /**
+   * "I've enrolled": starts a device check and waits briefly for its outcome. When Intune does not know the device
+   * yet, the employee is told so, what to check, and that the bot keeps looking until the deadline; when the check
+   * is still running, that it is under way. The returned card is the enrollment card of the current state.
+   */
+  private async enrollmentReported(c: ActionContext, id: string): Promise<CardJson> {
+    const reported = await this.service.apply(id, { type: 'enrollmentReported' }, c.actor);
+    const waitMs = this.options.enrollmentCheckWaitMs ?? 2000;
+    let current = reported;
+    for (const until = Date.now() + waitMs; current.version === reported.version && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      current = await this.service.get(id);
+    }
+    const stillLooking = CHECKING.includes(current.state) && !current.managedDeviceId;
+    if (stillLooking) {
+      const checked = current.version !== reported.version && current.checkAttempts > reported.checkAttempts;
+      await c.turn.sendActivity({ attachments: [CardFactory.adaptiveCard(this.cards.message(...enrollmentNotice(current, checked)))] });
+    }
+    return this.cards.enrollment(current);
   }
 
   private async consentAnswer(c: ActionContext, outcome: 'consented' | 'declined', requestId: string): Promise<CardJson> {
@@ -216,6 +274,20 @@ export class ActionRouter {
     });
     return this.cards.consent(request);
   }
+}
+
+/** The notice after "I've enrolled" while Intune does not list the device: what to check, and until when we look. */
+function enrollmentNotice(r: OnboardingRequest, checked: boolean): [string, string, 'warning' | 'default'] {
+  const account = r.requester.userPrincipalName ? ` (${escapeCardText(r.requester.userPrincipalName, { maxLength: 120 })})` : '';
+  const checks =
+    `Please check that:\r- the Company Portal sign-in finished and shows the device as enrolled;\r` +
+    `- you signed in with your work account${account}, not a personal one.`;
+  const until = r.enrollmentDeadline
+    ? `We keep looking on our own until ${cardDateTime(r.enrollmentDeadline)} and tell you as soon as we find it; tap I've enrolled again any time.`
+    : "We keep looking on our own and tell you as soon as we find it; tap I've enrolled again any time.";
+  return checked
+    ? ['Your device is not in Intune yet', `We looked just now and Intune does not list your device yet. It can take a few minutes after enrollment to appear.\r${checks}\r${until}`, 'warning']
+    : ['Checking your device', `We are checking Intune for your device now. If it does not show up:\r${checks}\r${until}`, 'default'];
 }
 
 function formValues(data: ActionData) {

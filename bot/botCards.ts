@@ -10,4 +10,6 @@ export interface BotCards extends OnboardingViews {
   lookup(person: DirectoryUser, requests: OnboardingRequest[]): CardJson;
   message(title: string, text: string, tone?: 'good' | 'warning' | 'attention' | 'default'): CardJson;
   error(referenceId: string, message: string): CardJson;
+  /** For someone with no part in the request: says only that it is not theirs. */
+  notYours(): CardJson;
 }

@@ -7,6 +7,7 @@ import { renderItCard } from '../cards/itCard';
 import { renderLookupCard } from '../cards/lookupCard';
 import { renderNoticeCard } from '../cards/noticeCard';
 import { renderNotificationCard } from '../cards/notificationCard';
+import { renderNotYoursCard } from '../cards/notYoursCard';
 import { renderPrivacyCard } from '../cards/privacyCard';
 import { renderRequestFormCard } from '../cards/requestFormCard';
 import { renderRequestStatusCard } from '../cards/requestStatusCard';
@@ -33,4 +34,5 @@ export const botCards: BotCards = {
     renderLookupCard({ person: { aadObjectId: person.id, displayName: person.displayName, userPrincipalName: person.userPrincipalName }, requests }) as CardJson,
   message: (title, text, tone = 'default') => renderNoticeCard({ title, text, tone }) as CardJson,
   error: (referenceId, message) => renderErrorCard({ referenceId, message }) as CardJson,
+  notYours: () => renderNotYoursCard() as CardJson,
 };

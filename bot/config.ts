@@ -66,6 +66,9 @@ const schema = z.object({
   MONGODB_SOCKET_TIMEOUT_MS: positiveNumber(30_000),
   BOT_CONNECTOR_TIMEOUT_MS: positiveNumber(15_000),
   BOT_OPENID_TIMEOUT_MS: positiveNumber(5_000),
+  DB_UNAVAILABLE_NOTICE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.5).max(30).default(3)),
+  ENROLLMENT_CHECK_WAIT_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(10).default(2)),
+  REFERENCE_CACHE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(600)),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -86,7 +89,16 @@ export interface AppConfig {
     /** Limit on fetching the Bot Framework's OpenID metadata and signing keys. */
     openIdTimeoutMs: number;
   };
-  mongo: { uri?: string; dbName: string; dataDir: string; connectTimeoutMs: number; serverSelectionTimeoutMs: number; socketTimeoutMs: number };
+  mongo: {
+    uri?: string;
+    dbName: string;
+    dataDir: string;
+    connectTimeoutMs: number;
+    serverSelectionTimeoutMs: number;
+    socketTimeoutMs: number;
+    /** A typed message still running this long, with the database not answering a ping, is told at once. */
+    unavailableNoticeMs: number;
+  };
   graph: {
     baseUrl: string;
     tenantId?: string;
@@ -117,6 +129,10 @@ export interface AppConfig {
   /** Background work leases: time to live (renewed while work runs) and the prefix of this instance's id. */
   leases: { ttlSeconds: number; instanceIdPrefix: string };
   maxBodyBytes: number;
+  /** How long "I've enrolled" waits for the device check before answering. */
+  enrollmentCheckWaitMs: number;
+  /** How long a written conversation reference is trusted from memory before it is compared with the database again. */
+  referenceCacheMs: number;
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -186,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       connectTimeoutMs: e.MONGODB_CONNECT_TIMEOUT_MS,
       serverSelectionTimeoutMs: e.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
       socketTimeoutMs: e.MONGODB_SOCKET_TIMEOUT_MS,
+      unavailableNoticeMs: e.DB_UNAVAILABLE_NOTICE_SECONDS * 1000,
     }),
     graph: Object.freeze({
       baseUrl: e.GRAPH_BASE_URL.replace(/\/$/, ''),
@@ -218,5 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerIdleMaxSeconds: Math.max(e.WORKER_IDLE_MAX_SECONDS, e.WORKER_INTERVAL_SECONDS),
     leases: Object.freeze({ ttlSeconds: e.LEASE_SECONDS, instanceIdPrefix: e.INSTANCE_ID_PREFIX }),
     maxBodyBytes: e.MAX_BODY_BYTES,
+    enrollmentCheckWaitMs: e.ENROLLMENT_CHECK_WAIT_SECONDS * 1000,
+    referenceCacheMs: e.REFERENCE_CACHE_SECONDS * 1000,
   });
 }

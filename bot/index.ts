@@ -3,8 +3,7 @@
  * server. No business logic here.
  */
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { CardFactory, CloudAdapter, ConversationState, type TurnContext } from 'botbuilder';
+import { ConversationState } from 'botbuilder';
 import { MainDialog } from '../dialogs/mainDialog';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
@@ -29,7 +28,9 @@ import { botCards } from './cardViews';
 import { loadConfig, type AppConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { OnboardingBot } from './onboardingBot';
-import { createServer } from './server';
+import { boundOpenIdMetadataFetch } from './openIdMetadataFetch';
+import { createServer, EdgeAdapter } from './server';
+import { createTurnErrorHandler } from './turnErrors';
 
 /** A running bot process. */
 export interface RunningApp {
@@ -63,7 +64,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   });
 
   const requests = new RequestRepository(mongo.db);
-  const refs = new ConversationReferenceRepository(mongo.db);
+  const refs = new ConversationReferenceRepository(mongo.db, { cacheMs: config.referenceCacheMs });
   const audit = new AuditRepository(mongo.db);
   const consents = new ConsentRepository(mongo.db);
   const conversationState = new ConversationState(new MongoStorage(mongo.db));
@@ -75,7 +76,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     MicrosoftAppType: config.bot.authEnabled ? config.bot.appType : '',
     MicrosoftAppTenantId: config.bot.tenantId ?? '',
   }, config.bot.connectorTimeoutMs);
-  const adapter = new CloudAdapter(auth);
+  boundOpenIdMetadataFetch(config.bot.openIdTimeoutMs);
+  const adapter = new EdgeAdapter(auth);
   // Graph calls made while someone waits for an answer end by the turn's deadline (graphBudget.ts).
   adapter.use(async (_context, next) => withGraphBudget(config.graph.turnBudgetMs, next));
 
@@ -123,10 +125,10 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     Date.now,
     logger.child({ component: 'roles' }),
   );
-  const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }));
+  const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), { enrollmentCheckWaitMs: config.enrollmentCheckWaitMs });
   const dialog = new MainDialog(async (context) => {
     const id = context.activity.from?.aadObjectId;
-    return id ? service.openRequestOf(id) : null;
+    return typeof id === 'string' && id ? service.openRequestOf(id) : null;
   });
   const bot = new OnboardingBot({
     conversationState,
@@ -138,21 +140,15 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     cards: botCards,
     logger: logger.child({ component: 'bot' }),
     itTeamId: config.teams.itTeamId,
+    roles,
+    databaseWatch: {
+      afterMs: config.mongo.unavailableNoticeMs,
+      // A ping that has not answered within half the notice time counts as the database being unreachable.
+      probe: () => withDeadline(mongo.db.command({ ping: 1 }), Math.max(500, config.mongo.unavailableNoticeMs / 2)),
+    },
   });
 
-  adapter.onTurnError = async (context: TurnContext, error: unknown) => {
-    const referenceId = randomUUID().slice(0, 8);
-    logger.error({ err: error, referenceId, activityType: context.activity.type, correlationId: context.turnState.get('correlationId') }, 'turn failed');
-    try {
-      // Start the conversation afresh: a dialog stuck on a failed step would fail again on the next message.
-      await conversationState.delete(context);
-      if (context.activity.type === 'message') {
-        await context.sendActivity({ attachments: [CardFactory.adaptiveCard(botCards.error(referenceId, 'Something went wrong on our side. Please try again.'))] });
-      }
-    } catch (e) {
-      logger.error({ err: e, referenceId }, 'could not report the failure to the user');
-    }
-  };
+  adapter.onTurnError = createTurnErrorHandler({ conversationState, cards: botCards, logger });
 
   const server = createServer({
     port: config.port,
@@ -160,6 +156,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     adapter,
     bot,
     logger: logger.child({ component: 'http' }),
+    authEnabled: config.bot.authEnabled,
+    tenantId: config.bot.tenantId ?? config.graph.tenantId,
     readiness: [
       { name: 'database', check: async () => void (await mongo.db.command({ ping: 1 })) },
       { name: 'graph', check: () => graph.health.ping() },
@@ -179,6 +177,15 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       logger.info('bot stopped');
     },
   };
+}
+
+/** Rejects when `p` has not settled within `ms`. */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Entry point: validates configuration, starts, and stops cleanly on SIGTERM/SIGINT. */

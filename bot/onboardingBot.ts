@@ -14,11 +14,14 @@ import { Verb } from '../cards/verbs';
 import type { MainDialog, MainDialogResult } from '../dialogs/mainDialog';
 import type { DirectoryService } from '../services/graph/graphTypes';
 import type { OnboardingService } from '../services/onboarding/onboardingService';
+import type { RoleResolver } from '../services/onboarding/roleResolver';
 import type { CardJson } from '../services/onboarding/views';
 import type { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
 import type { ActionData, ActionRouter } from './actionRouter';
+import { tenantOf } from './activitySchema';
 import type { BotCards } from './botCards';
 import type { Logger } from './logger';
+import { DatabaseUnavailableError, failureCard, isDatabaseUnavailable, UNAVAILABLE_MESSAGE, UNAVAILABLE_TOLD } from './turnErrors';
 
 /** Dependencies of the bot, built in the composition root. */
 export interface OnboardingBotDeps {
@@ -30,14 +33,27 @@ export interface OnboardingBotDeps {
   directory: DirectoryService;
   cards: BotCards;
   logger: Logger;
+  /** The IT Security team (configuration). */
   itTeamId?: string;
+  /** Tells whether someone acting in a team channel is in IT Security. */
+  roles?: Pick<RoleResolver, 'rolesOf'>;
+  /**
+   * Watches a typed message's turn: when it has not finished after `afterMs`, `probe` (a database ping that
+   * rejects within its own short timeout) decides whether to tell the person at once that the service is briefly
+   * unavailable, instead of after the driver's socket timeout.
+   */
+  databaseWatch?: { afterMs: number; probe: () => Promise<unknown> };
 }
+
+/** Turn-state key: this turn's dialog is waiting or has just ended, so conversation state must be written. */
+const DIALOG_STATE_CHANGED = Symbol('dialogStateChanged');
 
 const CARD_RESPONSE = 'application/vnd.microsoft.card.adaptive';
 
 /**
  * The Teams edge, kept thin: it captures conversation references, sends typed messages through the main
- * dialog, routes card actions through the verb table and saves conversation state once per turn.
+ * dialog, routes card actions through the verb table and saves conversation state once per turn, and only when
+ * a dialog is waiting or has just ended (card actions and one-shot commands neither read nor write it).
  */
 export class OnboardingBot extends TeamsActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
@@ -70,10 +86,33 @@ export class OnboardingBot extends TeamsActivityHandler {
     });
   }
 
-  /** Saves state once per turn, after every handler ran. */
+  /** Saves state once per turn, after every handler ran, when a dialog is waiting. */
   override async run(context: TurnContext): Promise<void> {
-    await super.run(context);
-    await this.deps.conversationState.saveChanges(context, false);
+    const watch = this.deps.databaseWatch;
+    const timer = watch && context.activity.type === 'message' ? setTimeout(() => void this.tellIfDatabaseDown(context, watch.probe), watch.afterMs) : undefined;
+    try {
+      await super.run(context);
+      if (context.turnState.get(DIALOG_STATE_CHANGED)) await this.deps.conversationState.saveChanges(context, false);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A slow turn whose database does not answer a ping: the person hears now; the turn's own failure stays quiet. */
+  private async tellIfDatabaseDown(context: TurnContext, probe: () => Promise<unknown>) {
+    try {
+      await probe();
+      return;
+    } catch {
+      // The ping failed or timed out: the database is unreachable right now.
+    }
+    try {
+      context.turnState.set(UNAVAILABLE_TOLD, true);
+      await context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.message(UNAVAILABLE_MESSAGE.title, UNAVAILABLE_MESSAGE.text, 'warning'))] });
+      this.deps.logger.warn({ correlationId: context.turnState.get('correlationId') }, 'database unreachable during a turn; the person was told');
+    } catch (e) {
+      this.deps.logger.info({ err: e }, 'could not tell the person the service is briefly unavailable');
+    }
   }
 
   /** Action.Execute: the returned card replaces the clicked one for the acting user. */
@@ -86,8 +125,9 @@ export class OnboardingBot extends TeamsActivityHandler {
     } catch (e) {
       // An invoke left unanswered shows Teams' generic failure; answer with a card that carries a reference id.
       const referenceId = randomUUID().slice(0, 8);
-      this.deps.logger.error({ err: e, referenceId, verb: data.verb }, 'card action failed');
-      return { statusCode: 200, type: CARD_RESPONSE, value: this.deps.cards.error(referenceId, 'That did not work. Please try again in a moment.') as never };
+      this.deps.logger.error({ err: e, referenceId, verb: typeof data.verb === 'string' ? data.verb.slice(0, 64) : undefined }, 'card action failed');
+      const card = failureCard(this.deps.cards, e, referenceId, 'That did not work. Please try again in a moment.');
+      return { statusCode: 200, type: CARD_RESPONSE, value: card as never };
     }
   }
 
@@ -107,7 +147,12 @@ export class OnboardingBot extends TeamsActivityHandler {
   }
 
   private async handleText(context: TurnContext) {
+    const waiting = Boolean((await this.dialogState.get(context))?.dialogStack?.length);
     const result = await this.deps.dialog.runTurn(context, this.dialogState);
+    const stillWaiting = Boolean((await this.dialogState.get(context))?.dialogStack?.length);
+    // A question now open is saved; an answered one is deleted; a one-shot command leaves the database alone.
+    if (stillWaiting) context.turnState.set(DIALOG_STATE_CHANGED, true);
+    else if (waiting) await this.deps.conversationState.delete(context);
     if (result) await this.act(context, result);
   }
 
@@ -153,29 +198,57 @@ export class OnboardingBot extends TeamsActivityHandler {
 
   private async welcome(context: TurnContext, name?: string) {
     const from = context.activity.from;
-    const open = from?.aadObjectId ? await this.deps.service.openRequestOf(from.aadObjectId) : null;
+    const aadObjectId = typeof from?.aadObjectId === 'string' && from.aadObjectId ? from.aadObjectId : undefined;
+    const open = aadObjectId ? await this.deps.service.openRequestOf(aadObjectId) : null;
     // Install activities carry no display name; the directory has it.
     let displayName: string | undefined = name ?? from?.name;
-    if (!displayName && from?.aadObjectId) displayName = (await this.deps.directory.getUser(from.aadObjectId).catch(() => undefined))?.displayName;
+    if (!displayName && aadObjectId) displayName = (await this.deps.directory.getUser(aadObjectId).catch(() => undefined))?.displayName;
     await context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.welcome(displayName ?? 'there', open))] });
   }
 
-  /** Keeps the person's 1:1 reference (or the channel's) current on every turn. */
+  /**
+   * Keeps references current without letting one person's activity replace anyone else's: a 1:1 reference is
+   * keyed by the sender's Entra id and taken only from a personal conversation with that sender (and never over a
+   * stored one of another Teams user id); a channel reference only from the IT Security team (see
+   * mayStoreChannels). Writes happen only when the reference changed.
+   */
   private async captureReference(context: TurnContext) {
     const a = context.activity;
     const ref = TurnContext.getConversationReference(a);
-    const tenantId = (a.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? a.conversation?.tenantId;
+    const tenantId = tenantOf(a);
     try {
-      if (a.conversation?.conversationType === 'personal' && a.from?.aadObjectId) {
-        await this.deps.refs.saveUser(a.from.aadObjectId, ref, a.type === 'installationUpdate' ? 'install' : 'turn', a.from.id, tenantId);
+      const aadObjectId = a.from?.aadObjectId;
+      if (a.conversation?.conversationType === 'personal' && !a.conversation.isGroup && typeof aadObjectId === 'string' && aadObjectId && typeof a.from.id === 'string') {
+        const outcome = await this.deps.refs.saveUser(aadObjectId, ref, a.type === 'installationUpdate' ? 'install' : 'turn', a.from.id, tenantId);
+        if (outcome === 'refused') this.deps.logger.warn({ conversationType: 'personal' }, 'reference not replaced: the sender does not match the stored Teams user');
       }
       const cd = a.channelData as { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } } | undefined;
-      if (a.conversation?.conversationType === 'channel' && cd?.team?.id && cd.channel?.id) {
+      if (a.conversation?.conversationType === 'channel' && cd?.team?.id && cd.channel?.id && (await this.mayStoreChannels(context, cd.team.id, false))) {
         await this.deps.refs.saveChannel({ teamId: cd.team.id, channelId: cd.channel.id, teamName: cd.team.name, channelName: cd.channel.name, tenantId, reference: ref });
       }
     } catch (e) {
-      // A reference is an optimisation for later proactive messages; the turn itself must still be answered.
+      // With the database unreachable every further step would wait out the same timeout: fail the turn now so the
+      // person is told at once. Otherwise a reference is an optimisation; the turn itself must still be answered.
+      if (isDatabaseUnavailable(e)) throw new DatabaseUnavailableError(e);
       this.deps.logger.warn({ err: e }, 'could not store the conversation reference');
+    }
+  }
+
+  /**
+   * Whether this activity may set the team's channel references. The configured IT Security team is trusted when
+   * the bot is installed there (only a team owner can do that) and for messages by members of IT Security; with
+   * no team configured, only an install or a message by a member of IT Security counts. Anyone else's channel
+   * activity never replaces a stored channel.
+   */
+  private async mayStoreChannels(context: TurnContext, teamId: string, isInstall: boolean): Promise<boolean> {
+    if (this.deps.itTeamId && teamId !== this.deps.itTeamId) return false;
+    if (this.deps.itTeamId && isInstall) return true;
+    const id = context.activity.from?.aadObjectId;
+    if (typeof id !== 'string' || !id || !this.deps.roles) return false;
+    try {
+      return (await this.deps.roles.rolesOf(id)).includes('itSecurity');
+    } catch {
+      return false;
     }
   }
 
@@ -185,6 +258,10 @@ export class OnboardingBot extends TeamsActivityHandler {
     const cd = a.channelData as { team?: { id?: string; name?: string }; tenant?: { id?: string } } | undefined;
     const teamId = cd?.team?.id;
     if (!teamId) return;
+    if (!(await this.mayStoreChannels(context, teamId, true))) {
+      this.deps.logger.info({ teamId }, 'bot added to a team that is not IT Security (or not by IT Security); channels not stored');
+      return;
+    }
     const ref = TurnContext.getConversationReference(a);
     try {
       const channels = await TeamsInfo.getTeamChannels(context, teamId);

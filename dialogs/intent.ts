@@ -8,6 +8,9 @@ export type Intent =
   | { kind: 'lookup'; who: string }
   | { kind: 'unknown' };
 
+/** The part of a message that is read for a command. */
+export const MAX_COMMAND_LENGTH = 500;
+
 const RULES: [RegExp, Intent['kind']][] = [
   [/^\s*(help|hi|hello|hey|start|menu|\?)\b/i, 'help'],
   [/\bcancel\b|\bwithdraw\b/i, 'cancel'],
@@ -21,7 +24,8 @@ const RULES: [RegExp, Intent['kind']][] = [
  * "status for <name or email>" is IT's lookup of a person's requests.
  */
 export function classifyIntent(text: string): Intent {
-  const t = text.replace(/<at>[^<]*<\/at>/gi, '').trim();
+  // A command is a sentence; the rest of a very long message is not read (every rule is a linear scan anyway).
+  const t = text.slice(0, MAX_COMMAND_LENGTH).replace(/<at>[^<]*<\/at>/gi, '').trim();
   const lookup = /^\s*status\s+(?:for|of)\s+(.+)$/i.exec(t);
   if (lookup) return { kind: 'lookup', who: lookup[1].trim() };
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;

@@ -1,6 +1,5 @@
 import {
   ComponentDialog,
-  ConfirmPrompt,
   DialogSet,
   DialogTurnStatus,
   WaterfallDialog,
@@ -8,6 +7,7 @@ import {
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { BoundedConfirmPrompt } from './boundedConfirmPrompt';
 import { classifyIntent, type Intent } from './intent';
 
 /** What the main dialog hands back to the bot once the conversation step is complete. */
@@ -31,7 +31,7 @@ const CONFIRM_PROMPT = 'confirmPrompt';
 export class MainDialog extends ComponentDialog {
   constructor(private readonly openRequest: OpenRequestLookup) {
     super(MAIN_DIALOG);
-    this.addDialog(new ConfirmPrompt(CONFIRM_PROMPT));
+    this.addDialog(new BoundedConfirmPrompt(CONFIRM_PROMPT));
     this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.understand.bind(this), this.finish.bind(this)]));
     this.initialDialogId = MAIN_WATERFALL;
   }

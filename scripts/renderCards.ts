@@ -15,6 +15,7 @@ import { renderComplianceCard } from '../cards/complianceCard';
 import { renderConsentCard } from '../cards/consentCard';
 import { renderEnrollmentCard } from '../cards/enrollmentCard';
 import { renderErrorCard } from '../cards/errorCard';
+import { renderNotYoursCard } from '../cards/notYoursCard';
 import { FIXTURE_NOW, FIXTURE_PEOPLE, FIXTURE_REQUESTS } from '../cards/fixtures';
 import { renderItCard } from '../cards/itCard';
 import { renderLookupCard } from '../cards/lookupCard';
@@ -88,6 +89,7 @@ function gallery(): GalleryEntry[] {
     { name: 'notice', caption: "Notification (here: the manager's denial, reason shown as typed).", card: renderNotificationCard(F.denied, 'denied', 'requester') },
     { name: 'notice-it-noncompliant', caption: 'Notification threaded under the IT card when a device fails compliance.', card: renderNotificationCard(F.nonCompliant, 'nonCompliant', 'it') },
     { name: 'error', caption: 'Error card with a reference id.', card: renderErrorCard({ referenceId: '7f3a9c21', message: 'Something went wrong on our side. Please try again.' }) },
+    { name: 'not-yours', caption: 'Someone with no part in a request opens or clicks one of its cards: nothing about it is shown.', card: renderNotYoursCard() },
     { name: 'lookup', caption: "IT lookup of one person's requests.", card: renderLookupCard({ person: FIXTURE_PEOPLE.requester, requests: Object.values(F).slice(0, 8) }) },
     { name: 'privacy', caption: 'Privacy notice, with the personal-device details opened.', card: renderPrivacyCard(), expand: 'Personal device' },
   ];
@@ -227,6 +229,7 @@ function readme(entries: GalleryEntry[]): string {
     '| Notice | `renderNoticeCard({ title, text, tone, reference?, detail?, actions? })` | any |',
     '| Notification | `renderNotificationCard(request, topic, audience)` | request.status, request.start, enrollment.done |',
     '| Error | `renderErrorCard({ referenceId, message })` | none |',
+    '| Not yours | `renderNotYoursCard()` | request.status |',
     '| Lookup (IT) | `renderLookupCard({ person, requests })` | none |',
     '| Privacy notice | `renderPrivacyCard({ privacyContact? })` | none (ShowCards) |',
     '',

@@ -159,7 +159,8 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
     const request = (await b.service.openRequestOf(people.alex.aadObjectId))!;
 
     const byAdele = invokeCard(await turn(b, invoke(people.adele, Verb.ApprovalApprove, { requestId: request._id, version: request.version })));
-    assert.deepEqual(buttons(byAdele), [], 'someone else gets the read-only view');
+    assert.deepEqual(buttons(byAdele), ['My status'], 'someone else gets only "not yours"');
+    assert.match(JSON.stringify(byAdele), /not yours/);
     assert.equal((await b.service.get(request._id)).state, 'pendingApproval');
 
     const byMegan = invokeCard(await turn(b, invoke(people.megan, Verb.ApprovalApprove, { requestId: request._id, version: request.version, comment: 'ok' })));

@@ -33,6 +33,8 @@ describe('loadConfig', () => {
     assert.deepEqual(c.leases, { ttlSeconds: 15, instanceIdPrefix: 'bot' });
     assert.equal(c.workerIdleMaxSeconds, 30);
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.groups));
+    assert.equal(c.mongo.unavailableNoticeMs, 3000);
+    assert.equal(c.enrollmentCheckWaitMs, 2000);
   });
 
   it('when a complete production configuration is given, then it loads with authentication on', () => {
@@ -57,6 +59,8 @@ describe('loadConfig', () => {
     ['production on a plain-text remote database', { ...prod, MONGODB_URI: 'mongodb://db.example.net:27017/' }, /without TLS/],
     ['a lease shorter than a second', { ...base, LEASE_SECONDS: '0.5' }, /LEASE_SECONDS/],
     ['an instance id prefix with spaces', { ...base, INSTANCE_ID_PREFIX: 'bot one' }, /INSTANCE_ID_PREFIX/],
+    ['a database notice time of zero', { ...base, DB_UNAVAILABLE_NOTICE_SECONDS: '0' }, /DB_UNAVAILABLE_NOTICE_SECONDS/],
+    ['an enrollment check wait over 10 s', { ...base, ENROLLMENT_CHECK_WAIT_SECONDS: '60' }, /ENROLLMENT_CHECK_WAIT_SECONDS/],
     ['production on the embedded database', { ...prod, MONGODB_URI: '' }, /MONGODB_URI is required in production/],
     ['a Graph timeout that is not a number', { ...base, GRAPH_TIMEOUT_MS: 'soon' }, /GRAPH_TIMEOUT_MS/],
     ['a turn budget longer than a whole Graph call may take', { ...base, TURN_GRAPH_BUDGET_MS: '90000', GRAPH_CALL_BUDGET_MS: '60000' }, /TURN_GRAPH_BUDGET_MS must not exceed GRAPH_CALL_BUDGET_MS/],

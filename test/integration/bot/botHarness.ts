@@ -1,0 +1,146 @@
+/**
+ * A bot process over botbuilder's TestAdapter, the embedded database and the Graph simulator, for turn tests that
+ * need no HTTP: Teams-shaped activities from the demo tenant's people, invokes and Action.Submit messages.
+ */
+import path from 'node:path';
+import { ConversationState, TestAdapter, type Activity } from 'botbuilder';
+import type { Db } from 'mongodb';
+import { ActionRouter } from '../../../bot/actionRouter';
+import { botCards } from '../../../bot/cardViews';
+import { createLogger } from '../../../bot/logger';
+import { OnboardingBot } from '../../../bot/onboardingBot';
+import { MainDialog } from '../../../dialogs/mainDialog';
+import { startGraphSimulator } from '../../../graphsim/graphSimulator';
+import { loadTenantFixture } from '../../../graphsim/tenantFixture';
+import { createGraphServices } from '../../../services/graph/graphServices';
+import { JobQueue } from '../../../services/jobs/jobQueue';
+import { newInstanceId } from '../../../services/jobs/leases';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
+import type { Delivery, Messenger } from '../../../services/messaging/proactiveMessenger';
+import { EffectRunner } from '../../../services/onboarding/effectRunner';
+import { OnboardingService } from '../../../services/onboarding/onboardingService';
+import { RoleResolver } from '../../../services/onboarding/roleResolver';
+import { AuditRepository } from '../../../services/storage/auditRepository';
+import { ConsentRepository } from '../../../services/storage/consentRepository';
+import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
+import { MongoStorage } from '../../../services/storage/mongoStorage';
+import { RequestRepository } from '../../../services/storage/requestRepository';
+
+export const TENANT = '00000000-0000-0000-0000-000000000001';
+export const IT_SECURITY_GROUP = 'b0000000-0000-4000-8000-0000000000a3';
+
+/** People of the demo tenant (graphsim/tenants/demo.json). */
+export const people = {
+  alex: { id: 'user-id-0', aadObjectId: 'a0000000-0000-4000-8000-000000000000', name: 'Alex Wilber' },
+  megan: { id: 'user-id-1', aadObjectId: 'a0000000-0000-4000-8000-000000000001', name: 'Megan Bowen' },
+  adele: { id: 'user-id-2', aadObjectId: 'a0000000-0000-4000-8000-000000000002', name: 'Adele Vance' },
+  lynne: { id: 'user-id-5', aadObjectId: 'a0000000-0000-4000-8000-000000000005', name: 'Lynne Robbins' },
+  /** Someone Graph does not know (a guest, a removed account): every lookup answers 404. */
+  ghost: { id: 'user-id-ghost', aadObjectId: 'a0000000-0000-4000-8000-0000000000ff', name: 'Gus Guest' },
+};
+export type Person = (typeof people)[keyof typeof people];
+
+/** A Teams-shaped activity in the person's personal chat. */
+export function teamsActivity(from: Person, extra: Partial<Activity>): Partial<Activity> {
+  return {
+    channelId: 'msteams',
+    serviceUrl: 'http://connector.test/',
+    from: { id: from.id, name: from.name, aadObjectId: from.aadObjectId },
+    recipient: { id: 'bot', name: 'Device Onboarding' },
+    conversation: { id: `personal-${from.id}`, conversationType: 'personal', tenantId: TENANT, isGroup: false, name: '' },
+    channelData: { tenant: { id: TENANT } },
+    ...extra,
+  };
+}
+
+/** An Action.Execute invoke of `verb` with card data. */
+export const invoke = (from: Person, verb: string, data: Record<string, unknown>) =>
+  teamsActivity(from, { type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data: { verb, ...data } }, trigger: 'manual' } });
+
+/** The Action.Submit fallback of the same button: a message whose value is the card data. */
+export const submit = (from: Person, verb: string, data: Record<string, unknown>) =>
+  teamsActivity(from, { type: 'message', replyToId: 'clicked-card', value: { verb, ...data } });
+
+class NullMessenger implements Messenger {
+  readonly hasItChannel = false;
+  async sendToUser(): Promise<Delivery> {
+    return { conversationId: 'c', activityId: 'a', serviceUrl: 's' };
+  }
+  async sendToItChannel(): Promise<Delivery> {
+    return { conversationId: 'c', activityId: 'a', serviceUrl: 's' };
+  }
+  async update() {}
+}
+
+/** Starts the demo tenant's Graph simulator. */
+export function startDemoGraph() {
+  return startGraphSimulator({ port: 0, tenant: loadTenantFixture(path.resolve(__dirname, '../../../graphsim/tenants/demo.json')) });
+}
+
+/** A bot process on `db` and the simulator at `graphUrl`: what a restart replaces. */
+export function buildBot(db: Db, graphUrl: string, options: { enrollmentCheckWaitMs?: number } = {}) {
+  const logger = createLogger('silent');
+  const graph = createGraphServices({ baseUrl: graphUrl, logger, retry: { maxDelayMs: 50 } });
+  const requests = new RequestRepository(db);
+  const refs = new ConversationReferenceRepository(db);
+  const service = new OnboardingService(
+    requests,
+    new ConsentRepository(db),
+    graph,
+    {
+      tenantId: TENANT,
+      policy: { itReviewMode: 'manual', enrollmentDeadlineHours: 72, enrollmentReminderHours: 24, compliancePollFirstSeconds: 60, compliancePollMaxSeconds: 3600 },
+    },
+    logger,
+  );
+  const runner = new EffectRunner(
+    requests,
+    new AuditRepository(db),
+    refs,
+    new NullMessenger(),
+    botCards,
+    graph,
+    service,
+    new JobQueue(db, { owner: newInstanceId('test'), leaseMs: 15_000 }),
+    new DeliveryLog(db),
+    { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' },
+    logger,
+  );
+  service.setDrain(runner);
+  const roles = new RoleResolver(graph.directory, { itSecurity: IT_SECURITY_GROUP });
+  const actions = new ActionRouter(service, roles, botCards, logger, { enrollmentCheckWaitMs: options.enrollmentCheckWaitMs ?? 5000 });
+  const bot = new OnboardingBot({
+    conversationState: new ConversationState(new MongoStorage(db)),
+    dialog: new MainDialog(async (ctx) => service.openRequestOf(ctx.activity.from.aadObjectId!)),
+    actions,
+    refs,
+    service,
+    directory: graph.directory,
+    cards: botCards,
+    logger,
+    itTeamId: '19:it-team@thread.tacv2',
+    roles,
+  });
+  const adapter = new TestAdapter(async (ctx) => bot.run(ctx));
+  const updates: Partial<Activity>[] = [];
+  adapter.updateActivity = async (_ctx, activity) => {
+    updates.push(activity);
+  };
+
+  /** Runs one turn and the effects it started; returns what the bot sent (replies, invoke response, card updates). */
+  async function turn(activity: Partial<Activity>) {
+    adapter.activeQueue.splice(0);
+    updates.splice(0);
+    await adapter.processActivity(activity);
+    await runner.idle();
+    return [...adapter.activeQueue, ...updates];
+  }
+  return { adapter, service, runner, refs, requests, turn };
+}
+
+/** The card an invoke answered with. */
+export const invokeCard = (replies: Partial<Activity>[]) =>
+  (replies.find((r) => r.type === 'invokeResponse')?.value as { body: { value: unknown } } | undefined)?.body.value;
+
+/** Everything the bot showed in a turn, as one string. */
+export const shown = (replies: Partial<Activity>[]) => replies.map((a) => JSON.stringify(a.attachments?.map((x) => x.content) ?? a.value ?? a.text ?? '')).join('\n');

@@ -4,7 +4,7 @@ import { escapeCardText } from '../cards/escape';
 import { Verb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
 import { GraphRequestError } from '../services/graph/graphErrors';
-import type { RoleResolver } from '../services/onboarding/roleResolver';
+import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
 import type { CardJson } from '../services/onboarding/views';
 import { DuplicateOpenRequestError } from '../services/storage/requestRepository';
 import { InvalidTransitionError, NotAuthorizedError, NotFoundError, ValidationError } from '../services/workflow/errors';
@@ -39,6 +39,14 @@ export interface ActionRouterOptions {
   enrollmentCheckWaitMs?: number;
 }
 
+/**
+ * When a verb needs the actor's Entra roles (a Graph lookup): `always` for IT Security's own buttons, `nonParty`
+ * only when the actor is neither the request's requester nor one of its approvers (a party needs no role to act
+ * or to see it), `never` for actions on one's own requests. Graph being slow or down then cannot stop a manager
+ * from deciding or an employee from answering.
+ */
+type RoleNeed = 'always' | 'nonParty' | 'never';
+
 /** Which card a verb lives on, to show the current state of that card when the action is refused. */
 type CardKind = 'form' | 'status' | 'approval' | 'consent' | 'enrollment' | 'compliance' | 'it' | 'welcome';
 
@@ -64,7 +72,7 @@ const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' &
  */
 export class ActionRouter {
   /** A Map, not an object: a verb such as `constructor` or `__proto__` must find nothing, not a prototype member. */
-  private readonly table: ReadonlyMap<string, { card: CardKind; handle: ActionHandler }>;
+  private readonly table: ReadonlyMap<string, { card: CardKind; roles: RoleNeed; handle: ActionHandler }>;
 
   constructor(
     private readonly service: OnboardingService,
@@ -79,9 +87,10 @@ export class ActionRouter {
       return id;
     };
     const version = (c: ActionContext) => num(c.data.version);
-    const table: Record<Verb, { card: CardKind; handle: ActionHandler }> = {
+    const table: Record<Verb, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
       [Verb.RequestStart]: {
         card: 'welcome',
+        roles: 'never',
         handle: async (c) => {
           const open = await this.service.openRequestOf(c.actor.aadObjectId);
           return open ? this.cards.requestStatus(open) : this.cards.requestForm();
@@ -89,6 +98,7 @@ export class ActionRouter {
       },
       [Verb.RequestSubmit]: {
         card: 'form',
+        roles: 'never',
         handle: async (c) => {
           try {
             const tenantId = (c.turn.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? c.turn.activity.conversation?.tenantId;
@@ -108,6 +118,7 @@ export class ActionRouter {
       },
       [Verb.RequestStatus]: {
         card: 'welcome',
+        roles: 'never',
         handle: async (c) => {
           const open = await this.service.openRequestOf(c.actor.aadObjectId);
           if (open) return this.cards.requestStatus(open);
@@ -117,6 +128,7 @@ export class ActionRouter {
       },
       [Verb.RequestCancel]: {
         card: 'status',
+        roles: 'nonParty',
         handle: async (c) => {
           // The request form's Cancel names no request: it only discards the form.
           if (!str(c.data.requestId)) return this.cards.message('Form discarded', 'Nothing was sent. Type "help" whenever you want to start again.');
@@ -125,11 +137,13 @@ export class ActionRouter {
       },
       [Verb.ApprovalApprove]: {
         card: 'approval',
+        roles: 'nonParty',
         handle: async (c) =>
           this.approvalView(await this.service.apply(requestId(c), { type: 'approve', comment: str(c.data.comment) }, c.actor, version(c)), c.actor),
       },
       [Verb.ApprovalDeny]: {
         card: 'approval',
+        roles: 'nonParty',
         handle: async (c) =>
           this.approvalView(
             await this.service.apply(requestId(c), { type: 'deny', reason: str(c.data.reason) ?? '', comment: str(c.data.comment) }, c.actor, version(c)),
@@ -138,60 +152,92 @@ export class ActionRouter {
       },
       [Verb.ApprovalRefresh]: {
         card: 'approval',
+        roles: 'nonParty',
         handle: async (c) => this.approvalView(await this.service.get(requestId(c)), c.actor),
       },
       [Verb.ConsentAccept]: {
         card: 'consent',
+        roles: 'nonParty',
         handle: async (c) => this.consentAnswer(c, 'consented', requestId(c)),
       },
       [Verb.ConsentDecline]: {
         card: 'consent',
+        roles: 'nonParty',
         handle: async (c) => this.consentAnswer(c, 'declined', requestId(c)),
       },
       [Verb.EnrollmentDone]: {
         card: 'enrollment',
+        roles: 'nonParty',
         handle: async (c) => this.enrollmentReported(c, requestId(c)),
       },
       [Verb.ComplianceRecheck]: {
         card: 'compliance',
+        roles: 'nonParty',
         handle: async (c) => this.cards.compliance(await this.service.apply(requestId(c), { type: 'recheckRequested' }, c.actor)),
       },
       [Verb.ItConfirm]: {
         card: 'it',
+        roles: 'always',
         handle: async (c) => this.itView(await this.service.apply(requestId(c), { type: 'itConfirm' }, c.actor, version(c)), c.actor),
       },
       [Verb.ItDeny]: {
         card: 'it',
+        roles: 'always',
         handle: async (c) =>
           this.itView(await this.service.apply(requestId(c), { type: 'itDeny', reason: str(c.data.reason) ?? '' }, c.actor, version(c)), c.actor),
       },
       [Verb.ItRefresh]: {
         card: 'it',
+        roles: 'always',
         handle: async (c) => this.itView(await this.service.get(requestId(c)), c.actor),
       },
       [Verb.PrivacyShow]: {
         card: 'welcome',
+        roles: 'never',
         handle: async () => this.cards.privacy(),
       },
     };
     this.table = new Map(Object.entries(table));
   }
 
-  /** Builds the acting user from the activity (Entra object id from Teams, roles from Entra groups). */
-  async actorOf(turn: TurnContext): Promise<ActionContext['actor'] | undefined> {
+  /**
+   * Builds the acting user from the activity: the Entra object id from Teams and, when `withRoles`, the roles from
+   * Entra groups (a Graph lookup, cached by the resolver).
+   */
+  async actorOf(turn: TurnContext, withRoles = true): Promise<ActionContext['actor'] | undefined> {
     const from = turn.activity.from;
     // Only a string ever reaches a database filter or Graph path (an object here would be an operator injection).
     if (typeof from?.aadObjectId !== 'string' || !from.aadObjectId) return undefined;
     const displayName = typeof from.name === 'string' && from.name ? from.name : 'Unknown user';
-    return { kind: 'user', aadObjectId: from.aadObjectId, displayName, roles: await this.roles.rolesOf(from.aadObjectId) };
+    return { kind: 'user', aadObjectId: from.aadObjectId, displayName, roles: withRoles ? await this.roles.rolesOf(from.aadObjectId) : [] };
+  }
+
+  /** Whether acting on the card's request needs the actor's roles: not for its requester or its approvers. */
+  private async needsRoles(need: RoleNeed, data: ActionData, actor: ActionContext['actor']): Promise<boolean> {
+    if (need !== 'nonParty') return need === 'always';
+    const id = str(data.requestId);
+    const request = id ? await this.service.get(id) : null;
+    if (!request) return false;
+    return !isRequester(request, actor) && !request.approvers.some((p) => p.aadObjectId === actor.aadObjectId);
   }
 
   /** Runs the handler for a verb and turns refusals into the card's current view. */
   async handle(turn: TurnContext, data: ActionData): Promise<CardJson> {
     const entry = typeof data.verb === 'string' ? this.table.get(data.verb) : undefined;
     if (!entry) return this.cards.message('Unknown action', 'This button is no longer supported. Type "help" to start again.', 'warning');
-    const actor = await this.actorOf(turn);
+    let actor = await this.actorOf(turn, false);
     if (!actor) return this.cards.message('Sign-in required', 'Teams did not identify you; open the bot from Teams and try again.', 'attention');
+    try {
+      if (await this.needsRoles(entry.roles, data, actor)) actor = { ...actor, roles: await this.roles.rolesOf(actor.aadObjectId) };
+    } catch (e) {
+      if (!(e instanceof RolesUnavailableError)) throw e;
+      this.logger.warn({ verb: data.verb }, 'card action refused: roles unavailable');
+      return this.cards.message(
+        'Microsoft 365 is busy',
+        'Your permissions could not be checked because Microsoft 365 is not answering. Nothing was changed: try again in a minute.',
+        'warning',
+      );
+    }
     const ctx: ActionContext = { turn, actor, person: { aadObjectId: actor.aadObjectId, displayName: actor.displayName }, data };
     try {
       return await entry.handle(ctx);

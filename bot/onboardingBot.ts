@@ -14,7 +14,7 @@ import { Verb } from '../cards/verbs';
 import type { MainDialog, MainDialogResult } from '../dialogs/mainDialog';
 import type { DirectoryService } from '../services/graph/graphTypes';
 import type { OnboardingService } from '../services/onboarding/onboardingService';
-import type { RoleResolver } from '../services/onboarding/roleResolver';
+import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
 import type { CardJson } from '../services/onboarding/views';
 import type { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
 import type { ActionData, ActionRouter } from './actionRouter';
@@ -159,7 +159,8 @@ export class OnboardingBot extends TeamsActivityHandler {
   private async act(context: TurnContext, result: MainDialogResult) {
     const { cards, service, actions } = this.deps;
     const from = context.activity.from;
-    const actor = await actions.actorOf(context);
+    // Roles are looked up only where a rule needs them (lookup, IT's buttons), so Graph being down spares the rest.
+    const actor = await actions.actorOf(context, false);
     const send = (card: CardJson) => context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
     switch (result.intent.kind) {
       case 'request':
@@ -185,7 +186,13 @@ export class OnboardingBot extends TeamsActivityHandler {
 
   /** IT's "status for <person>": only IT Security, admins and auditors may look up someone else's requests. */
   private async lookup(context: TurnContext, who: string) {
-    const actor = await this.deps.actions.actorOf(context);
+    let actor;
+    try {
+      actor = await this.deps.actions.actorOf(context);
+    } catch (e) {
+      if (!(e instanceof RolesUnavailableError)) throw e;
+      return context.sendActivity('Microsoft 365 is not answering, so your permissions could not be checked. Nothing was looked up: try again in a minute.');
+    }
     if (!actor || !actor.roles.some((r) => r === 'itSecurity' || r === 'admin' || r === 'auditor')) {
       return context.sendActivity("Only IT Security can look up other people's requests.");
     }

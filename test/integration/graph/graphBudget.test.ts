@@ -236,5 +236,21 @@ describe('Graph time limits (Graph simulator over HTTP)', function () {
         await b.runner.idle();
       });
     }
+
+    it('when Graph is down and no role was ever cached, then the manager still decides and an outsider is told Microsoft 365 is busy', async () => {
+      const before = buildBot();
+      await turn(before, invoke(alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' }));
+      await before.runner.idle();
+      const request = (await before.service.openRequestOf(ALEX))!;
+
+      const b = buildBot(); // a new instance: nothing cached
+      sim.controls.injectFault({ path: '/users', status: 503, count: 1000 });
+      sim.controls.injectFault({ path: '/groups', status: 503, count: 1000 });
+      const outsider = person(LYNNE, 'user-id-9', 'Lynne Robbins');
+      assert.match(await turn(b, invoke(outsider, Verb.ApprovalRefresh, { requestId: request._id })), /Microsoft 365 is busy/);
+      assert.match(await turn(b, invoke(megan, Verb.ApprovalApprove, { requestId: request._id, version: request.version })), /Approved by Megan Bowen/);
+      sim.controls.clearFaults();
+      await b.runner.idle();
+    });
   });
 });

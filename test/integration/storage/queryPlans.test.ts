@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db, type Document } from 'mongodb';
-import { ConsentRepository } from '../../../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
 import { MongoStorage } from '../../../services/storage/mongoStorage';
@@ -71,7 +70,6 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     const requests = new RequestRepository(db);
     const storage = new MongoStorage(db);
     const refs = new ConversationReferenceRepository(db);
-    const consents = new ConsentRepository(db);
     const me = `u-${randomUUID()}`;
 
     // A message turn: dialog state, the reference, the open request.
@@ -89,7 +87,6 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     await requests.addCard(saved._id, { role: 'it', kind: 'it', conversationId: 'c', activityId: 'a' });
     await requests.deferEffect(saved._id, 'e1', 1, NOW);
     await requests.completeEffect(saved._id, (await requests.get(saved._id))!.outbox[0]);
-    await consents.forRequest(saved._id);
     // Closing it frees the employee's key.
     const current = (await requests.get(saved._id))!;
     await requests.save({ ...current, state: 'cancelled', closedAt: NOW, openKey: `${me}:${current._id}` });
@@ -170,14 +167,16 @@ describe('query plans: every query of a turn is answered without a full scan of 
       }
       const plan = explained.queryPlanner?.Plan as unknown;
       if (Array.isArray(plan)) {
-        // FerretDB on SQLite pushes down only a filter that is a lone `_id`; anything else is decoded in FerretDB.
+        // FerretDB on SQLite (EMBEDDED_DB_BACKEND=sqlite) pushes down only a filter that is a lone `_id`, and
+        // SQLite then scans the table itself ("SCAN" in every plan); anything else is decoded in FerretDB.
         const loneId = Object.keys(q.filter).length === 1 && typeof q.filter._id === 'string';
         if (loneId && explained.filterPushdown !== true) failures.push(`${label}: filterPushdown ${explained.filterPushdown}`);
         continue;
       }
       if (explained.filterPushdown !== true) failures.push(`${label}: filterPushdown ${explained.filterPushdown}`);
       const nodes = pgNodes(plan as Document);
-      if (typeof q.filter._id === 'string' && nodes.some((n) => n === 'Seq Scan')) failures.push(`${label}: ${nodes.join(' < ')}`);
+      // A pushed-down filter still reads every row unless an index answers it (the cluster indexes `_id`).
+      if (nodes.includes('Seq Scan')) failures.push(`${label}: ${nodes.join(' < ')}`);
     }
     assert.deepEqual(failures, [], `queries that read the whole collection on ${server.kind} ${server.version}:\n${failures.join('\n')}`);
   });

@@ -137,8 +137,13 @@ async function runBackend(backend: EmbeddedBackend): Promise<{ results: Results;
     let people: string[] = [];
     for (const size of SIZES) {
       people = people.concat(await seed(db, people.length, size));
-      // Let the server settle after the bulk load (PostgreSQL's autovacuum analyses the new rows).
-      await new Promise((r) => setTimeout(r, 5000));
+      // Let the server settle after the bulk load (PostgreSQL's autovacuum analyses and vacuums the new rows):
+      // wait until the database uses less than 5% of a core, for at most a minute.
+      for (let waited = 0; waited < 60; waited++) {
+        const before = databaseCpuSeconds(server);
+        await new Promise((r) => setTimeout(r, 1000));
+        if (databaseCpuSeconds(server) - before < 0.05) break;
+      }
       // The people the queries ask about have requests of their own, so every size answers alike.
       const probe = Array.from({ length: WRITERS }, () => `probe-${randomUUID()}`);
       const mine = await Promise.all(probe.map((p) => repo.insert(request(p))));

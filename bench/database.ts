@@ -5,7 +5,8 @@
  * saving a request (under the lock, as on FerretDB), one at a time and with 20 concurrent writers, at 0, 1,000
  * and 10,000 stored requests (and as many dialog states and references). Then the database's idle CPU with
  * 10,000 requests stored. Prints operations per second, PostgreSQL/SQLite ratios and 10,000/0 ratios; asserts
- * nothing about time. BENCH_DB_SIZES=0,1000 and BENCH_DB_MS=1500 change the sizes and the time per figure.
+ * nothing about time. BENCH_DB_SIZES=0,1000, BENCH_DB_MS=1500 and BENCH_DB_BACKENDS=postgresql change the sizes,
+ * the time per figure and the backends measured (the ratios need both).
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { createRequest } from '../services/workflow/transition';
 const SIZES = (process.env.BENCH_DB_SIZES ?? '0,1000,10000').split(',').map(Number);
 const MEASURE_MS = Number(process.env.BENCH_DB_MS ?? 1500);
 const WRITERS = 20;
+const BACKENDS = (process.env.BENCH_DB_BACKENDS ?? EMBEDDED_BACKENDS.join(',')).split(',') as EmbeddedBackend[];
 const IDLE_MS = Number(process.env.BENCH_DB_IDLE_MS ?? 10_000);
 const CLOCK_TICKS = 100;
 
@@ -148,16 +150,18 @@ async function runBackend(backend: EmbeddedBackend): Promise<{ results: Results;
       const probe = Array.from({ length: WRITERS }, () => `probe-${randomUUID()}`);
       const mine = await Promise.all(probe.map((p) => repo.insert(request(p))));
       const versions = mine.map((r) => r);
+      const at = (i: number) => ((i % WRITERS) + WRITERS) % WRITERS;
       const ops: [string, number, (w: number, i: number) => Promise<unknown>][] = [
-        ['open request: key document + _id (now)', 1, (w) => repo.findOpenByRequester(probe[w])],
-        ['dialog state: MongoStorage.read (now)', 1, (w) => storage.read([`msteams/conversations/a:${probe[w]}/`])],
-        ['reference upsert', 1, (w, i) => refs.updateOne({ _id: probe[w] }, { $set: { reference: reference(probe[w]), updatedAt: new Date(), n: i } }, { upsert: true })],
-        ['request save (lock + update)', 1, async (w, i) => (versions[w] = await repo.save({ ...versions[w], checkAttempts: i }))],
+        // One at a time, each call for the next of the 20 people (as turns from different employees would).
+        ['open request: key document + _id (now)', 1, (_w, i) => repo.findOpenByRequester(probe[at(i)])],
+        ['dialog state: MongoStorage.read (now)', 1, (_w, i) => storage.read([`msteams/conversations/a:${probe[at(i)]}/`])],
+        ['reference upsert', 1, (_w, i) => refs.updateOne({ _id: probe[at(i)] }, { $set: { reference: reference(probe[at(i)]), updatedAt: new Date(), n: i } }, { upsert: true })],
+        ['request save (lock + update)', 1, async (_w, i) => (versions[at(i)] = await repo.save({ ...versions[at(i)], checkAttempts: Math.abs(i) }))],
         [`reference upsert ×${WRITERS} writers`, WRITERS, (w, i) => refs.updateOne({ _id: probe[w] }, { $set: { reference: reference(probe[w]), updatedAt: new Date(), n: i } }, { upsert: true })],
         [`request save ×${WRITERS} writers`, WRITERS, async (w, i) => (versions[w] = await repo.save({ ...versions[w], checkAttempts: i }))],
         // The old queries last: the scans they start can outlive the client's call and slow what follows.
-        ['open request: findOne({openKey}) (before)', 1, (w) => db.collection(COLLECTIONS.requests).findOne({ openKey: probe[w] })],
-        ['dialog state: find({_id: {$in}}) (before)', 1, (w) => db.collection(COLLECTIONS.botState).find({ _id: { $in: [`msteams/conversations/a:${probe[w]}/`] } as never }).toArray()],
+        ['open request: findOne({openKey}) (before)', 1, (_w, i) => db.collection(COLLECTIONS.requests).findOne({ openKey: probe[at(i)] })],
+        ['dialog state: find({_id: {$in}}) (before)', 1, (_w, i) => db.collection(COLLECTIONS.botState).find({ _id: { $in: [`msteams/conversations/a:${probe[at(i)]}/`] } as never }).toArray()],
       ];
       for (const [name, concurrency, op] of ops) {
         // Warm-up (connections, caches, prepared plans), not counted.
@@ -196,35 +200,38 @@ async function runBackend(backend: EmbeddedBackend): Promise<{ results: Results;
 const pad = (s: string, n: number) => s.padEnd(n);
 const num = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
+const LABELS: Record<EmbeddedBackend, string> = { postgresql: 'PostgreSQL', sqlite: 'SQLite' };
+
 async function main() {
   const runs = new Map<EmbeddedBackend, Awaited<ReturnType<typeof runBackend>>>();
-  for (const backend of EMBEDDED_BACKENDS) {
+  for (const backend of BACKENDS) {
     process.stderr.write(`${backend}:\n`);
     runs.set(backend, await runBackend(backend));
   }
-  const pg = runs.get('postgresql')!;
-  const lite = runs.get('sqlite')!;
-  const names = [...new Set([...pg.results.keys()].map((k) => k.split('|')[0]))];
-  console.log(`\nFerretDB v1.24 on PostgreSQL vs on SQLite; ${MEASURE_MS} ms per figure; ops/s (database CPU ms per op)\n`);
-  console.log(`${pad('query', 44)}${pad('stored', 8)}${pad('PostgreSQL', 22)}${pad('SQLite', 22)}PG/SQLite`);
+  const measured = [...runs.keys()];
+  const pg = runs.get('postgresql');
+  const lite = runs.get('sqlite');
+  const names = [...new Set([...runs.values()].flatMap((r) => [...r.results.keys()]).map((k) => k.split('|')[0]))];
+  const cell = (f: Figure) => `${num(f.opsPerSecond)} (${num(f.cpuMs)} ms)${f.errors ? ` ${f.errors} err` : ''}`;
+  console.log(`\nFerretDB v1.24 on ${measured.map((b) => LABELS[b]).join(' and on ')}; ${MEASURE_MS} ms per figure; ops/s (database CPU ms per op)\n`);
+  console.log(`${pad('query', 44)}${pad('stored', 8)}${measured.map((b) => pad(LABELS[b], 24)).join('')}${pg && lite ? 'PG/SQLite' : ''}`);
   for (const name of names) {
     for (const size of SIZES) {
-      const a = pg.results.get(`${name}|${size}`)!;
-      const b = lite.results.get(`${name}|${size}`)!;
-      const cell = (f: Figure) => `${num(f.opsPerSecond)} (${num(f.cpuMs)} ms)${f.errors ? ` ${f.errors} err` : ''}`;
-      console.log(`${pad(name, 44)}${pad(String(size), 8)}${pad(cell(a), 22)}${pad(cell(b), 22)}${(a.opsPerSecond / b.opsPerSecond).toFixed(2)}`);
+      const figures = measured.map((b) => runs.get(b)!.results.get(`${name}|${size}`)!);
+      const ratio = pg && lite ? (pg.results.get(`${name}|${size}`)!.opsPerSecond / lite.results.get(`${name}|${size}`)!.opsPerSecond).toFixed(2) : '';
+      console.log(`${pad(name, 44)}${pad(String(size), 8)}${figures.map((f) => pad(cell(f), 24)).join('')}${ratio}`);
     }
   }
   const first = SIZES[0];
   const last = SIZES[SIZES.length - 1];
+  const each = (text: (r: Awaited<ReturnType<typeof runBackend>>) => string) => measured.map((b) => `${LABELS[b]} ${text(runs.get(b)!)}`).join(', ');
   console.log(`\nflatness: ops/s with ${last} stored ÷ with ${first} stored`);
   for (const name of names) {
-    const flat = (r: Results) => (r.get(`${name}|${last}`)!.opsPerSecond / r.get(`${name}|${first}`)!.opsPerSecond).toFixed(2);
-    console.log(`${pad(name, 44)}PostgreSQL ${flat(pg.results)}   SQLite ${flat(lite.results)}`);
+    console.log(`${pad(name, 44)}${each((r) => (r.results.get(`${name}|${last}`)!.opsPerSecond / r.results.get(`${name}|${first}`)!.opsPerSecond).toFixed(2))}`);
   }
-  console.log(`\nidle database CPU with ${last} requests stored: PostgreSQL ${pg.idleCpu.toFixed(2)}% of a core, SQLite ${lite.idleCpu.toFixed(2)}%`);
-  console.log(`  with the background worker's claimDue every 5 s: PostgreSQL ${pg.pollCpu.toFixed(2)}% of a core, SQLite ${lite.pollCpu.toFixed(2)}%`);
-  console.log(`${WRITERS} concurrent $inc of one document kept: PostgreSQL ${pg.isolated}/${WRITERS}, SQLite ${lite.isolated}/${WRITERS} (${WRITERS} = updates isolated)`);
+  console.log(`\nidle database CPU with ${last} requests stored (% of a core): ${each((r) => r.idleCpu.toFixed(2))}`);
+  console.log(`  with the background worker's claimDue every 5 s: ${each((r) => r.pollCpu.toFixed(2))}`);
+  console.log(`${WRITERS} concurrent $inc of one document kept (${WRITERS} = updates isolated): ${each((r) => `${r.isolated}/${WRITERS}`)}`);
 }
 
 main().catch((e) => {

@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../bot/logger';
@@ -217,10 +218,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const user = clusterUser();
   mkdirSync(socketDir, { recursive: true });
   if (user) {
-    // The system user must reach the cluster's folder: our data folder (a 0700 temporary folder in tests)
-    // gets search permission for others, nothing more; the cluster's own folder is theirs.
-    const parent = path.dirname(dir);
-    chmodSync(parent, (statSync(parent).mode & 0o7777) | 0o011);
+    // The system user must reach the cluster's folder: our data folder, and our folders between it and the
+    // temporary directory (private 0700 folders in tests), get search permission for others, nothing more
+    // (no listing); the cluster's own folder is theirs.
+    const temp = path.resolve(tmpdir());
+    for (let d = path.dirname(dir); d === path.dirname(dir) || d.startsWith(temp + path.sep); d = path.dirname(d)) {
+      const stat = statSync(d);
+      if (stat.uid === process.getuid?.()) chmodSync(d, (stat.mode & 0o7777) | 0o011);
+    }
     chownSync(dir, user.uid, user.gid);
     chownSync(socketDir, user.uid, user.gid);
     if (existsSync(dataDir)) chownSync(dataDir, user.uid, user.gid);

@@ -122,13 +122,12 @@ async function measure(server: EmbeddedFerretDb, concurrency: number, op: (worke
 
 type Results = Map<string, Figure>;
 
-async function runBackend(backend: EmbeddedBackend): Promise<{ results: Results; idleCpu: number; pollCpu: number; isolated: number }> {
+async function runBackend(backend: EmbeddedBackend): Promise<{ results: Results; idleCpu: number; isolated: number }> {
   const dataDir = path.join(tmpdir(), `bench-db-${backend}-${process.pid}`);
   const server = await startEmbeddedFerretDb({ dataDir, backend, logger: createLogger('warn') });
   const client = await MongoClient.connect(server.uri, { ignoreUndefined: true, maxPoolSize: 40 });
   const results: Results = new Map();
   let idleCpu = 0;
-  let pollCpu = 0;
   let isolated = 0;
   try {
     const db = client.db('bench_db');
@@ -176,14 +175,6 @@ async function runBackend(backend: EmbeddedBackend): Promise<{ results: Results;
     const before = databaseCpuSeconds(server);
     await new Promise((r) => setTimeout(r, IDLE_MS));
     idleCpu = ((databaseCpuSeconds(server) - before) / (IDLE_MS / 1000)) * 100;
-    // The same, while the background worker looks for due work every WORKER_INTERVAL_SECONDS (5 s by default).
-    const polling = databaseCpuSeconds(server);
-    const pollStarted = Date.now();
-    while (Date.now() - pollStarted < IDLE_MS) {
-      await repo.claimDue(new Date().toISOString(), 60);
-      await new Promise((r) => setTimeout(r, 5000));
-    }
-    pollCpu = ((databaseCpuSeconds(server) - polling) / ((Date.now() - pollStarted) / 1000)) * 100;
     // Does the server isolate updates? 20 concurrent $inc of one document, no lock.
     const counter = db.collection<{ _id: string; n: number }>('isolation');
     await counter.insertOne({ _id: 'c', n: 0 });
@@ -194,7 +185,7 @@ async function runBackend(backend: EmbeddedBackend): Promise<{ results: Results;
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  return { results, idleCpu, pollCpu, isolated };
+  return { results, idleCpu, isolated };
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -230,7 +221,6 @@ async function main() {
     console.log(`${pad(name, 44)}${each((r) => (r.results.get(`${name}|${last}`)!.opsPerSecond / r.results.get(`${name}|${first}`)!.opsPerSecond).toFixed(2))}`);
   }
   console.log(`\nidle database CPU with ${last} requests stored (% of a core): ${each((r) => r.idleCpu.toFixed(2))}`);
-  console.log(`  with the background worker's claimDue every 5 s: ${each((r) => r.pollCpu.toFixed(2))}`);
   console.log(`${WRITERS} concurrent $inc of one document kept (${WRITERS} = updates isolated): ${each((r) => `${r.isolated}/${WRITERS}`)}`);
 }
 

@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db, type Document } from 'mongodb';
+import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION, DeliveryLog } from '../../../services/messaging/deliveryLog';
+import type { Delivery } from '../../../services/messaging/proactiveMessenger';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
 import { MongoStorage } from '../../../services/storage/mongoStorage';
@@ -20,7 +22,16 @@ const NOW = '2026-11-23T10:00:00.000Z';
 /** Enough documents that a full scan and an index read differ in any planner's eyes. */
 const STORED = 2000;
 /** Collections that grow with the company; `locks` holds only the locks held right now. */
-const GROWING: readonly string[] = [COLLECTIONS.requests, COLLECTIONS.openRequestKeys, COLLECTIONS.botState, COLLECTIONS.conversationReferences, COLLECTIONS.channels, COLLECTIONS.consents];
+const GROWING: readonly string[] = [
+  COLLECTIONS.requests,
+  COLLECTIONS.openRequestKeys,
+  COLLECTIONS.botState,
+  COLLECTIONS.conversationReferences,
+  COLLECTIONS.channels,
+  COLLECTIONS.consents,
+  DELIVERIES_COLLECTION,
+  CARD_RENDERS_COLLECTION,
+];
 
 function newRequest(requester: string): OnboardingRequest {
   return createRequest(
@@ -70,6 +81,7 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     const requests = new RequestRepository(db);
     const storage = new MongoStorage(db);
     const refs = new ConversationReferenceRepository(db);
+    const deliveries = new DeliveryLog(db);
     const me = `u-${randomUUID()}`;
 
     // A message turn: dialog state, the reference, the open request.
@@ -87,6 +99,15 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     await requests.addCard(saved._id, { role: 'it', kind: 'it', conversationId: 'c', activityId: 'a' });
     await requests.deferEffect(saved._id, 'e1', 1, NOW);
     await requests.completeEffect(saved._id, (await requests.get(saved._id))!.outbox[0]);
+    // A message sent for it, once, and a card rendered.
+    const delivery: Delivery = { conversationId: `a:${me}`, activityId: `act-${me}`, serviceUrl: 'https://smba.example/' };
+    await deliveries.begin(`e1:${me}`);
+    await deliveries.confirm(`e1:${me}`, delivery);
+    await deliveries.begin(`e1:${me}`);
+    await deliveries.begin(`e2:${me}`);
+    await deliveries.refused(`e2:${me}`);
+    await deliveries.shows(delivery, { type: 'AdaptiveCard' });
+    await deliveries.rendered(delivery, { type: 'AdaptiveCard' });
     // Closing it frees the employee's key.
     const current = (await requests.get(saved._id))!;
     await requests.save({ ...current, state: 'cancelled', closedAt: NOW, openKey: `${me}:${current._id}` });
@@ -112,6 +133,8 @@ async function seed(db: Db): Promise<void> {
     await db.collection(COLLECTIONS.botState).insertMany(people.map((p) => ({ _id: `msteams/conversations/a:${p}/`, eTag: randomUUID(), json: '{}', updatedAt: new Date() })) as never[]);
     await db.collection(COLLECTIONS.conversationReferences).insertMany(people.map((p) => ({ _id: p, reference: { conversation: { id: `a:${p}` } }, source: 'turn', updatedAt: new Date() })) as never[]);
     await db.collection(COLLECTIONS.channels).insertMany(people.map((p) => ({ _id: `team|${p}`, teamId: 'team', channelId: p, reference: {}, updatedAt: new Date() })) as never[]);
+    await db.collection(DELIVERIES_COLLECTION).insertMany(people.map((p) => ({ _id: `seed:${p}`, startedAt: new Date(), attempts: 1 })) as never[]);
+    await db.collection(CARD_RENDERS_COLLECTION).insertMany(people.map((p) => ({ _id: `render:${p}`, hash: 'h', at: new Date() })) as never[]);
     await db.collection(COLLECTIONS.consents).insertMany(
       requests.map((r) => ({ _id: randomUUID(), requestId: r._id, subject: r.requester, at: NOW, decision: 'accepted' })) as never[],
     );
@@ -149,7 +172,7 @@ describe('query plans: every query of a turn is answered without a full scan of 
 
   it('when a turn runs, then its queries reach every growing collection the product reads', () => {
     const touched = new Set(queries.map((q) => q.collection));
-    for (const collection of [COLLECTIONS.requests, COLLECTIONS.openRequestKeys, COLLECTIONS.botState, COLLECTIONS.conversationReferences, COLLECTIONS.channels]) {
+    for (const collection of GROWING.filter((c) => c !== COLLECTIONS.consents)) {
       assert.ok(touched.has(collection), `no query on ${collection} was seen`);
     }
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_EMBEDDED_BACKEND, EMBEDDED_BACKENDS, type EmbeddedBackend } from '../services/db/embeddedBackend';
 
 /** A configuration problem found at start-up; the message names the setting. */
 export class ConfigurationError extends Error {
@@ -26,6 +27,7 @@ const schema = z.object({
   MONGODB_URI: z.preprocess(emptyToUndefined, z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional()),
   MONGODB_DB: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a plain database name').default('device_onboarding')),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
+  EMBEDDED_DB_BACKEND: z.preprocess(emptyToUndefined, z.enum(EMBEDDED_BACKENDS).default(DEFAULT_EMBEDDED_BACKEND)),
   GRAPH_BASE_URL: z.preprocess(
     emptyToUndefined,
     z
@@ -93,6 +95,7 @@ export interface AppConfig {
     uri?: string;
     dbName: string;
     dataDir: string;
+    embeddedBackend: EmbeddedBackend;
     connectTimeoutMs: number;
     serverSelectionTimeoutMs: number;
     socketTimeoutMs: number;
@@ -199,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       uri: e.MONGODB_URI,
       dbName: e.MONGODB_DB,
       dataDir: e.DATA_DIR,
+      embeddedBackend: e.EMBEDDED_DB_BACKEND,
       connectTimeoutMs: e.MONGODB_CONNECT_TIMEOUT_MS,
       serverSelectionTimeoutMs: e.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
       socketTimeoutMs: e.MONGODB_SOCKET_TIMEOUT_MS,

@@ -45,8 +45,12 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
 
   let mongoUri = config.mongo.uri;
   if (!mongoUri) {
-    // Development default: an embedded MongoDB-compatible server (FerretDB on SQLite) under DATA_DIR.
-    const embedded = await startEmbeddedFerretDb({ dataDir: path.resolve(config.mongo.dataDir, 'ferretdb'), logger: logger.child({ component: 'ferretdb' }) });
+    // Development default: an embedded MongoDB-compatible server (FerretDB on PostgreSQL or SQLite) under DATA_DIR.
+    const embedded = await startEmbeddedFerretDb({
+      dataDir: path.resolve(config.mongo.dataDir, 'ferretdb'),
+      backend: config.mongo.embeddedBackend,
+      logger: logger.child({ component: 'ferretdb' }),
+    });
     mongoUri = embedded.uri;
     stops.push(() => embedded.stop());
   }

@@ -1,11 +1,21 @@
 /**
  * `npm run setup` (and `pretest` with --test): makes sure the tools outside npm are present. Idempotent and
- * quick when they are: FerretDB (built into .data/bin/ferretdb when none is found) and, with --test,
- * Debian's Chromium for the end-to-end tests.
+ * quick when they are: FerretDB (built into .data/bin/ferretdb when none is found), PostgreSQL for its default
+ * backend (Debian's package, when EMBEDDED_DB_BACKEND is not sqlite) and, with --test, Debian's Chromium for
+ * the end-to-end tests.
  */
 import { ChromiumUnavailableError, ensureChromium } from './lib/chromium';
 import { buildFerretDb, FerretDbBuildError } from './lib/ferretDbBuild';
-import { defaultFerretDbInstallPath, FerretDbNotFoundError, ferretDbVersionOf, findFerretDbBinary } from '../services/db/embeddedFerretDb';
+import { ensurePostgres, PostgresUnavailableError } from './lib/postgresql';
+import {
+  defaultFerretDbInstallPath,
+  EmbeddedBackendError,
+  embeddedBackendFromEnv,
+  FerretDbNotFoundError,
+  ferretDbVersionOf,
+  findFerretDbBinary,
+} from '../services/db/embeddedFerretDb';
+import { PostgresNotFoundError } from '../services/db/embeddedPostgres';
 
 const log = (line: string) => console.log(`[setup] ${line}`);
 
@@ -30,8 +40,11 @@ async function main(): Promise<void> {
   if (process.env.MONGODB_URI) {
     log('MONGODB_URI is set: the embedded FerretDB is not needed');
   } else {
+    const backend = embeddedBackendFromEnv();
     const binary = await ensureFerretDb();
     log(`FerretDB ${ferretDbVersionOf(binary)} at ${binary}`);
+    if (backend === 'postgresql') log(`PostgreSQL server binaries in ${await ensurePostgres(log)}`);
+    else log('EMBEDDED_DB_BACKEND=sqlite: PostgreSQL is not needed');
   }
   if (withTest) {
     const chromium = await ensureChromium(log);
@@ -41,7 +54,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof FerretDbBuildError || error instanceof FerretDbNotFoundError || error instanceof ChromiumUnavailableError;
+  const known =
+    error instanceof FerretDbBuildError ||
+    error instanceof FerretDbNotFoundError ||
+    error instanceof ChromiumUnavailableError ||
+    error instanceof PostgresUnavailableError ||
+    error instanceof PostgresNotFoundError ||
+    error instanceof EmbeddedBackendError;
   console.error(`[setup] ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}`);
   process.exit(1);
 });

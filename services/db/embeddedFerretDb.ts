@@ -1,10 +1,16 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { Logger } from '../../bot/logger';
 import { freePort } from '../net/ports';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embeddedPostgres';
+import { embeddedBackendFromEnv, type EmbeddedBackend } from './embeddedBackend';
+import { spawnGuarded } from './guardedProcess';
+
+export { DEFAULT_EMBEDDED_BACKEND, EMBEDDED_BACKENDS, EmbeddedBackendError, embeddedBackendFromEnv, type EmbeddedBackend } from './embeddedBackend';
+
 
 /** The FerretDB release the project builds and tests against (v1.x: the last line with the SQLite handler). */
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -37,8 +43,10 @@ export class FerretDbStartError extends Error {
 
 /** Options for {@link startEmbeddedFerretDb}. */
 export interface EmbeddedFerretDbOptions {
-  /** Directory for the SQLite files and FerretDB's state; created when missing. */
+  /** Directory for FerretDB's state and its backend's files (SQLite files, or `postgresql/`); created when missing. */
   dataDir: string;
+  /** Storage backend; defaults to EMBEDDED_DB_BACKEND, else {@link DEFAULT_EMBEDDED_BACKEND}. */
+  backend?: EmbeddedBackend;
   /** TCP port on 127.0.0.1; 0 or absent picks a free one. */
   port?: number;
   logger: Logger;
@@ -55,6 +63,9 @@ export interface EmbeddedFerretDb {
   port: number;
   /** The FerretDB process id (it reports the same in serverStatus). */
   pid: number;
+  backend: EmbeddedBackend;
+  /** The PostgreSQL server's (postmaster's) pid, on the PostgreSQL backend. */
+  backendPid?: number;
   /** Stops the server and waits for it to exit; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -113,36 +124,7 @@ export function findFerretDbBinary(env: NodeJS.ProcessEnv = process.env, root: s
 }
 
 
-/**
- * Runs FerretDB under a small shell guard that kills it when our stdin pipe closes, which happens however
- * the parent dies (even SIGKILL), so a crashed test run or dev session leaves no FerretDB behind.
- */
-const GUARD_SCRIPT = [
-  'exec 3<&0 </dev/null',
-  '"$@" & child=$!',
-  'echo "ferretdb-pid:$child"',
-  "trap 'kill -TERM $child 2>/dev/null' TERM INT HUP",
-  '( while read -r _ <&3; do :; done; kill -TERM $child 2>/dev/null; n=0',
-  '  while kill -0 $child 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done; kill -KILL $child 2>/dev/null ) & watcher=$!',
-  'status=0',
-  'while kill -0 $child 2>/dev/null; do wait $child; status=$?; done',
-  'kill $watcher 2>/dev/null',
-  'exit $status',
-].join('\n');
-
-const OUTPUT_TAIL_CHARS = 4000;
 const ADDRESS_IN_USE = /address already in use/i;
-
-/** Keeps the last few KB of a stream's text, for error messages. */
-class OutputTail {
-  private text = '';
-  add(chunk: string): void {
-    this.text = (this.text + chunk).slice(-OUTPUT_TAIL_CHARS);
-  }
-  toString(): string {
-    return this.text.trim();
-  }
-}
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -164,23 +146,10 @@ async function probe(uri: string): Promise<number | undefined> {
   }
 }
 
-/** Live children, killed synchronously when this process exits (the guard covers harder deaths). */
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function killOnExit(child: ChildProcess): void {
-  liveChildren.add(child);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const c of liveChildren) c.kill('SIGTERM');
-  });
-}
-
 /** Spawns FerretDB on one port and resolves once it answers a ping. */
-async function startOnPort(binary: string, dataDir: string, port: number, logger: Logger, timeoutMs: number): Promise<EmbeddedFerretDb> {
+async function startOnPort(binary: string, dataDir: string, backendArgs: string[], port: number, logger: Logger, timeoutMs: number): Promise<EmbeddedFerretDb> {
   const args = [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dataDir}/`,
+    ...backendArgs,
     `--state-dir=${dataDir}`,
     `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable',
@@ -189,80 +158,67 @@ async function startOnPort(binary: string, dataDir: string, port: number, logger
     '--log-level=error',
     '--log-format=text',
   ];
-  const child = spawn('/bin/sh', ['-c', GUARD_SCRIPT, 'ferretdb-guard', binary, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  killOnExit(child);
-  const tail = new OutputTail();
-  let exited: { code: number | null } | undefined;
-  const exitPromise = new Promise<void>((resolve) =>
-    child.once('exit', (code) => {
-      exited = { code };
-      liveChildren.delete(child);
-      resolve();
-    }),
-  );
-  let serverPid: number | undefined;
-  const onOutput = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n').filter((l) => l.trim())) {
-      const marker = /^ferretdb-pid:(\d+)$/.exec(line);
-      if (marker) {
-        serverPid = Number(marker[1]);
-        continue;
-      }
-      tail.add(`${line}\n`);
-      logger.warn({ ferretdb: line }, 'FerretDB output');
-    }
-  };
-  child.stdout?.on('data', onOutput);
-  child.stderr?.on('data', onOutput);
-  child.stdin?.on('error', () => undefined);
-
-  const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exitPromise;
-      clearTimeout(forced);
-    }
-    child.stdin?.destroy();
-  };
-
+  const server = spawnGuarded(binary, args, { name: 'ferretdb', logger });
   const uri = `mongodb://127.0.0.1:${port}/`;
   const started = Date.now();
   for (;;) {
     const answeringPid = await probe(uri);
-    if (answeringPid !== undefined && answeringPid === serverPid) break;
-    if (exited) {
-      throw new FerretDbStartError(`FerretDB exited with code ${exited.code} before accepting connections on port ${port}`, tail.toString(), exited.code);
+    if (answeringPid !== undefined && answeringPid === server.pid) break;
+    if (server.exited) {
+      throw new FerretDbStartError(`FerretDB exited with code ${server.exited.code} before accepting connections on port ${port}`, server.output.toString(), server.exited.code);
     }
     if (Date.now() - started > timeoutMs) {
-      await stop();
-      throw new FerretDbStartError(`FerretDB did not answer a ping on ${uri} within ${timeoutMs} ms`, tail.toString());
+      await server.stop();
+      throw new FerretDbStartError(`FerretDB did not answer a ping on ${uri} within ${timeoutMs} ms`, server.output.toString());
     }
     await delay(100);
   }
-  logger.info({ port, pid: serverPid, ms: Date.now() - started }, 'embedded FerretDB ready');
-  return { uri, port, pid: serverPid ?? -1, stop };
+  logger.info({ port, pid: server.pid, ms: Date.now() - started }, 'embedded FerretDB ready');
+  return { uri, port, pid: server.pid ?? -1, backend: 'sqlite', stop: () => server.stop() };
 }
 
 /**
- * Starts FerretDB with the SQLite handler in `dataDir` and waits until it answers a MongoDB ping. For
- * development and tests only: production uses MONGODB_URI.
+ * Starts FerretDB in `dataDir` on the chosen backend and waits until it answers a MongoDB ping. On PostgreSQL
+ * it first starts a private cluster in `<dataDir>/postgresql`. For development and tests only: production
+ * uses MONGODB_URI.
  */
 export async function startEmbeddedFerretDb(options: EmbeddedFerretDbOptions): Promise<EmbeddedFerretDb> {
   const binary = options.binary ?? findFerretDbBinary();
+  const backend = options.backend ?? embeddedBackendFromEnv();
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const timeoutMs = options.startTimeoutMs ?? 20000;
+  let postgres: EmbeddedPostgres | undefined;
+  let backendArgs = ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
+  if (backend === 'postgresql') {
+    postgres = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgresql'), logger: options.logger, startTimeoutMs: timeoutMs });
+    backendArgs = ['--handler=postgresql', `--postgresql-url=${postgres.url}`];
+  }
   const pickPort = !options.port;
-  // A port picked here can be taken by someone else before FerretDB binds it; retry with a new one.
-  for (let attempt = 1; ; attempt++) {
-    const port = options.port || (await freePort());
-    try {
-      return await startOnPort(binary, dataDir, port, options.logger, timeoutMs);
-    } catch (error) {
-      const retry = pickPort && attempt < 3 && error instanceof FerretDbStartError && ADDRESS_IN_USE.test(error.outputTail);
-      if (!retry) throw error;
-      options.logger.warn({ port, attempt }, 'embedded FerretDB port was taken; retrying on another port');
+  try {
+    // A port picked here can be taken by someone else before FerretDB binds it; retry with a new one.
+    for (let attempt = 1; ; attempt++) {
+      const port = options.port || (await freePort());
+      try {
+        const ferret = await startOnPort(binary, dataDir, backendArgs, port, options.logger, timeoutMs);
+        if (!postgres) return ferret;
+        const cluster = postgres;
+        let stopped: Promise<void> | undefined;
+        return {
+          ...ferret,
+          backend,
+          backendPid: cluster.pid,
+          // FerretDB first, so PostgreSQL's fast shutdown finds no client mid-request.
+          stop: () => (stopped ??= ferret.stop().finally(() => cluster.stop())),
+        };
+      } catch (error) {
+        const retry = pickPort && attempt < 3 && error instanceof FerretDbStartError && ADDRESS_IN_USE.test(error.outputTail);
+        if (!retry) throw error;
+        options.logger.warn({ port, attempt }, 'embedded FerretDB port was taken; retrying on another port');
+      }
     }
+  } catch (error) {
+    await postgres?.stop();
+    throw error;
   }
 }

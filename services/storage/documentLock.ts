@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { serverCapabilities } from './serverCapabilities';
 
 /** A lock could not be taken in time (another writer holds it, or the database is too slow). */
 export class LockTimeoutError extends Error {
@@ -18,26 +19,29 @@ interface LockDocument {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Serialises read-modify-write on one document across bot instances. MongoDB isolates single-document updates,
- * but FerretDB v1 (the embedded default) applies an update as a separate read and write, so two concurrent
- * updates to one document can lose one of them. An insert into a unique `_id` is atomic on every server, so a
- * lock is an inserted document; it expires so a crashed holder cannot block others for long. Within one process
- * writers queue in memory first, so a double click costs no database round trips.
+ * Serialises read-modify-write on one document across bot instances, where the server needs it. MongoDB (and
+ * Atlas, Cosmos DB vCore) isolates single-document updates, so there the lock costs nothing: `fn` runs at once
+ * and the callers' conditional updates (version, eTag, lease) are the whole guarantee. FerretDB v1 applies an
+ * update as a separate read and write, so two concurrent updates to one document can lose one of them; there an
+ * insert into a unique `_id` (atomic on every server) is the lock, and it expires so a crashed holder cannot
+ * block others for long. Within one process writers queue in memory first, so a double click costs no database
+ * round trips. Which server it is, is asked once per client (see serverCapabilities).
  */
 export class DocumentLock {
   private readonly collection: Collection<LockDocument>;
   private readonly local = new Map<string, Promise<void>>();
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly ttlMs = 15_000,
     private readonly waitMs = 20_000,
   ) {
     this.collection = db.collection<LockDocument>('locks');
   }
 
-  /** Runs `fn` while holding the lock named `key`. */
+  /** Runs `fn` while holding the lock named `key` (at once, on a server that isolates updates). */
   async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    if ((await serverCapabilities(this.db)).isolatesUpdates) return fn();
     const previous = this.local.get(key) ?? Promise.resolve();
     let releaseLocal!: () => void;
     const mine = previous.then(() => new Promise<void>((r) => (releaseLocal = r)));

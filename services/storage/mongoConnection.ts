@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import type { Logger } from '../../bot/logger';
+import { serverCapabilities } from './serverCapabilities';
 
 /** Collection names, in one place. */
 export const COLLECTIONS = {
@@ -7,6 +8,8 @@ export const COLLECTIONS = {
   conversationReferences: 'conversationReferences',
   channels: 'channels',
   requests: 'requests',
+  /** One document per employee with an open request: `_id` is their AAD object id, `requestId` the request. */
+  openRequestKeys: 'openRequestKeys',
   audit: 'auditEvents',
   consents: 'consents',
 } as const;
@@ -46,7 +49,8 @@ export async function connectMongo(uri: string, dbName: string, logger: Logger, 
   await client.connect();
   const db = client.db(dbName);
   await db.command({ ping: 1 });
-  logger.info({ db: dbName }, 'database connected');
+  const server = await serverCapabilities(db);
+  logger.info({ db: dbName, server: server.kind, version: server.version, isolatesUpdates: server.isolatesUpdates }, 'database connected');
   return { client, db, close: () => client.close() };
 }
 

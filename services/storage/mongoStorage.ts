@@ -33,12 +33,15 @@ export class MongoStorage implements Storage {
     this.lock = new DocumentLock(db);
   }
 
-  /** Reads the items that exist; missing keys are absent from the result. */
+  /**
+   * Reads the items that exist; missing keys are absent from the result. Each key is read by `_id` equality
+   * (a turn reads one or two), which every server answers from its primary key; FerretDB v1 does not push an
+   * `$in` down and would scan every conversation's state.
+   */
   async read(keys: string[]): Promise<StoreItems> {
-    if (!keys.length) return {};
-    const docs = await this.collection.find({ _id: { $in: keys } }).toArray();
+    const docs = await Promise.all([...new Set(keys)].map((_id) => this.collection.findOne({ _id })));
     const items: StoreItems = {};
-    for (const d of docs) items[d._id] = { ...JSON.parse(d.json), eTag: d.eTag };
+    for (const d of docs) if (d) items[d._id] = { ...JSON.parse(d.json), eTag: d.eTag };
     return items;
   }
 
@@ -67,6 +70,6 @@ export class MongoStorage implements Storage {
 
   /** Deletes the keys; missing keys are ignored. */
   async delete(keys: string[]): Promise<void> {
-    if (keys.length) await this.collection.deleteMany({ _id: { $in: keys } });
+    await Promise.all([...new Set(keys)].map((_id) => this.collection.deleteOne({ _id })));
   }
 }

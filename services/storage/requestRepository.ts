@@ -20,6 +20,20 @@ export class DuplicateOpenRequestError extends Error {
   }
 }
 
+/**
+ * Points from an employee to their open request, so finding it is a read by `_id`, which every server answers
+ * from its primary key (FerretDB v1 cannot push a filter on another field down to SQLite). The unique `openKey`
+ * index on requests stays the guarantee of one open request each; this document is written after the request
+ * and removed when it closes. A key left behind by a crash is harmless: readers check that the request it
+ * points to is still open, and the next insert overwrites it.
+ */
+interface OpenRequestKey {
+  _id: string;
+  requestId: string;
+}
+
+const isOpen = (d: Pick<OnboardingRequest, 'openKey' | 'requester'>) => d.openKey === d.requester.aadObjectId;
+
 const strip = (d: RequestDocument | null): OnboardingRequest | null => {
   if (!d) return null;
   const { outboxCount: _c, leaseUntil: _l, ...rest } = d;
@@ -33,10 +47,12 @@ const strip = (d: RequestDocument | null): OnboardingRequest | null => {
  */
 export class RequestRepository {
   private readonly collection: Collection<RequestDocument>;
+  private readonly openKeys: Collection<OpenRequestKey>;
   private readonly lock: DocumentLock;
 
   constructor(db: Db) {
     this.collection = db.collection<RequestDocument>(COLLECTIONS.requests);
+    this.openKeys = db.collection<OpenRequestKey>(COLLECTIONS.openRequestKeys);
     this.lock = new DocumentLock(db);
   }
 
@@ -54,10 +70,31 @@ export class RequestRepository {
       if ((e as { code?: number }).code === 11000) {
         const existing = await this.findOpenByRequester(request.requester.aadObjectId);
         if (existing) throw new DuplicateOpenRequestError(existing);
+        // No key (a crash came between the request and its key): find the request the slow way, once, and
+        // write its key so the next lookup is fast again.
+        const unkeyed = await this.collection.findOne({ openKey: request.requester.aadObjectId });
+        if (unkeyed) {
+          await this.writeOpenKey(unkeyed);
+          throw new DuplicateOpenRequestError(strip(unkeyed)!);
+        }
       }
       throw e;
     }
+    if (isOpen(doc)) await this.writeOpenKey(doc);
     return strip(doc)!;
+  }
+
+  /** Points the requester's key at this open request (replacing a key a crash left on a closed one). */
+  private async writeOpenKey(request: OnboardingRequest): Promise<void> {
+    const _id = request.requester.aadObjectId;
+    const set = { requestId: request._id };
+    try {
+      await this.openKeys.updateOne({ _id }, { $set: set }, { upsert: true });
+    } catch (e) {
+      // Two upserts of a missing key can race on FerretDB and MongoDB alike; the loser's retry finds it.
+      if ((e as { code?: number }).code !== 11000) throw e;
+      await this.openKeys.updateOne({ _id }, { $set: set });
+    }
   }
 
   /**
@@ -78,11 +115,15 @@ export class RequestRepository {
       update.$push = { outbox: { $each: newEffects } };
       update.$inc = { outboxCount: newEffects.length };
     }
-    return this.locked(_id, async () => {
-      const result = await this.collection.updateOne({ _id, version }, update);
-      if (result.matchedCount !== 1) throw new ConcurrencyError(_id, version);
-      return strip(await this.collection.findOne({ _id }))!;
+    const saved = await this.locked(_id, async () => {
+      // One round trip: the conditional update returns the document as written.
+      const after = await this.collection.findOneAndUpdate({ _id, version }, update, { returnDocument: 'after' });
+      if (!after) throw new ConcurrencyError(_id, version);
+      return strip(after)!;
     });
+    // Closing frees the requester to open another; only this request's key is removed.
+    if (!isOpen(saved)) await this.openKeys.deleteOne({ _id: saved.requester.aadObjectId, requestId: _id });
+    return saved;
   }
 
   /** One request by id. */
@@ -92,7 +133,10 @@ export class RequestRepository {
 
   /** The requester's open request, if any. */
   async findOpenByRequester(aadObjectId: string): Promise<OnboardingRequest | null> {
-    return strip(await this.collection.findOne({ openKey: aadObjectId }));
+    const key = await this.openKeys.findOne({ _id: aadObjectId });
+    if (!key) return null;
+    const request = await this.collection.findOne({ _id: key.requestId });
+    return request && isOpen(request) && request.requester.aadObjectId === aadObjectId ? strip(request) : null;
   }
 
   /** The requester's requests, newest first. */
@@ -113,7 +157,9 @@ export class RequestRepository {
   async completeEffect(id: string, pending: PendingEffect): Promise<void> {
     await this.locked(id, () =>
       this.collection.updateOne(
-        { _id: id, 'outbox.id': pending.id },
+        // `$in`, not a plain equality: FerretDB v1 on PostgreSQL pushes an equality on a path through an array
+        // down to SQL for updates and then matches nothing; `$in` is matched by FerretDB itself, after `_id`.
+        { _id: id, 'outbox.id': { $in: [pending.id] } },
         { $pull: { outbox: pending }, $inc: { outboxCount: -1 }, $unset: { outboxNotBefore: '', [`outboxAttempts.${pending.id}`]: '' } },
       ),
     );

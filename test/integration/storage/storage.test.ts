@@ -80,6 +80,58 @@ describe('storage on a MongoDB-compatible server', function () {
       await assert.rejects(repo.insert(newRequest('u-dup')), (e: unknown) => e instanceof DuplicateOpenRequestError && e.existing._id === first._id);
     });
 
+    describe('the open-request key (found by _id, crash-safe)', () => {
+      const close = (r: OnboardingRequest): OnboardingRequest => ({ ...r, state: 'cancelled', closedAt: NOW, openKey: `${r.requester.aadObjectId}:${r._id}` });
+      const keys = () => db.collection<{ _id: string; requestId: string }>(COLLECTIONS.openRequestKeys);
+      const cases: [string, (repo: RequestRepository, first: OnboardingRequest) => Promise<void>][] = [
+        ['the request was closed', async (repo, first) => void (await repo.save(close(first)))],
+        [
+          'a crash left the key on a request closed meanwhile',
+          async (_repo, first) => {
+            await db.collection<OnboardingRequest>(COLLECTIONS.requests).updateOne({ _id: first._id }, { $set: { state: 'cancelled', openKey: `${first.requester.aadObjectId}:${first._id}` } });
+          },
+        ],
+        [
+          'a crash left the key on a request that was never written',
+          async (_repo, first) => {
+            await db.collection(COLLECTIONS.requests).deleteOne({ _id: first._id as never });
+          },
+        ],
+      ];
+      for (const [name, leaveStaleKey] of cases) {
+        it(`when ${name}, then the employee has no open request and can open a new one`, async () => {
+          const repo = new RequestRepository(db);
+          const who = `u-key-${randomUUID()}`;
+          const first = await repo.insert(newRequest(who));
+          assert.equal((await repo.findOpenByRequester(who))?._id, first._id);
+          await leaveStaleKey(repo, first);
+          assert.equal(await repo.findOpenByRequester(who), null);
+          const second = await repo.insert(newRequest(who));
+          assert.equal((await repo.findOpenByRequester(who))?._id, second._id);
+          assert.equal((await keys().findOne({ _id: who }))?.requestId, second._id);
+        });
+      }
+
+      it('when a crash came between the request and its key, then a second insert still returns the open one and restores the key', async () => {
+        const repo = new RequestRepository(db);
+        const who = `u-key-${randomUUID()}`;
+        const first = await repo.insert(newRequest(who));
+        await keys().deleteOne({ _id: who });
+        await assert.rejects(repo.insert(newRequest(who)), (e: unknown) => e instanceof DuplicateOpenRequestError && e.existing._id === first._id);
+        assert.equal((await repo.findOpenByRequester(who))?._id, first._id);
+      });
+
+      it('when many inserts for one employee race, then exactly one opens and the key names it', async () => {
+        const repo = new RequestRepository(db);
+        const who = `u-key-${randomUUID()}`;
+        const results = await Promise.allSettled(Array.from({ length: 8 }, () => repo.insert(newRequest(who))));
+        const opened = results.filter((r) => r.status === 'fulfilled');
+        assert.equal(opened.length, 1);
+        assert.ok(results.every((r) => r.status === 'fulfilled' || r.reason instanceof DuplicateOpenRequestError));
+        assert.equal((await repo.findOpenByRequester(who))?._id, (opened[0] as PromiseFulfilledResult<OnboardingRequest>).value._id);
+      });
+    });
+
     it('when two saves start from the same version, then the second throws ConcurrencyError', async () => {
       const repo = new RequestRepository(db);
       const r = await repo.insert(newRequest('u-race'));

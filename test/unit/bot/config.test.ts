@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     const c = loadConfig(base);
     assert.equal(c.port, 3978);
     assert.equal(c.mongo.dbName, 'device_onboarding');
+    assert.equal(c.mongo.embeddedBackend, 'postgresql');
     assert.equal(c.bot.authEnabled, false);
     assert.equal(c.workflow.itReviewMode, 'manual');
     assert.deepEqual([c.graph.timeoutMs, c.graph.callBudgetMs, c.graph.turnBudgetMs, c.bot.connectorTimeoutMs, c.bot.openIdTimeoutMs], [10_000, 60_000, 2_000, 15_000, 5_000]);
@@ -54,6 +55,7 @@ describe('loadConfig', () => {
     ['a single-tenant app without a tenant', { ...base, MicrosoftAppId: GUID(9), MicrosoftAppPassword: 'x' }, /MicrosoftAppTenantId is required/],
     ['IT team without channel', { ...base, IT_TEAM_ID: '19:abc@thread.tacv2' }, /IT_TEAM_ID and IT_CHANNEL_ID/],
     ['a MongoDB URI of another scheme', { ...base, MONGODB_URI: 'postgres://x' }, /MONGODB_URI/],
+    ['an unknown embedded database backend', { ...base, EMBEDDED_DB_BACKEND: 'mysql' }, /EMBEDDED_DB_BACKEND/],
     ['production with an empty app id', { ...prod, MicrosoftAppId: '' }, /MicrosoftAppId is required in production/],
     ['production without Graph credentials', { ...prod, GRAPH_CLIENT_SECRET: '' }, /must be set together|Graph credentials/],
     ['production on a plain-text remote database', { ...prod, MONGODB_URI: 'mongodb://db.example.net:27017/' }, /without TLS/],
@@ -72,6 +74,10 @@ describe('loadConfig', () => {
       assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigurationError && message.test(e.message));
     });
   }
+
+  it('when EMBEDDED_DB_BACKEND names SQLite, then the embedded database uses it', () => {
+    assert.equal(loadConfig({ ...base, EMBEDDED_DB_BACKEND: 'sqlite' }).mongo.embeddedBackend, 'sqlite');
+  });
 
   it('when production uses a TLS connection to a remote database, then it is accepted', () => {
     assert.doesNotThrow(() => loadConfig({ ...prod, MONGODB_URI: 'mongodb://db.example.net:27017/?tls=true' }));

@@ -8,9 +8,11 @@ import { requestStateText } from '../services/content/stateText';
 import type { OnboardingRequest } from '../services/workflow/model';
 import { actionData, cardDateTime, containerStyle, deviceKindLabel, note, personName, personNames, type Field, type Note } from './cardHelpers';
 import { escapeCardText, escapedLines } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/approval.json';
 import { InputId, Verb } from './verbs';
+
+const cardTemplate = compileTemplate('approval', template);
 
 /** Teams allows at most 60 user ids in refresh.userIds. */
 export const MAX_REFRESH_USER_IDS = 60;
@@ -51,7 +53,7 @@ export function renderApprovalCard(request: OnboardingRequest, options: Approval
     { label: 'Model', typed: escapeCardText(r.device.model, { maxLength: 80 }) },
     { label: 'Submitted', text: cardDateTime(r.createdAt) },
   ];
-  return renderTemplate('approval', template, {
+  return cardTemplate.render({
     title: canDecide ? 'Approve device access?' : 'Device access request',
     subtitle: `Reference ${r.reference}`,
     requesterName: personName(r.requester),

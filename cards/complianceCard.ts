@@ -8,9 +8,11 @@ import { complianceStateText, requestStateText } from '../services/content/state
 import { PLATFORM_LABELS, type OnboardingRequest } from '../services/workflow/model';
 import { actionData, cardDateTime, containerStyle, failingSettings, settingStateLabel } from './cardHelpers';
 import { escapeCardText } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/compliance.json';
 import { Verb } from './verbs';
+
+const cardTemplate = compileTemplate('compliance', template);
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
@@ -60,7 +62,7 @@ export function renderComplianceCard(request: OnboardingRequest): AdaptiveCard {
     };
   });
   const canRecheck = r.state === 'nonCompliant' || r.state === 'complianceUndetermined';
-  return renderTemplate('compliance', template, {
+  return cardTemplate.render({
     subtitle: `Reference ${r.reference} · ${PLATFORM_LABELS[platform]}`,
     deviceLine: c ? escapeCardText(`${c.deviceName} · ${c.operatingSystem} ${c.osVersion}`, { maxLength: 160 }) : undefined,
     ...verdict(r),

@@ -5,9 +5,11 @@
 import type { ConsentText } from '../services/content/consentText';
 import { PLATFORM_LABELS, type OnboardingRequest } from '../services/workflow/model';
 import { actionData, cardDateTime, ownershipLabel, shortHash } from './cardHelpers';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/consent.json';
 import { Verb } from './verbs';
+
+const cardTemplate = compileTemplate('consent', template);
 
 /** Options for the consent card. */
 export interface ConsentCardOptions {
@@ -40,7 +42,7 @@ export function renderConsentCard(
     answerText = 'This request has moved on or closed. Use "My status" to see where it stands.';
   }
   const lines = consent.text.split('\n');
-  return renderTemplate('consent', template, {
+  return cardTemplate.render({
     subtitle: `Reference ${r.reference} · ${PLATFORM_LABELS[r.device.platform]} · ${ownershipLabel(r.device.ownership)}`,
     intro: 'Your manager approved your request. Before you enroll the device, please read what the company can and cannot see, and the terms of use.',
     // A blank line in the text starts a new block: it becomes extra space above the next line, not an empty TextBlock.

@@ -4,15 +4,17 @@
 import { enrollmentInstructionsFor } from '../services/content/enrollmentInstructions';
 import { PLATFORM_LABELS, type OnboardingRequest } from '../services/workflow/model';
 import { actionData, cardDateTime, ownershipLabel } from './cardHelpers';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/enrollment.json';
 import { Verb } from './verbs';
+
+const cardTemplate = compileTemplate('enrollment', template);
 
 /** Renders the enrollment steps, the deadline if set, store links and "I've enrolled". */
 export function renderEnrollmentCard(request: OnboardingRequest): AdaptiveCard {
   const r = request;
   const how = enrollmentInstructionsFor(r.device.platform, r.device.ownership);
-  return renderTemplate('enrollment', template, {
+  return cardTemplate.render({
     title: `Enroll your ${PLATFORM_LABELS[r.device.platform]} device`,
     subtitle: `Reference ${r.reference} · ${ownershipLabel(r.device.ownership)} · ${how.method}`,
     summary: how.summary,

@@ -3,8 +3,10 @@
  * logs (which hold the details; the card never does).
  */
 import { escapeCardText } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/error.json';
+
+const cardTemplate = compileTemplate('error', template);
 
 /** Input for the error card. */
 export interface ErrorCardInput {
@@ -14,7 +16,7 @@ export interface ErrorCardInput {
 
 /** Renders "Something went wrong" with the message and the reference id. */
 export function renderErrorCard(input: ErrorCardInput): AdaptiveCard {
-  return renderTemplate('error', template, {
+  return cardTemplate.render({
     message: escapeCardText(input.message, { maxLength: 300 }),
     referenceId: escapeCardText(input.referenceId, { maxLength: 64 }),
   });

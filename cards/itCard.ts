@@ -28,9 +28,11 @@ import {
   type Note,
 } from './cardHelpers';
 import { escapeCardText, escapedLines } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/it.json';
 import { InputId, Verb } from './verbs';
+
+const cardTemplate = compileTemplate('it', template);
 
 /** Who is looking at the IT card. */
 export interface ItCardOptions {
@@ -150,7 +152,7 @@ export function renderItCard(request: OnboardingRequest, options: ItCardOptions)
     stateLabel: settingStateLabel(s.state),
     color: settingStateColor(s.state),
   }));
-  return renderTemplate('it', template, {
+  return cardTemplate.render({
     subtitle: `Reference ${r.reference} · ${requestStateText(r.state).label} · updated ${cardDateTime(r.updatedAt)}`,
     alertStyle: alert.style,
     alertTitle: alert.title,

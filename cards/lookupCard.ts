@@ -6,8 +6,10 @@ import type { OnboardingRequest, PersonRef } from '../services/workflow/model';
 import { PLATFORM_LABELS } from '../services/workflow/model';
 import { cardDateTime, ownershipLabel, personName } from './cardHelpers';
 import { escapeCardText } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/lookup.json';
+
+const cardTemplate = compileTemplate('lookup', template);
 
 /** Rows shown at most; the card says how many more there are (keeps the card far below Teams' size limit). */
 export const LOOKUP_MAX_ROWS = 15;
@@ -27,7 +29,7 @@ export function renderLookupCard(input: LookupCardInput): AdaptiveCard {
   const total = sorted.length;
   const summary =
     total === 0 ? 'No device requests found.' : total > shown.length ? `Newest ${shown.length} of ${total} requests` : `${total} request${total === 1 ? '' : 's'}, newest first`;
-  return renderTemplate('lookup', template, {
+  return cardTemplate.render({
     personName: personName(input.person),
     personUpn: input.person.userPrincipalName ? ` ${escapeCardText(input.person.userPrincipalName, { maxLength: 120 })}` : '',
     summary,

@@ -5,9 +5,11 @@
 import type { Tone } from '../services/content/stateText';
 import { containerStyle } from './cardHelpers';
 import { escapedLines } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/notice.json';
 import type { CardActionData, Verb } from './verbs';
+
+const cardTemplate = compileTemplate('notice', template);
 
 /** A button on a notice. */
 export interface NoticeAction {
@@ -32,7 +34,7 @@ export interface NoticeCardInput {
 
 /** Renders a notice with an optional typed detail, reference and buttons. */
 export function renderNoticeCard(input: NoticeCardInput): AdaptiveCard {
-  return renderTemplate('notice', template, {
+  return cardTemplate.render({
     style: containerStyle(input.tone),
     title: input.title,
     text: input.text,

@@ -6,8 +6,10 @@
  */
 import { CONSENT_TEXT_VERSION, noticeSections } from '../services/content/consentText';
 import type { Ownership } from '../services/workflow/model';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/privacy.json';
+
+const cardTemplate = compileTemplate('privacy', template);
 
 /** Options for the privacy card. */
 export interface PrivacyCardOptions {
@@ -23,7 +25,7 @@ export function renderPrivacyCard(options: PrivacyCardOptions = {}): AdaptiveCar
     title: OWNERSHIP_TITLES[o],
     sections: sectionsOf(o).filter((s) => s.kind === 'collection' || s.kind === 'use' || s.kind === 'rights'),
   });
-  return renderTemplate('privacy', template, {
+  return cardTemplate.render({
     intro:
       'To reach company resources from a phone, tablet or computer, the device is enrolled in Microsoft Intune. This is what that means for your information.',
     shared: sectionsOf('personal').filter((s) => s.kind === 'storage' || s.kind === 'access'),

@@ -2,6 +2,11 @@
  * Expands a card template (cards/templates/*.json) with adaptivecards-templating and refuses to return a card that
  * still holds a binding: the templating engine leaves `${missing}` in the text without any error, which would
  * otherwise reach a user.
+ *
+ * Parsing is most of the cost of a card (every `${}` goes through the expression parser, several milliseconds per
+ * template), so each card module compiles its template once when it is loaded (`compileTemplate`) and a render only
+ * binds data to the parsed template. `Template.expand` keeps no state from one call to the next and runs
+ * synchronously, so one parsed template serves every turn.
  */
 import { Template } from 'adaptivecards-templating';
 
@@ -53,12 +58,8 @@ function unresolvedBindings(value: unknown, path: string, found: string[]): void
   }
 }
 
-/**
- * Expands `template` with `data` as `$root`. Throws CardTemplateError when any `${` remains (a binding the data did
- * not satisfy) or the result is not a version-1.5 AdaptiveCard. Callers escape typed text before passing it in.
- */
-export function renderTemplate(name: string, template: object, data: object): AdaptiveCard {
-  const expanded = pruneNulls(new Template(template).expand({ $root: data })) as Partial<AdaptiveCard>;
+function expand(name: string, parsed: Template, data: object): AdaptiveCard {
+  const expanded = pruneNulls(parsed.expand({ $root: data })) as Partial<AdaptiveCard>;
   const problems: string[] = [];
   unresolvedBindings(expanded, '$', problems);
   if (expanded.type !== 'AdaptiveCard') problems.push('type is not AdaptiveCard');
@@ -66,4 +67,34 @@ export function renderTemplate(name: string, template: object, data: object): Ad
   if (!Array.isArray(expanded.body)) problems.push('body is missing');
   if (problems.length) throw new CardTemplateError(name, problems);
   return expanded as AdaptiveCard;
+}
+
+/** A card template parsed once; `render` binds data to it. */
+export class CardTemplate {
+  private readonly parsed: Template;
+
+  constructor(
+    readonly name: string,
+    readonly source: object,
+  ) {
+    this.parsed = new Template(source);
+  }
+
+  /**
+   * Expands the template with `data` as `$root`. Throws CardTemplateError when any `${` remains (a binding the data
+   * did not satisfy) or the result is not a version-1.5 AdaptiveCard. Callers escape typed text before passing it in.
+   */
+  render(data: object): AdaptiveCard {
+    return expand(this.name, this.parsed, data);
+  }
+}
+
+/** Parses `template` once, for a card module to keep and render on every turn. */
+export function compileTemplate(name: string, template: object): CardTemplate {
+  return new CardTemplate(name, template);
+}
+
+/** Parses and expands `template` in one go: for a template used once (each call parses it again). */
+export function renderTemplate(name: string, template: object, data: object): AdaptiveCard {
+  return expand(name, new Template(template), data);
 }

@@ -5,9 +5,11 @@
 import { PLATFORMS, PLATFORM_LABELS, type DeviceDetails } from '../services/workflow/model';
 import { actionData } from './cardHelpers';
 import { escapeCardText, neutralizeTemplateSyntax } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/requestForm.json';
 import { InputId, Verb } from './verbs';
+
+const cardTemplate = compileTemplate('requestForm', template);
 
 /** Input for the request form. */
 export interface RequestFormCardInput {
@@ -24,7 +26,7 @@ const prefill = (v: string | undefined) => neutralizeTemplateSyntax(v ?? '');
 /** Renders the request form: platform, ownership, model, justification; Submit and Cancel. */
 export function renderRequestFormCard(input: RequestFormCardInput = {}): AdaptiveCard {
   const v = input.values ?? {};
-  return renderTemplate('requestForm', template, {
+  return cardTemplate.render({
     inputs: {
       platform: InputId.Platform,
       ownership: InputId.Ownership,

@@ -19,9 +19,11 @@ import {
   type Note,
 } from './cardHelpers';
 import { escapeCardText } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/requestStatus.json';
 import { Verb } from './verbs';
+
+const cardTemplate = compileTemplate('requestStatus', template);
 
 /** Whether the employee may still cancel: open, and not already switching access on. */
 export function isCancellable(request: Pick<OnboardingRequest, 'state'>): boolean {
@@ -66,7 +68,7 @@ export function renderRequestStatusCard(request: OnboardingRequest, options: { n
   }
   if (r.access?.grantedAt) fields.push({ label: 'Access since', text: cardDate(r.access.grantedAt) });
 
-  return renderTemplate('requestStatus', template, {
+  return cardTemplate.render({
     subtitle: `Reference ${r.reference} · submitted ${cardDate(r.createdAt)}`,
     statusStyle: containerStyle(state.tone),
     stateLabel: state.label,

@@ -2,9 +2,11 @@
  * The first card an employee sees: what the bot does, and the way in.
  */
 import { actionData, firstName } from './cardHelpers';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/welcome.json';
 import { Verb } from './verbs';
+
+const cardTemplate = compileTemplate('welcome', template);
 
 /** Input for the welcome card. */
 export interface WelcomeCardInput {
@@ -15,7 +17,7 @@ export interface WelcomeCardInput {
 
 /** Renders the welcome card: Request device access, My status, Privacy notice. */
 export function renderWelcomeCard(input: WelcomeCardInput): AdaptiveCard {
-  return renderTemplate('welcome', template, {
+  return cardTemplate.render({
     firstName: firstName(input.displayName),
     hasOpenRequest: Boolean(input.openRequest),
     openReference: input.openRequest?.reference ?? '',

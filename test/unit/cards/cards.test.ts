@@ -3,68 +3,21 @@ import { renderApprovalCard, MAX_REFRESH_USER_IDS } from '../../../cards/approva
 import { renderComplianceCard } from '../../../cards/complianceCard';
 import { renderConsentCard } from '../../../cards/consentCard';
 import { renderEnrollmentCard } from '../../../cards/enrollmentCard';
-import { renderErrorCard } from '../../../cards/errorCard';
 import { escapeCardText, escapedLines } from '../../../cards/escape';
 import { FIXTURE_LIST, FIXTURE_NOW, FIXTURE_PEOPLE, FIXTURE_REQUESTS, HOSTILE_JUSTIFICATION, HOSTILE_MODEL } from '../../../cards/fixtures';
 import { renderItCard } from '../../../cards/itCard';
 import { renderLookupCard, LOOKUP_MAX_ROWS } from '../../../cards/lookupCard';
 import { renderNoticeCard } from '../../../cards/noticeCard';
-import { renderNotificationCard, type NotificationAudience } from '../../../cards/notificationCard';
-import { renderPrivacyCard } from '../../../cards/privacyCard';
-import { CardTemplateError, renderTemplate, type AdaptiveCard } from '../../../cards/renderTemplate';
+import { renderNotificationCard } from '../../../cards/notificationCard';
+import { CardTemplateError, renderTemplate } from '../../../cards/renderTemplate';
 import { renderRequestFormCard } from '../../../cards/requestFormCard';
 import { isCancellable, renderRequestStatusCard } from '../../../cards/requestStatusCard';
 import { ALL_VERBS, CARD_ACTION_DATA_KEYS, InputId, Verb, isVerb } from '../../../cards/verbs';
-import { renderWelcomeCard } from '../../../cards/welcomeCard';
 import { consentTextFor } from '../../../services/content/consentText';
 import { remediationFor } from '../../../services/content/remediation';
-import type { NotifyTopic, OnboardingRequest, RequestState } from '../../../services/workflow/model';
+import type { RequestState } from '../../../services/workflow/model';
+import { ALL_CARDS, NOTIFY_AUDIENCES, NOTIFY_TOPICS } from './cardCatalogue';
 import { allActions, cardProblems, elementsOfType } from './cardValidation';
-
-/** Every renderer that takes a request, with the viewer variants that matter. */
-const REQUEST_RENDERERS: [string, (r: OnboardingRequest) => AdaptiveCard][] = [
-  ['requestStatus', (r) => renderRequestStatusCard(r, { now: FIXTURE_NOW })],
-  ['approval/approver', (r) => renderApprovalCard(r, { viewer: 'approver', refreshUserIds: ['29:approver', '29:requester'] })],
-  ['approval/other', (r) => renderApprovalCard(r, { viewer: 'other', refreshUserIds: [] })],
-  ['it/it', (r) => renderItCard(r, { viewer: 'it' })],
-  ['it/other', (r) => renderItCard(r, { viewer: 'other' })],
-  ['consent', (r) => renderConsentCard(r, consentTextFor(r.device.ownership))],
-  ['consent/answered', (r) => renderConsentCard(r, consentTextFor(r.device.ownership), { answered: 'declined' })],
-  ['enrollment', (r) => renderEnrollmentCard(r)],
-  ['compliance', (r) => renderComplianceCard(r)],
-  ['lookup', (r) => renderLookupCard({ person: r.requester, requests: [r] })],
-  [
-    'notice',
-    (r) =>
-      renderNoticeCard({
-        title: 'Update',
-        text: 'Something changed on **your** request.',
-        tone: 'warning',
-        reference: r.reference,
-        detail: r.device.justification,
-        actions: [{ title: 'My status', verb: Verb.RequestStatus, requestId: r._id, version: r.version }],
-      }),
-  ],
-];
-
-/** Cards that take no request. */
-const OTHER_CARDS: [string, () => AdaptiveCard][] = [
-  ['welcome', () => renderWelcomeCard({ displayName: 'Megan Bowen' })],
-  ['welcome/open request', () => renderWelcomeCard({ displayName: '[Megan](https://evil.example) Bowen', openRequest: { reference: 'DEV-1', stateLabel: 'Waiting for approval' } })],
-  ['requestForm', () => renderRequestFormCard()],
-  [
-    'requestForm/errors',
-    () => renderRequestFormCard({ values: { platform: 'ios', ownership: 'personal', model: HOSTILE_MODEL, justification: HOSTILE_JUSTIFICATION }, errors: ['Bad <b>input</b>'] }),
-  ],
-  ['error', () => renderErrorCard({ referenceId: 'ab12cd34', message: 'Something went wrong [here](https://evil.example)' })],
-  ['privacy', () => renderPrivacyCard()],
-  ['lookup/all', () => renderLookupCard({ person: FIXTURE_PEOPLE.requester, requests: FIXTURE_LIST.map(([, r]) => r) })],
-];
-
-const ALL_CARDS: [string, () => AdaptiveCard][] = [
-  ...REQUEST_RENDERERS.flatMap(([name, render]) => FIXTURE_LIST.map(([fixture, r]) => [`${name} × ${fixture}`, () => render(r)] as [string, () => AdaptiveCard])),
-  ...OTHER_CARDS,
-];
 
 const execute = (card: object) => allActions(card).filter((a) => a.type === 'Action.Execute');
 const interactive = (card: object) => allActions(card).filter((a) => a.type === 'Action.Execute' || a.type === 'Action.Submit' || a.type === 'Action.ShowCard');
@@ -133,13 +86,8 @@ describe('cards', () => {
   });
 
   describe('notifications: every topic × audience × fixture', () => {
-    const topics: NotifyTopic[] = [
-      'submitted', 'approved', 'denied', 'cancelled', 'consentDeclined', 'enrollmentReminder',
-      'nonCompliant', 'complianceUndetermined', 'pendingItReview', 'itDenied', 'granted', 'expired',
-    ];
-    const audiences: NotificationAudience[] = ['requester', 'approver', 'it'];
-    for (const topic of topics) {
-      for (const audience of audiences) {
+    for (const topic of NOTIFY_TOPICS) {
+      for (const audience of NOTIFY_AUDIENCES) {
         it(`when ${topic} for the ${audience}, then every fixture renders a valid, escaped card`, () => {
           for (const [fixture, r] of FIXTURE_LIST) {
             const card = renderNotificationCard(r, topic, audience);

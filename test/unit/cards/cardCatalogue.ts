@@ -1,0 +1,83 @@
+/**
+ * Every card the bot renders, with the viewer variants that matter, built from the fixtures: the card tests check
+ * each one, and the template tests render each one twice.
+ */
+import { renderApprovalCard } from '../../../cards/approvalCard';
+import { renderComplianceCard } from '../../../cards/complianceCard';
+import { renderConsentCard } from '../../../cards/consentCard';
+import { renderEnrollmentCard } from '../../../cards/enrollmentCard';
+import { renderErrorCard } from '../../../cards/errorCard';
+import { FIXTURE_LIST, FIXTURE_NOW, FIXTURE_PEOPLE, HOSTILE_JUSTIFICATION, HOSTILE_MODEL } from '../../../cards/fixtures';
+import { renderItCard } from '../../../cards/itCard';
+import { renderLookupCard } from '../../../cards/lookupCard';
+import { renderNoticeCard } from '../../../cards/noticeCard';
+import { renderNotificationCard, type NotificationAudience } from '../../../cards/notificationCard';
+import { renderPrivacyCard } from '../../../cards/privacyCard';
+import type { AdaptiveCard } from '../../../cards/renderTemplate';
+import { renderRequestFormCard } from '../../../cards/requestFormCard';
+import { renderRequestStatusCard } from '../../../cards/requestStatusCard';
+import { Verb } from '../../../cards/verbs';
+import { renderWelcomeCard } from '../../../cards/welcomeCard';
+import { consentTextFor } from '../../../services/content/consentText';
+import type { NotifyTopic, OnboardingRequest } from '../../../services/workflow/model';
+
+/** Every renderer that takes a request, with the viewer variants that matter. */
+export const REQUEST_RENDERERS: [string, (r: OnboardingRequest) => AdaptiveCard][] = [
+  ['requestStatus', (r) => renderRequestStatusCard(r, { now: FIXTURE_NOW })],
+  ['approval/approver', (r) => renderApprovalCard(r, { viewer: 'approver', refreshUserIds: ['29:approver', '29:requester'] })],
+  ['approval/other', (r) => renderApprovalCard(r, { viewer: 'other', refreshUserIds: [] })],
+  ['it/it', (r) => renderItCard(r, { viewer: 'it' })],
+  ['it/other', (r) => renderItCard(r, { viewer: 'other' })],
+  ['consent', (r) => renderConsentCard(r, consentTextFor(r.device.ownership))],
+  ['consent/answered', (r) => renderConsentCard(r, consentTextFor(r.device.ownership), { answered: 'declined' })],
+  ['enrollment', (r) => renderEnrollmentCard(r)],
+  ['compliance', (r) => renderComplianceCard(r)],
+  ['lookup', (r) => renderLookupCard({ person: r.requester, requests: [r] })],
+  [
+    'notice',
+    (r) =>
+      renderNoticeCard({
+        title: 'Update',
+        text: 'Something changed on **your** request.',
+        tone: 'warning',
+        reference: r.reference,
+        detail: r.device.justification,
+        actions: [{ title: 'My status', verb: Verb.RequestStatus, requestId: r._id, version: r.version }],
+      }),
+  ],
+];
+
+/** Cards that take no request. */
+export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
+  ['welcome', () => renderWelcomeCard({ displayName: 'Megan Bowen' })],
+  ['welcome/open request', () => renderWelcomeCard({ displayName: '[Megan](https://evil.example) Bowen', openRequest: { reference: 'DEV-1', stateLabel: 'Waiting for approval' } })],
+  ['requestForm', () => renderRequestFormCard()],
+  [
+    'requestForm/errors',
+    () => renderRequestFormCard({ values: { platform: 'ios', ownership: 'personal', model: HOSTILE_MODEL, justification: HOSTILE_JUSTIFICATION }, errors: ['Bad <b>input</b>'] }),
+  ],
+  ['error', () => renderErrorCard({ referenceId: 'ab12cd34', message: 'Something went wrong [here](https://evil.example)' })],
+  ['privacy', () => renderPrivacyCard()],
+  ['lookup/all', () => renderLookupCard({ person: FIXTURE_PEOPLE.requester, requests: FIXTURE_LIST.map(([, r]) => r) })],
+];
+
+export const ALL_CARDS: [string, () => AdaptiveCard][] = [
+  ...REQUEST_RENDERERS.flatMap(([name, render]) => FIXTURE_LIST.map(([fixture, r]) => [`${name} × ${fixture}`, () => render(r)] as [string, () => AdaptiveCard])),
+  ...OTHER_CARDS,
+];
+
+/** Every notification topic. */
+export const NOTIFY_TOPICS: NotifyTopic[] = [
+  'submitted', 'approved', 'denied', 'cancelled', 'consentDeclined', 'enrollmentReminder',
+  'nonCompliant', 'complianceUndetermined', 'pendingItReview', 'itDenied', 'granted', 'expired',
+];
+
+/** Every notification audience. */
+export const NOTIFY_AUDIENCES: NotificationAudience[] = ['requester', 'approver', 'it'];
+
+/** Every notification card: topic × audience × fixture. */
+export const NOTIFICATION_CARDS: [string, () => AdaptiveCard][] = NOTIFY_TOPICS.flatMap((topic) =>
+  NOTIFY_AUDIENCES.flatMap((audience) =>
+    FIXTURE_LIST.map(([fixture, r]) => [`notification ${topic}/${audience} × ${fixture}`, () => renderNotificationCard(r, topic, audience)] as [string, () => AdaptiveCard]),
+  ),
+);

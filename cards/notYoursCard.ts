@@ -4,9 +4,11 @@
  * exists under that id, and offers their own status instead.
  */
 import { actionData } from './cardHelpers';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/notYours.json';
 import { Verb } from './verbs';
+
+const cardTemplate = compileTemplate('notYours', template);
 
 /** The fixed wording of the card, exported for tests that check nothing else is shown. */
 export const NOT_YOURS_TEXT = {
@@ -16,5 +18,5 @@ export const NOT_YOURS_TEXT = {
 
 /** Renders "this request is not yours" with a My status button. */
 export function renderNotYoursCard(): AdaptiveCard {
-  return renderTemplate('notYours', template, { ...NOT_YOURS_TEXT, status: actionData(Verb.RequestStatus) });
+  return cardTemplate.render({ ...NOT_YOURS_TEXT, status: actionData(Verb.RequestStatus) });
 }

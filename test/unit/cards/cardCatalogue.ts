@@ -12,6 +12,7 @@ import { renderItCard } from '../../../cards/itCard';
 import { renderLookupCard } from '../../../cards/lookupCard';
 import { renderNoticeCard } from '../../../cards/noticeCard';
 import { renderNotificationCard, type NotificationAudience } from '../../../cards/notificationCard';
+import { renderNotYoursCard } from '../../../cards/notYoursCard';
 import { renderPrivacyCard } from '../../../cards/privacyCard';
 import type { AdaptiveCard } from '../../../cards/renderTemplate';
 import { renderRequestFormCard } from '../../../cards/requestFormCard';
@@ -58,6 +59,7 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
   ],
   ['error', () => renderErrorCard({ referenceId: 'ab12cd34', message: 'Something went wrong [here](https://evil.example)' })],
   ['privacy', () => renderPrivacyCard()],
+  ['notYours', () => renderNotYoursCard()],
   ['lookup/all', () => renderLookupCard({ person: FIXTURE_PEOPLE.requester, requests: FIXTURE_LIST.map(([, r]) => r) })],
 ];
 

@@ -286,10 +286,11 @@ interface Stack {
   stops: (() => Promise<void>)[];
 }
 
-/** CPU of the database server processes: the embedded server's tree and any server started on its data folder. */
+/** CPU of the database server processes: FerretDB's tree, its backend server's (PostgreSQL and its backends) and any other process started on the data folder. */
 function databaseCpuMs(stack: Stack): number | undefined {
   if (!stack.database) return undefined;
-  const roots = [stack.database.pid, ...pidsWithCommandLine(stack.dbDataDir)];
+  const { pid, backendPid } = stack.database;
+  const roots = [pid, ...(backendPid ? [backendPid] : []), ...pidsWithCommandLine(stack.dbDataDir)];
   return treeUsage(roots).cpuMs;
 }
 
@@ -605,7 +606,7 @@ async function main(): Promise<void> {
       bot = undefined;
       await db.dropDatabase().catch(() => undefined);
     }
-    const database = stack.database ? 'embedded FerretDB (startEmbeddedFerretDb)' : 'MONGODB_URI';
+    const database = stack.database ? `embedded FerretDB on ${stack.database.backend} (startEmbeddedFerretDb)` : 'MONGODB_URI';
     const md = report(o, cells, idle, { started, seconds: (Date.now() - started.getTime()) / 1000, database });
     mkdirSync(path.dirname(o.out), { recursive: true });
     writeFileSync(o.out, md);

@@ -189,9 +189,12 @@ describe('background work shared by two bot instances on one database', function
       slow.beforeReturn = async () => void (await sleep(150));
       const a = instance('a', { messenger: slow });
       const b = instance('b');
+      // A holds the job before B's worker starts polling, so the race under test is B against a held lease.
+      const aRan = a.worker.runOnce();
+      await eventually(async () => Boolean((await db.collection('jobs').findOne({ subject: r._id }))?.leaseOwner), 10_000, "a's lease");
       b.worker.start();
       try {
-        assert.equal(await a.worker.runOnce(), 1);
+        assert.equal(await aRan, 1);
         await a.runner.idle();
         await sleep(LEASE_MS);
       } finally {

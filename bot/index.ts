@@ -69,7 +69,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
 
   const requests = new RequestRepository(mongo.db);
   const refs = new ConversationReferenceRepository(mongo.db, { cacheMs: config.referenceCacheMs });
-  const audit = new AuditRepository(mongo.db);
+  const audit = new AuditRepository(mongo.db, logger);
   const consents = new ConsentRepository(mongo.db);
   const conversationState = new ConversationState(new MongoStorage(mongo.db));
 

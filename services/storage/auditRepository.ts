@@ -222,6 +222,7 @@ export class AuditRepository {
   private readonly collection: Collection<AuditEntry>;
   private readonly parked: Collection<ParkedAudit>;
   private readonly requests: Collection<RequestHeadView>;
+  private readonly heads: Collection<{ _id: string; collection: string; chainId: string; seq: number; hash: string }>;
 
   constructor(
     db: Db,
@@ -232,6 +233,7 @@ export class AuditRepository {
     this.collection = db.collection<AuditEntry>(COLLECTIONS.audit);
     this.parked = db.collection<ParkedAudit>(COLLECTIONS.pendingAudit);
     this.requests = db.collection<RequestHeadView>(COLLECTIONS.requests);
+    this.heads = db.collection(COLLECTIONS.chainHeads);
   }
 
   /** Writes an entry once; writing the same entry again (a retried effect) is a no-op, a different one a conflict. */
@@ -310,7 +312,8 @@ export class AuditRepository {
       this.parked.find({ requestId }).toArray(),
     ]);
     const pending = [...outboxEntries(request?.outbox), ...parked.map((p) => p.entry)];
-    return verifyEntries(`request:${requestId}`, entries, request?.auditHead ?? null, pending, hashAuditEntry);
+    const head = request?.auditHead ?? (await this.heads.findOne({ _id: `${COLLECTIONS.audit}:${requestId}` }));
+    return verifyEntries(`request:${requestId}`, entries, head ? { seq: head.seq, hash: head.hash } : null, pending, hashAuditEntry);
   }
 
   /** The first bad position of a request's chain, or null when it verifies against its head. */
@@ -337,7 +340,12 @@ export class AuditRepository {
       reports.push(verifyEntries(`request:${r._id}`, byRequest.get(r._id) ?? [], r.auditHead ?? null, pending, hashAuditEntry));
       byRequest.delete(r._id);
     }
-    for (const [id, entries] of byRequest) reports.push(verifyEntries(`request:${id}`, entries, null, [], hashAuditEntry));
+    // A request removed after its retention leaves its head behind as a tombstone, so its trail still verifies.
+    const tombstones = new Map<string, ChainHead>();
+    if (byRequest.size) {
+      for (const h of await this.heads.find({ collection: COLLECTIONS.audit, chainId: { $in: [...byRequest.keys()] } }).toArray()) tombstones.set(h.chainId, { seq: h.seq, hash: h.hash });
+    }
+    for (const [id, entries] of byRequest) reports.push(verifyEntries(`request:${id}`, entries, tombstones.get(id) ?? null, parkedBy.get(id) ?? [], hashAuditEntry));
     return reports;
   }
 }
@@ -403,7 +411,7 @@ export class HeadedChain<T extends ChainedEntry & { chainId: string }> {
         { upsert: true },
       );
       await this.write(entry);
-      await this.heads.updateOne({ _id: id, seq }, { $unset: { pending: '' } });
+      await this.heads.updateOne({ _id: id, seq }, { $unset: { pending: '' } } as never);
       return entry;
     });
   }
@@ -411,6 +419,11 @@ export class HeadedChain<T extends ChainedEntry & { chainId: string }> {
   /** Entries of one chain in order. */
   async list(chainId: string): Promise<T[]> {
     return this.entries.find({ chainId } as never).sort({ seq: 1 }).toArray() as Promise<T[]>;
+  }
+
+  /** Entries matching a filter on their fields, oldest first. */
+  async find(filter: Record<string, unknown>, limit = 1000): Promise<T[]> {
+    return this.entries.find(filter as never).sort({ at: 1, seq: 1 }).limit(limit).toArray() as Promise<T[]>;
   }
 
   /** Verifies one chain, or every chain of this collection, against the heads. */

@@ -136,6 +136,7 @@ export function verifyEntries<T extends ChainedEntry>(
   });
   const committed = new Map(pending.map((p) => [p.seq, p]));
   const max = Math.max(head?.seq ?? 0, all.at(-1)?.seq ?? 0);
+  const positionOf = new Map(all.map((e, i) => [e.hash, i]));
   let prev = '';
   for (let i = 0; i < all.length; i++) {
     const e = all[i];
@@ -144,7 +145,7 @@ export function verifyEntries<T extends ChainedEntry>(
     if (e.seq < expected) return report({ seq: e.seq, problem: 'inserted', detail: `a second entry at position ${e.seq}` });
     const copy = committed.get(e.seq);
     if (copy && copy.hash !== e.hash) return report({ seq: e.seq, problem: 'altered', detail: 'the stored entry differs from the one committed with its aggregate' });
-    const laterHashes = new Set(all.slice(i + 1).map((x) => x.hash));
+    const laterHashes = { has: (h: string) => (positionOf.get(h) ?? -1) > i };
     if (!selfConsistent(e, hashOf)) {
       const j = originalSeq(e, max, hashOf);
       if (j !== undefined && laterHashes.has(e.prevHash)) return report({ seq: e.seq, problem: 'reordered', detail: `entry ${j} was moved to position ${e.seq}` });
@@ -306,6 +307,11 @@ export class AuditRepository {
 
   /** Verifies one request's chain against the head stored in the request. */
   async verifyRequest(requestId: string): Promise<ChainReport> {
+    return (await this.readAndVerify(requestId)).report;
+  }
+
+  /** A request's stored trail in order, with its verification (one read of the trail). */
+  async readAndVerify(requestId: string): Promise<{ entries: AuditEntry[]; report: ChainReport }> {
     const [request, entries, parked] = await Promise.all([
       this.requests.findOne({ _id: requestId }, { projection: { _id: 1, auditHead: 1, outbox: 1 } }),
       this.listForRequest(requestId),
@@ -313,7 +319,7 @@ export class AuditRepository {
     ]);
     const pending = [...outboxEntries(request?.outbox), ...parked.map((p) => p.entry)];
     const head = request?.auditHead ?? (await this.heads.findOne({ _id: `${COLLECTIONS.audit}:${requestId}` }));
-    return verifyEntries(`request:${requestId}`, entries, head ? { seq: head.seq, hash: head.hash } : null, pending, hashAuditEntry);
+    return { entries, report: verifyEntries(`request:${requestId}`, entries, head ? { seq: head.seq, hash: head.hash } : null, pending, hashAuditEntry) };
   }
 
   /** The first bad position of a request's chain, or null when it verifies against its head. */

@@ -96,16 +96,19 @@ export class RetentionJob {
   /** Whole audit chains whose last entry is past retention and whose request is gone; their tombstones go too. */
   private async removeAuditChains(cutoff: string): Promise<Removal> {
     const audit = this.db.collection(COLLECTIONS.audit);
-    const chains = await audit.aggregate<{ _id: string; last: string; n: number }>([{ $group: { _id: '$requestId', last: { $max: '$at' }, n: { $sum: 1 } } }]).toArray();
-    const old = chains.filter((c) => c.last < cutoff);
+    // Simple queries only ($group accumulators are not served everywhere): chains with an old entry, then those
+    // with no recent one.
+    const candidates = (await audit.distinct('requestId', { at: { $lt: cutoff } })) as string[];
     const live = new Set(
-      (await this.db.collection(COLLECTIONS.requests).find({ _id: { $in: old.map((c) => c._id) } } as never, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)),
+      (await this.db.collection(COLLECTIONS.requests).find({ _id: { $in: candidates } } as never, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)),
     );
+    const old: string[] = [];
+    for (const id of candidates.filter((c) => !live.has(c))) if ((await audit.countDocuments({ requestId: id, at: { $gte: cutoff } })) === 0) old.push(id);
     const ids: string[] = [];
-    for (const c of old.filter((x) => !live.has(x._id))) {
-      const entries = (await audit.find({ requestId: c._id }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
-      await audit.deleteMany({ requestId: c._id });
-      await this.db.collection(COLLECTIONS.chainHeads).deleteOne({ _id: `${COLLECTIONS.audit}:${c._id}` as never });
+    for (const id of old) {
+      const entries = (await audit.find({ requestId: id }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+      await audit.deleteMany({ requestId: id });
+      await this.db.collection(COLLECTIONS.chainHeads).deleteOne({ _id: `${COLLECTIONS.audit}:${id}` as never });
       ids.push(...entries);
     }
     return { count: ids.length, ids };

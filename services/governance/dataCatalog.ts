@@ -1,3 +1,5 @@
+import { JOBS_COLLECTION } from '../jobs/jobQueue';
+import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
 import { COLLECTIONS } from '../storage/mongoConnection';
 
 /** How stored data is categorised (privacy SOP §2: data "properly categorized, labeled, and stored"). */
@@ -39,5 +41,8 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
   [COLLECTIONS.conversationReferences]: { category: 'conversationState', retention: 'conversationState', from: 'updatedAt', note: 'Where to reach a person in Teams.' },
   [COLLECTIONS.channels]: { category: 'conversationState', retention: 'conversationState', from: 'updatedAt', note: 'Where to reach the IT channel in Teams.' },
   [COLLECTIONS.botState]: { category: 'conversationState', retention: 'conversationState', from: 'updatedAt', note: 'Dialog state between turns.' },
+  [DELIVERIES_COLLECTION]: { category: 'conversationState', retention: 'conversationState', from: 'startedAt', note: 'Which message went to which conversation (idempotency keys and activity ids), so nothing is sent twice.' },
+  [CARD_RENDERS_COLLECTION]: { category: 'conversationState', retention: 'conversationState', from: 'at', note: 'Fingerprints of the card last rendered per activity.' },
+  [JOBS_COLLECTION]: { category: 'log', retention: null, note: 'Timers and leases of background work; each is finished by the job queue.' },
   [LOCKS_COLLECTION]: { category: 'log', retention: null, note: 'Short-lived write locks; each expires within seconds and is taken over.' },
 });

@@ -3,7 +3,7 @@ import type { Logger } from '../../bot/logger';
 import { AuditRepository, HeadedChain, type ChainedEntry } from '../storage/auditRepository';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { TERMINAL_STATES } from '../workflow/model';
-import type { RetentionDays } from './dataCatalog';
+import { DATA_CATALOG, type RetentionDays } from './dataCatalog';
 
 /** What one collection lost in a run: how many documents and which ids (never their content). */
 export interface Removal {
@@ -59,9 +59,10 @@ export class RetentionJob {
       [COLLECTIONS.audit]: await this.removeAuditChains(cutoffs.audit),
       [COLLECTIONS.accessLog]: await this.removeAccessLogDays(cutoffs.log.slice(0, 10)),
     };
+    // Conversation state, by the field the data catalog names (all hold a Date).
     const stateCutoff = new Date(cutoffs.conversationState);
-    for (const c of [COLLECTIONS.conversationReferences, COLLECTIONS.channels, COLLECTIONS.botState]) {
-      removed[c] = await this.removeBy(c, { updatedAt: { $lt: stateCutoff } });
+    for (const [c, entry] of Object.entries(DATA_CATALOG)) {
+      if (entry.retention === 'conversationState' && entry.from) removed[c] = await this.removeBy(c, { [entry.from]: { $lt: stateCutoff } });
     }
     const record = await this.runs.append('retention', { ranAt: this.clock().toISOString(), cutoffs, removed, pendingAuditWritten: pending.written });
     this.logger?.info({ counts: Object.fromEntries(Object.entries(removed).map(([k, v]) => [k, v.count])) }, 'retention run');

@@ -10,6 +10,9 @@ import {
 } from '../../../services/storage/auditRepository';
 import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
 import { RequestRepository } from '../../../services/storage/requestRepository';
+import { JobQueue } from '../../../services/jobs/jobQueue';
+import { newInstanceId } from '../../../services/jobs/leases';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { EffectRunner } from '../../../services/onboarding/effectRunner';
 import type { AuditEntry } from '../../../services/workflow/model';
 import { useTestDb } from '../../support/testDb';
@@ -148,8 +151,9 @@ describe('audit trail verification against the committed head', function () {
       }
       const failing = new FailingAudit(t.db, undefined, []);
       const unused = undefined as never;
-      const runner = new EffectRunner(requests, failing, unused, unused, unused, unused, unused, { accessGroupId: 'g', accessGrantTarget: 'user', maxAttempts: 1 }, silentLogger());
-      await runner.drain('req-failing');
+      const jobs = new JobQueue(t.db, { owner: newInstanceId('audit-test'), leaseMs: 15_000 });
+      const runner = new EffectRunner(requests, failing, unused, unused, unused, unused, unused, jobs, new DeliveryLog(t.db), { accessGroupId: 'g', accessGrantTarget: 'user', maxAttempts: 1 }, silentLogger());
+      runner.kick('req-failing');
       await runner.idle();
 
       assert.equal((await requests.get('req-failing'))?.outbox.length, 0, 'the effect left the outbox');

@@ -14,6 +14,9 @@ import { AccessLog } from '../../../services/governance/accessLog';
 import { ActionNotPermittedError } from '../../../services/governance/authorization';
 import { createGraphServices } from '../../../services/graph/graphServices';
 import type { Delivery, Messenger } from '../../../services/messaging/proactiveMessenger';
+import { JobQueue } from '../../../services/jobs/jobQueue';
+import { newInstanceId } from '../../../services/jobs/leases';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { EffectRunner } from '../../../services/onboarding/effectRunner';
 import { OnboardingService } from '../../../services/onboarding/onboardingService';
 import { AuditRepository, hashAuditEntry } from '../../../services/storage/auditRepository';
@@ -60,7 +63,7 @@ describe('evidence pack for a request and a person', function () {
     const requests = new RequestRepository(t.db);
     const policy = { itReviewMode: 'manual' as const, enrollmentDeadlineHours: 72, enrollmentReminderHours: 24, compliancePollFirstSeconds: 60, compliancePollMaxSeconds: 3600 };
     const service = new OnboardingService(requests, new ConsentRepository(t.db), graph, { tenantId: 't', policy }, logger, () => clock);
-    const runner = new EffectRunner(requests, new AuditRepository(t.db), new ConversationReferenceRepository(t.db), new SilentMessenger(), botCards, graph, service, { accessGroupId: ACCESS_GROUP, accessGrantTarget: 'user' }, logger, () => clock);
+    const runner = new EffectRunner(requests, new AuditRepository(t.db), new ConversationReferenceRepository(t.db), new SilentMessenger(), botCards, graph, service, new JobQueue(t.db, { owner: newInstanceId('evidence-test'), leaseMs: 15_000 }, () => clock), new DeliveryLog(t.db, () => clock), { accessGroupId: ACCESS_GROUP, accessGrantTarget: 'user' }, logger, () => clock);
     service.setDrain(runner);
     // Approval, consent, a non-compliant device (no passcode), remediation, compliant, IT confirmation, access.
     let r = await service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Store visits' });

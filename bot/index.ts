@@ -164,6 +164,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'http' }),
     authEnabled: config.bot.authEnabled,
     tenantId: config.bot.tenantId ?? config.graph.tenantId,
+    serviceUrlPrefixes: config.env === 'production' ? config.governance.connectorServiceUrls : undefined,
     readiness: [
       { name: 'database', check: async () => void (await mongo.db.command({ ping: 1 })) },
       { name: 'graph', check: () => graph.health.ping() },

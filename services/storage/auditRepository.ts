@@ -132,7 +132,8 @@ export function verifyEntries<T extends ChainedEntry>(
     pending: waiting.length,
     head,
     firstBad,
-    results: [...results, ...all.slice(results.length).map((e) => ({ seq: e.seq, result: 'unverifiable' as const }))],
+    // From the first bad position on, nothing is vouched for (an inserted entry can itself look well chained).
+    results: all.map((e, i) => ({ seq: e.seq, result: i < results.length && (!firstBad || e.seq < firstBad.seq) ? results[i].result : ('unverifiable' as const) })),
   });
   const committed = new Map(pending.map((p) => [p.seq, p]));
   const max = Math.max(head?.seq ?? 0, all.at(-1)?.seq ?? 0);

@@ -102,6 +102,7 @@ describe('audit trail verification against the committed head', function () {
       assert.equal(report.firstBad?.problem ?? null, problem, JSON.stringify(report.firstBad));
       assert.equal(report.firstBad?.seq ?? null, seq);
       assert.equal(report.ok, problem === null);
+      if (seq !== null) assert.ok(report.results.filter((r) => r.seq >= seq).every((r) => r.result === 'unverifiable'), 'nothing from the bad entry on is vouched for');
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { AzureCliCredential } from '@azure/identity';
 import { MongoClient, type Db } from 'mongodb';
 import { loadConfig, type AppConfig } from '../../bot/config';
 import { createLogger } from '../../bot/logger';
@@ -37,8 +38,29 @@ export interface OperatorContext {
   close(): Promise<void>;
 }
 
-/** Opens the context for `--as <id or UPN>`. */
-export async function openOperatorContext(as: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<OperatorContext> {
+/** The Entra object id of the account signed in to the Azure CLI (`az login`), from its Graph token. */
+async function azureCliOperator(): Promise<string> {
+  const token = await new AzureCliCredential().getToken('https://graph.microsoft.com/.default');
+  const oid = (JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: string }).oid;
+  if (!oid) throw new OperatorError('The Azure CLI token names no user; sign in with `az login` as yourself');
+  return oid;
+}
+
+/**
+ * Who is operating. In production the operator is the person signed in to the Azure CLI, and `--as` is refused
+ * (a named operator would be an unverified claim); locally `--as` (or OPERATOR_ID) names them.
+ */
+export async function operatorId(config: AppConfig, named: string | undefined, signedIn: () => Promise<string> = azureCliOperator): Promise<string> {
+  if (config.env === 'production') {
+    if (named) throw new OperatorError('--as and OPERATOR_ID are for local use; in production the operator is the account signed in with `az login`');
+    return signedIn();
+  }
+  if (!named) throw new OperatorError('Name the operator: --as <Entra object id or user principal name> (or OPERATOR_ID)');
+  return named;
+}
+
+/** Opens the context for `--as <id or UPN>` (locally) or the signed-in Azure CLI account (production). */
+export async function openOperatorContext(as: string | undefined, env: NodeJS.ProcessEnv = process.env, signedIn?: () => Promise<string>): Promise<OperatorContext> {
   const stops: (() => Promise<void>)[] = [];
   try {
     loadDotEnv(path.join(REPO_ROOT, '.env'), env);
@@ -64,8 +86,7 @@ export async function openOperatorContext(as: string | undefined, env: NodeJS.Pr
       logger,
       retry: { timeoutMs: config.graph.timeoutMs, callBudgetMs: config.graph.callBudgetMs },
     });
-    const who = as ?? env.OPERATOR_ID;
-    if (!who) throw new OperatorError('Name the operator: --as <Entra object id or user principal name> (or OPERATOR_ID)');
+    const who = await operatorId(config, as ?? env.OPERATOR_ID, signedIn);
     const person = await graph.directory.getUser(who);
     if (!person) throw new OperatorError(`${who} is not in the directory`);
     const roles = await new RoleResolver(graph.directory, { itSecurity: config.groups.itSecurity, admins: config.groups.admins, auditors: config.groups.auditors }).rolesOf(person.id);

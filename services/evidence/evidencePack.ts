@@ -75,7 +75,7 @@ export interface RequestEvidence {
     entries: EvidenceAuditEntry[];
     controls: Control[];
   };
-  /** Who read this request's records, and when (the access log; ids and roles only). */
+  /** Who read this request's or its requester's records, and when (the access log; ids and roles only). */
   reads: Pick<AccessLogEntry, 'at' | 'actor' | 'door' | 'action' | 'subject'>[];
 }
 
@@ -116,7 +116,7 @@ export class EvidenceService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditRepository,
-    private readonly accessLog: AccessRecorder & { listForSubject?(id: string): Promise<AccessLogEntry[]> },
+    private readonly accessLog: AccessRecorder & { listForSubject?(...ids: string[]): Promise<AccessLogEntry[]> },
     private readonly options: EvidenceOptions = {},
     private readonly groups?: GroupService,
     private readonly clock: () => Date = () => new Date(),
@@ -167,7 +167,7 @@ export class EvidenceService {
     const [{ report, entries }, consent, reads] = await Promise.all([
       this.audit.readAndVerify(r._id),
       this.db.collection<ConsentRecord>(COLLECTIONS.consents).findOne({ requestId: r._id }),
-      this.accessLog.listForSubject ? this.accessLog.listForSubject(r._id) : Promise.resolve([]),
+      this.accessLog.listForSubject ? this.accessLog.listForSubject(r._id, r.requester.aadObjectId) : Promise.resolve([]),
     ]);
     const resultOf = new Map(report.results.map((x) => [x.seq, x.result]));
     const seqOf = (event: string) => entries.find((e) => e.event === event)?.seq ?? null;

@@ -116,6 +116,8 @@ describe('evidence pack for a request and a person', function () {
     assert.equal(pack.person?.consents.length, 1);
     const reads = await new AccessLog(t.db).listForSubject(ALEX);
     assert.ok(reads.some((e) => e.actor.aadObjectId === DEBRA && e.door === 'cli' && e.action === 'exportEvidence'));
+    const again = await evidence().forRequest(auditor, granted._id, 'cli');
+    assert.ok(again.requests[0].reads.some((e) => e.subject.id === ALEX), "the request's pack shows reads of its requester's records too");
     assert.ok(reads.every((e) => !JSON.stringify(e).includes('Debra')), 'the access log keeps ids, not names');
   });
 

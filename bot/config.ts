@@ -16,6 +16,9 @@ const optionalGuid = z.preprocess(emptyToUndefined, z.string().trim().regex(GUID
 const requiredGuid = z.preprocess(emptyToUndefined, z.string({ error: 'is required' }).trim().regex(GUID, 'must be a GUID'));
 const positiveNumber = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().positive().default(fallback));
 
+/** HIPAA keeps required documentation six years (45 CFR 164.316(b)(2)(i)); 6 × 365 days. */
+export const SIX_YEARS_DAYS = 2190;
+
 const schema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'test', 'production']).default('development')),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3978)),
@@ -71,6 +74,13 @@ const schema = z.object({
   DB_UNAVAILABLE_NOTICE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.5).max(30).default(3)),
   ENROLLMENT_CHECK_WAIT_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(10).default(2)),
   REFERENCE_CACHE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(600)),
+  BOT_CONNECTOR_SERVICE_URLS: z.preprocess(emptyToUndefined, z.string().default('https://smba.trafficmanager.net/')),
+  DATA_RESIDENCY_REGION: optionalString,
+  RETENTION_PERSONAL_DAYS: positiveNumber(SIX_YEARS_DAYS),
+  RETENTION_CONSENT_DAYS: positiveNumber(SIX_YEARS_DAYS),
+  RETENTION_AUDIT_DAYS: positiveNumber(SIX_YEARS_DAYS),
+  RETENTION_LOG_DAYS: positiveNumber(SIX_YEARS_DAYS),
+  RETENTION_CONVERSATION_DAYS: positiveNumber(365),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -136,6 +146,14 @@ export interface AppConfig {
   enrollmentCheckWaitMs: number;
   /** How long a written conversation reference is trusted from memory before it is compared with the database again. */
   referenceCacheMs: number;
+  governance: {
+    /** Where the data is kept, as the organisation chose it (privacy SOP §2); shown in evidence packs. */
+    dataResidencyRegion?: string;
+    /** Days each category of stored data is kept (see services/governance/dataCatalog.ts). */
+    retentionDays: { personal: number; consent: number; audit: number; log: number; conversationState: number };
+    /** Bot Connector service URL prefixes the bot may talk to. */
+    connectorServiceUrls: string[];
+  };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -146,6 +164,12 @@ function isPlainTextRemote(uri: string): boolean {
   const hosts = uri.replace(/^mongodb:\/\//, '').replace(/^[^@/]*@/, '').split(/[/?]/)[0];
   const allLoopback = hosts.split(',').every((h) => isLoopbackHost(h.replace(/:\d+$/, '')));
   return !allLoopback && !/[?&](tls|ssl)=true/i.test(uri);
+}
+
+/** Whether a MongoDB URI asks for TLS (SRV records turn it on unless switched off). */
+function isTls(uri: string): boolean {
+  if (uri.startsWith('mongodb+srv://')) return !/[?&](tls|ssl)=false/i.test(uri);
+  return /[?&](tls|ssl)=true/i.test(uri);
 }
 
 /**
@@ -176,12 +200,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (Boolean(e.IT_TEAM_ID) !== Boolean(e.IT_CHANNEL_ID)) problems.push('IT_TEAM_ID and IT_CHANNEL_ID must be set together');
   if (e.TURN_GRAPH_BUDGET_MS > e.GRAPH_CALL_BUDGET_MS) problems.push('TURN_GRAPH_BUDGET_MS must not exceed GRAPH_CALL_BUDGET_MS');
+  const connectorUrls = e.BOT_CONNECTOR_SERVICE_URLS.split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of connectorUrls.filter((x) => !URL.canParse(x))) problems.push(`BOT_CONNECTOR_SERVICE_URLS entry ${u} is not a URL`);
   if (e.ROLE_CACHE_STALE_SECONDS < e.ROLE_CACHE_SECONDS) problems.push('ROLE_CACHE_STALE_SECONDS must not be shorter than ROLE_CACHE_SECONDS');
   if (e.NODE_ENV === 'production') {
     if (!e.MicrosoftAppId) problems.push('MicrosoftAppId is required in production (an empty app id disables inbound authentication)');
     if (!hasCredentials) problems.push('Graph credentials (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET) are required in production');
     if (!e.MONGODB_URI) problems.push('MONGODB_URI is required in production (the embedded database is for development)');
     else if (isPlainTextRemote(e.MONGODB_URI)) problems.push('MONGODB_URI reaches a remote host without TLS; add tls=true');
+    else if (!isTls(e.MONGODB_URI)) problems.push('MONGODB_URI does not use TLS; add tls=true (every connection outside local mode is encrypted)');
+    if (new URL(e.GRAPH_BASE_URL).protocol !== 'https:') problems.push('GRAPH_BASE_URL does not use TLS; use https://');
+    for (const u of connectorUrls.filter((x) => !x.startsWith('https://'))) problems.push(`BOT_CONNECTOR_SERVICE_URLS entry ${u} does not use TLS; use https://`);
+    if (!e.DATA_RESIDENCY_REGION) problems.push('DATA_RESIDENCY_REGION is required in production (the region the organisation chose for its data)');
+  }
+  for (const [key, days] of [
+    ['RETENTION_CONSENT_DAYS', e.RETENTION_CONSENT_DAYS],
+    ['RETENTION_AUDIT_DAYS', e.RETENTION_AUDIT_DAYS],
+    ['RETENTION_LOG_DAYS', e.RETENTION_LOG_DAYS],
+  ] as const) {
+    if (days < SIX_YEARS_DAYS) problems.push(`${key} must be at least ${SIX_YEARS_DAYS} days (six years, HIPAA 45 CFR 164.316(b)(2))`);
   }
   if (problems.length) throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
 
@@ -241,5 +278,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxBodyBytes: e.MAX_BODY_BYTES,
     enrollmentCheckWaitMs: e.ENROLLMENT_CHECK_WAIT_SECONDS * 1000,
     referenceCacheMs: e.REFERENCE_CACHE_SECONDS * 1000,
+    governance: Object.freeze({
+      dataResidencyRegion: e.DATA_RESIDENCY_REGION,
+      retentionDays: Object.freeze({
+        personal: e.RETENTION_PERSONAL_DAYS,
+        consent: e.RETENTION_CONSENT_DAYS,
+        audit: e.RETENTION_AUDIT_DAYS,
+        log: e.RETENTION_LOG_DAYS,
+        conversationState: e.RETENTION_CONVERSATION_DAYS,
+      }),
+      connectorServiceUrls: connectorUrls,
+    }),
   });
 }

@@ -17,6 +17,7 @@ import { EffectRunner } from '../services/onboarding/effectRunner';
 import { OnboardingService } from '../services/onboarding/onboardingService';
 import { RoleResolver } from '../services/onboarding/roleResolver';
 import { BackgroundWorker } from '../services/onboarding/worker';
+import { AccessLog } from '../services/governance/accessLog';
 import { AuditRepository } from '../services/storage/auditRepository';
 import { ConsentRepository } from '../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
@@ -69,7 +70,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
 
   const requests = new RequestRepository(mongo.db);
   const refs = new ConversationReferenceRepository(mongo.db, { cacheMs: config.referenceCacheMs });
-  const audit = new AuditRepository(mongo.db);
+  const audit = new AuditRepository(mongo.db, logger);
   const consents = new ConsentRepository(mongo.db);
   const conversationState = new ConversationState(new MongoStorage(mongo.db));
 
@@ -150,6 +151,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       // A ping that has not answered within half the notice time counts as the database being unreachable.
       probe: () => withDeadline(mongo.db.command({ ping: 1 }), Math.max(500, config.mongo.unavailableNoticeMs / 2)),
     },
+    accessLog: new AccessLog(mongo.db),
   });
 
   adapter.onTurnError = createTurnErrorHandler({ conversationState, cards: botCards, logger });
@@ -162,6 +164,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'http' }),
     authEnabled: config.bot.authEnabled,
     tenantId: config.bot.tenantId ?? config.graph.tenantId,
+    serviceUrlPrefixes: config.env === 'production' ? config.governance.connectorServiceUrls : undefined,
     readiness: [
       { name: 'database', check: async () => void (await mongo.db.command({ ping: 1 })) },
       { name: 'graph', check: () => graph.health.ping() },

@@ -12,6 +12,8 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import { Verb } from '../cards/verbs';
 import type { MainDialog, MainDialogResult } from '../dialogs/mainDialog';
+import type { AccessRecorder } from '../services/governance/accessLog';
+import { isPermitted } from '../services/governance/authorization';
 import type { DirectoryService } from '../services/graph/graphTypes';
 import type { OnboardingService } from '../services/onboarding/onboardingService';
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
@@ -43,6 +45,8 @@ export interface OnboardingBotDeps {
    * unavailable, instead of after the driver's socket timeout.
    */
   databaseWatch?: { afterMs: number; probe: () => Promise<unknown> };
+  /** Records reads of other people's records (the access log). */
+  accessLog?: AccessRecorder;
 }
 
 /** Turn-state key: this turn's dialog is waiting or has just ended, so conversation state must be written. */
@@ -193,12 +197,13 @@ export class OnboardingBot extends TeamsActivityHandler {
       if (!(e instanceof RolesUnavailableError)) throw e;
       return context.sendActivity('Microsoft 365 is not answering, so your permissions could not be checked. Nothing was looked up: try again in a minute.');
     }
-    if (!actor || !actor.roles.some((r) => r === 'itSecurity' || r === 'admin' || r === 'auditor')) {
+    if (!actor || !isPermitted(actor.roles, 'lookUpPerson')) {
       return context.sendActivity("Only IT Security can look up other people's requests.");
     }
     const person = await this.deps.directory.getUser(who.replace(/^@/, ''));
     if (!person) return context.sendActivity('No one with that user name or email was found in the directory.');
     this.deps.logger.info({ actor: actor.aadObjectId, subject: person.id }, 'request lookup');
+    await this.deps.accessLog?.record({ actor, door: 'teams', action: 'lookUpPerson', subject: { kind: 'personStatus', id: person.id } });
     const requests = await this.deps.service.listFor(person.id);
     return context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.lookup(person, requests))] });
   }

@@ -43,6 +43,8 @@ export interface ServerOptions {
   authEnabled: boolean;
   /** The only tenant whose activities are served; unset serves any (local development). */
   tenantId?: string;
+  /** Outside local mode: the Bot Connector service URL prefixes (all https) whose activities are served. */
+  serviceUrlPrefixes?: readonly string[];
 }
 
 /** Token signing algorithms the Bot Framework uses; anything else is refused before key lookup. */
@@ -128,6 +130,9 @@ export function createServer(options: ServerOptions): restify.Server {
     const activity = parsed.data;
     if (!isAcceptedServiceUrl(activity.serviceUrl, !options.authEnabled)) {
       return reject(new EdgeRejection(400, 'Malformed activity', 'serviceUrl not accepted'));
+    }
+    if (options.serviceUrlPrefixes && !options.serviceUrlPrefixes.some((p) => activity.serviceUrl.startsWith(p))) {
+      return reject(new EdgeRejection(400, 'Malformed activity', 'serviceUrl not in BOT_CONNECTOR_SERVICE_URLS'));
     }
     const authorization = String(req.headers.authorization ?? '');
     const invalidToken = authorization ? obviouslyInvalid(authorization) : undefined;

@@ -257,6 +257,8 @@ export class EffectRunner implements EffectDrain {
     }
     if (attempts >= max || e instanceof RecipientUnreachableError) {
       // Nothing will change by retrying: keep the outcome on record and move on so the rest of the flow proceeds.
+      // An audit entry is never dropped: it is parked (and alerted) before it leaves the outbox.
+      if (pending.effect.type === 'recordAudit') await this.audit.park(pending.effect.entry, message);
       this.logger.error({ requestId: request._id, effect: pending.effect.type, attempts, error: message }, 'effect abandoned');
       await this.requests.completeEffect(request._id, pending);
       return;
@@ -363,7 +365,7 @@ export class EffectRunner implements EffectDrain {
     const { effect } = pending;
     switch (effect.type) {
       case 'recordAudit':
-        return this.audit.append(effect.entry);
+        return this.audit.record(effect.entry);
       case 'sendApprovalRequest': {
         const via = await this.requesterRef(request);
         const userIds = await this.refreshUserIds(request);

@@ -12,6 +12,14 @@ export const COLLECTIONS = {
   openRequestKeys: 'openRequestKeys',
   audit: 'auditEvents',
   consents: 'consents',
+  /** Audit entries whose writes kept failing, waiting to be written. */
+  pendingAudit: 'pendingAudit',
+  /** Heads of hash chains that have no aggregate of their own. */
+  chainHeads: 'chainHeads',
+  /** Who read which sensitive record, when and through which door (hash-chained). */
+  accessLog: 'accessLog',
+  /** What the retention job removed (counts and ids). */
+  retentionRuns: 'retentionRuns',
 } as const;
 
 /** One pooled connection for the process. */
@@ -70,5 +78,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection(COLLECTIONS.audit).createIndex({ requestId: 1, seq: 1 }, { unique: true, name: 'chain' });
   await db.collection(COLLECTIONS.consents).createIndex({ 'subject.aadObjectId': 1, at: -1 }, { name: 'by_subject' });
   await db.collection(COLLECTIONS.consents).createIndex({ requestId: 1 }, { unique: true, name: 'one_answer_per_request' });
+  await db.collection(COLLECTIONS.pendingAudit).createIndex({ requestId: 1 }, { name: 'by_request' });
+  await db.collection(COLLECTIONS.accessLog).createIndex({ chainId: 1, seq: 1 }, { unique: true, name: 'chain' });
+  await db.collection(COLLECTIONS.accessLog).createIndex({ 'subject.id': 1 }, { name: 'by_subject' });
   await db.collection(COLLECTIONS.channels).createIndex({ teamId: 1, channelId: 1 }, { name: 'by_team_channel' });
 }

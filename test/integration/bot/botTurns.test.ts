@@ -18,6 +18,7 @@ import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { EffectRunner } from '../../../services/onboarding/effectRunner';
 import { OnboardingService } from '../../../services/onboarding/onboardingService';
 import { RoleResolver } from '../../../services/onboarding/roleResolver';
+import { AccessLog } from '../../../services/governance/accessLog';
 import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ConsentRepository } from '../../../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
@@ -94,6 +95,7 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
       directory: graph.directory,
       cards: botCards,
       logger,
+      accessLog: new AccessLog(db),
     });
     const adapter = new TestAdapter(async (ctx) => bot.run(ctx));
     return { adapter, service, runner, refs };
@@ -196,11 +198,11 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
     assert.match(cardText(updates[0]), /platform/i);
   });
 
-  const lookups: [string, Person, RegExp][] = [
-    ['IT Security', people.lynne, /Alex Wilber[\s\S]*DEV-/],
-    ['another employee', people.adele, /Only IT Security/],
+  const lookups: [string, Person, RegExp, number][] = [
+    ['IT Security', people.lynne, /Alex Wilber[\s\S]*DEV-/, 1],
+    ['another employee', people.adele, /Only IT Security/, 0],
   ];
-  for (const [who, person, expected] of lookups) {
+  for (const [who, person, expected, logged] of lookups) {
     it(`when ${who} asks "status for" a colleague in a channel, then the reply matches ${expected}`, async () => {
       const b = buildBot();
       await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' }));
@@ -210,6 +212,9 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
       };
       const replies = await turn(b, teamsActivity(person, { type: 'message', text: '<at>Device Onboarding</at> status for alexw@contoso.example', ...channel }));
       assert.match(replies.map(cardText).join(' '), expected);
+      const reads = (await new AccessLog(db).listForSubject(people.alex.aadObjectId)).filter((e) => e.actor.aadObjectId === person.aadObjectId);
+      assert.equal(reads.length, logged, 'a lookup is recorded in the access log');
+      if (logged) assert.deepEqual([reads[0].door, reads[0].action, reads[0].subject.kind], ['teams', 'lookUpPerson', 'personStatus']);
     });
   }
 

@@ -80,8 +80,8 @@ describe('Graph simulator (wire)', () => {
       if (next) assert.ok(next.startsWith(`${sim.url}/v1.0/users?`) && next.includes('$select=id') && next.includes('$skiptoken='));
       pages++;
     }
-    assert.equal(pages, 3);
-    assert.equal(new Set(seen).size, 6);
+    assert.equal(pages, 4);
+    assert.equal(new Set(seen).size, 7);
   });
 
   it('when $top is sent, then it sets the page size up to the cap', async () => {

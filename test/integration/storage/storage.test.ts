@@ -197,7 +197,9 @@ describe('storage on a MongoDB-compatible server', function () {
 
     it('when entries are appended twice (retried effect), then the chain stays intact and verifies', async () => {
       const repo = new AuditRepository(db);
-      for (const e of [...chain('req-a', 3), ...chain('req-a', 3)]) await repo.append(e);
+      const entries = chain('req-a', 3);
+      await db.collection(COLLECTIONS.requests).insertOne({ _id: 'req-a', auditHead: { seq: 3, hash: entries[2].hash }, outbox: [] } as never);
+      for (const e of [...entries, ...chain('req-a', 3)]) await repo.append(e);
       assert.equal((await repo.listForRequest('req-a')).length, 3);
       assert.equal(await repo.verifyChain('req-a'), null);
     });

@@ -18,6 +18,7 @@ const prod = {
   GRAPH_CLIENT_ID: GUID(12),
   GRAPH_CLIENT_SECRET: 'secret',
   MONGODB_URI: 'mongodb+srv://cluster.example.net/',
+  DATA_RESIDENCY_REGION: 'EU (West Europe)',
 };
 
 describe('loadConfig', () => {
@@ -68,6 +69,15 @@ describe('loadConfig', () => {
     ['a turn budget longer than a whole Graph call may take', { ...base, TURN_GRAPH_BUDGET_MS: '90000', GRAPH_CALL_BUDGET_MS: '60000' }, /TURN_GRAPH_BUDGET_MS must not exceed GRAPH_CALL_BUDGET_MS/],
     ['a stale window shorter than the role cache', { ...base, ROLE_CACHE_SECONDS: '600', ROLE_CACHE_STALE_SECONDS: '60' }, /ROLE_CACHE_STALE_SECONDS/],
     ['a zero database timeout', { ...base, MONGODB_SOCKET_TIMEOUT_MS: '0' }, /MONGODB_SOCKET_TIMEOUT_MS/],
+    ['production on a loopback database without TLS', { ...prod, MONGODB_URI: 'mongodb://127.0.0.1:27017/' }, /MONGODB_URI does not use TLS/],
+    ['production on an SRV database with TLS switched off', { ...prod, MONGODB_URI: 'mongodb+srv://cluster.example.net/?tls=false' }, /MONGODB_URI/],
+    ['production with Graph over plain HTTP', { ...prod, GRAPH_BASE_URL: 'http://graph.example.net' }, /GRAPH_BASE_URL does not use TLS/],
+    ['production with a Bot Connector over plain HTTP', { ...prod, BOT_CONNECTOR_SERVICE_URLS: 'https://smba.trafficmanager.net/,http://connector.example.net/' }, /BOT_CONNECTOR_SERVICE_URLS entry http:\/\/connector.example.net\/ does not use TLS/],
+    ['a Bot Connector entry that is not a URL', { ...base, BOT_CONNECTOR_SERVICE_URLS: 'smba' }, /BOT_CONNECTOR_SERVICE_URLS entry smba is not a URL/],
+    ['production without a data-residency region', { ...prod, DATA_RESIDENCY_REGION: '' }, /DATA_RESIDENCY_REGION is required/],
+    ['consent kept less than six years', { ...base, RETENTION_CONSENT_DAYS: '365' }, /RETENTION_CONSENT_DAYS must be at least 2190 days/],
+    ['audit kept less than six years', { ...base, RETENTION_AUDIT_DAYS: '2000' }, /RETENTION_AUDIT_DAYS must be at least 2190 days/],
+    ['the access log kept less than six years', { ...base, RETENTION_LOG_DAYS: '30' }, /RETENTION_LOG_DAYS must be at least 2190 days/],
   ];
   for (const [name, env, message] of bad) {
     it(`when ${name}, then start-up fails naming the setting`, () => {
@@ -77,6 +87,13 @@ describe('loadConfig', () => {
 
   it('when EMBEDDED_DB_BACKEND names SQLite, then the embedded database uses it', () => {
     assert.equal(loadConfig({ ...base, EMBEDDED_DB_BACKEND: 'sqlite' }).mongo.embeddedBackend, 'sqlite');
+  });
+
+  it('when nothing about retention or residency is set locally, then six years and no region apply', () => {
+    const c = loadConfig(base);
+    assert.deepEqual(c.governance.retentionDays, { personal: 2190, consent: 2190, audit: 2190, log: 2190, conversationState: 365 });
+    assert.equal(c.governance.dataResidencyRegion, undefined);
+    assert.deepEqual(c.governance.connectorServiceUrls, ['https://smba.trafficmanager.net/']);
   });
 
   it('when production uses a TLS connection to a remote database, then it is accepted', () => {

@@ -1,0 +1,49 @@
+import { JOBS_COLLECTION } from '../jobs/jobQueue';
+import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
+import { COLLECTIONS } from '../storage/mongoConnection';
+
+/** How stored data is categorised (privacy SOP §2: data "properly categorized, labeled, and stored"). */
+export type DataCategory = 'personal' | 'device' | 'consent' | 'audit' | 'conversationState' | 'log';
+
+/** The retention settings, in days, by the category whose period applies. */
+export type RetentionDays = Record<'personal' | 'consent' | 'audit' | 'log' | 'conversationState', number>;
+
+/** One stored collection: its category, which retention period applies, and from which field it runs. */
+export interface CatalogEntry {
+  category: DataCategory;
+  /** Categories of data held besides the main one (labels for the README and evidence). */
+  alsoHolds?: DataCategory[];
+  /** The retention period that applies; `null`: not removed by age (see `note`). */
+  retention: keyof RetentionDays | null;
+  /** The field the period runs from. */
+  from?: string;
+  note: string;
+}
+
+/** The locks collection is the document lock's own (services/storage/documentLock.ts). */
+export const LOCKS_COLLECTION = 'locks';
+
+/** Every collection the product stores, mapped to a category and a retention period. */
+export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freeze({
+  [COLLECTIONS.requests]: {
+    category: 'personal',
+    alsoHolds: ['device'],
+    retention: 'personal',
+    from: 'closedAt',
+    note: 'The onboarding request: requester, device details, decision, compliance report. Open requests are kept; the audit chain head is kept as a tombstone when a request is removed.',
+  },
+  [COLLECTIONS.openRequestKeys]: { category: 'personal', retention: null, note: 'Which request an employee has open; removed when the request closes.' },
+  [COLLECTIONS.consents]: { category: 'consent', retention: 'consent', from: 'at', note: 'The consent ledger: answer, text version and hash.' },
+  [COLLECTIONS.audit]: { category: 'audit', retention: 'audit', from: 'at', note: 'Hash-chained audit entries; a chain is removed whole, after its last entry is past retention and its request is gone.' },
+  [COLLECTIONS.pendingAudit]: { category: 'audit', retention: null, note: 'Audit entries waiting to be written; never removed by age (they move into the audit trail).' },
+  [COLLECTIONS.chainHeads]: { category: 'audit', retention: null, note: 'Chain heads; removed together with their chain.' },
+  [COLLECTIONS.accessLog]: { category: 'log', retention: 'log', from: 'chainId', note: 'Reads of sensitive records; one chain per day, removed whole.' },
+  [COLLECTIONS.retentionRuns]: { category: 'log', retention: null, note: 'What each retention run removed (counts and ids); kept, hash-chained.' },
+  [COLLECTIONS.conversationReferences]: { category: 'conversationState', retention: 'conversationState', from: 'updatedAt', note: 'Where to reach a person in Teams.' },
+  [COLLECTIONS.channels]: { category: 'conversationState', retention: 'conversationState', from: 'updatedAt', note: 'Where to reach the IT channel in Teams.' },
+  [COLLECTIONS.botState]: { category: 'conversationState', retention: 'conversationState', from: 'updatedAt', note: 'Dialog state between turns.' },
+  [DELIVERIES_COLLECTION]: { category: 'conversationState', retention: 'conversationState', from: 'startedAt', note: 'Which message went to which conversation (idempotency keys and activity ids), so nothing is sent twice.' },
+  [CARD_RENDERS_COLLECTION]: { category: 'conversationState', retention: 'conversationState', from: 'at', note: 'Fingerprints of the card last rendered per activity.' },
+  [JOBS_COLLECTION]: { category: 'log', retention: null, note: 'Timers and leases of background work; each is finished by the job queue.' },
+  [LOCKS_COLLECTION]: { category: 'log', retention: null, note: 'Short-lived write locks; each expires within seconds and is taken over.' },
+});

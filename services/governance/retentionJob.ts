@@ -1,0 +1,131 @@
+import type { Db } from 'mongodb';
+import type { Logger } from '../../bot/logger';
+import { AuditRepository, HeadedChain, type ChainedEntry } from '../storage/auditRepository';
+import { COLLECTIONS } from '../storage/mongoConnection';
+import { TERMINAL_STATES } from '../workflow/model';
+import { DATA_CATALOG, type RetentionDays } from './dataCatalog';
+
+/** What one collection lost in a run: how many documents and which ids (never their content). */
+export interface Removal {
+  count: number;
+  ids: string[];
+}
+
+/** The record a retention run leaves, hash-chained in `retentionRuns`. */
+export interface RetentionRun extends ChainedEntry {
+  chainId: string;
+  ranAt: string;
+  cutoffs: Record<string, string>;
+  removed: Record<string, Removal>;
+  /** Parked audit entries written during the run. */
+  pendingAuditWritten: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Removes what is past its retention period (services/governance/dataCatalog.ts), then records what it removed.
+ * Callable from the command line (`npm run retention`) and from a scheduler. Also writes parked audit entries.
+ */
+export class RetentionJob {
+  private readonly runs: HeadedChain<RetentionRun>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly days: RetentionDays,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly logger?: Logger,
+  ) {
+    this.runs = new HeadedChain<RetentionRun>(db, COLLECTIONS.retentionRuns);
+  }
+
+  private cutoff(kind: keyof RetentionDays): string {
+    return new Date(this.clock().getTime() - this.days[kind] * DAY_MS).toISOString();
+  }
+
+  /** Runs once and returns the record it stored. */
+  async run(): Promise<RetentionRun> {
+    const pending = await new AuditRepository(this.db, this.logger).flushPending();
+    const cutoffs = {
+      personal: this.cutoff('personal'),
+      consent: this.cutoff('consent'),
+      audit: this.cutoff('audit'),
+      log: this.cutoff('log'),
+      conversationState: this.cutoff('conversationState'),
+    };
+    const removed: Record<string, Removal> = {
+      [COLLECTIONS.requests]: await this.removeRequests(cutoffs.personal),
+      [COLLECTIONS.consents]: await this.removeBy(COLLECTIONS.consents, { at: { $lt: cutoffs.consent } }),
+      [COLLECTIONS.audit]: await this.removeAuditChains(cutoffs.audit),
+      [COLLECTIONS.accessLog]: await this.removeAccessLogDays(cutoffs.log.slice(0, 10)),
+    };
+    // Conversation state, by the field the data catalog names (all hold a Date).
+    const stateCutoff = new Date(cutoffs.conversationState);
+    for (const [c, entry] of Object.entries(DATA_CATALOG)) {
+      if (entry.retention === 'conversationState' && entry.from) removed[c] = await this.removeBy(c, { [entry.from]: { $lt: stateCutoff } });
+    }
+    const record = await this.runs.append('retention', { ranAt: this.clock().toISOString(), cutoffs, removed, pendingAuditWritten: pending.written });
+    this.logger?.info({ counts: Object.fromEntries(Object.entries(removed).map(([k, v]) => [k, v.count])) }, 'retention run');
+    return record;
+  }
+
+  private async removeBy(collection: string, filter: Record<string, unknown>): Promise<Removal> {
+    const c = this.db.collection<{ _id: string }>(collection);
+    const ids = (await c.find(filter as never, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+    if (ids.length) await c.deleteMany({ _id: { $in: ids } } as never);
+    return { count: ids.length, ids };
+  }
+
+  /** Closed requests past retention; each one's audit head is kept as a tombstone so its trail still verifies. */
+  private async removeRequests(cutoff: string): Promise<Removal> {
+    const requests = this.db.collection<{ _id: string; auditHead?: { seq: number; hash: string } }>(COLLECTIONS.requests);
+    const due = await requests.find({ state: { $in: [...TERMINAL_STATES] }, closedAt: { $lt: cutoff } }, { projection: { _id: 1, auditHead: 1 } }).toArray();
+    const heads = this.db.collection(COLLECTIONS.chainHeads);
+    for (const r of due) {
+      if (!r.auditHead) continue;
+      await heads.updateOne(
+        { _id: `${COLLECTIONS.audit}:${r._id}` as never },
+        { $set: { collection: COLLECTIONS.audit, chainId: r._id, seq: r.auditHead.seq, hash: r.auditHead.hash } },
+        { upsert: true },
+      );
+    }
+    const ids = due.map((r) => r._id);
+    if (ids.length) await requests.deleteMany({ _id: { $in: ids } });
+    return { count: ids.length, ids };
+  }
+
+  /** Whole audit chains whose last entry is past retention and whose request is gone; their tombstones go too. */
+  private async removeAuditChains(cutoff: string): Promise<Removal> {
+    const audit = this.db.collection(COLLECTIONS.audit);
+    // Simple queries only ($group accumulators are not served everywhere): chains with an old entry, then those
+    // with no recent one.
+    const candidates = (await audit.distinct('requestId', { at: { $lt: cutoff } })) as string[];
+    const live = new Set(
+      (await this.db.collection(COLLECTIONS.requests).find({ _id: { $in: candidates } } as never, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)),
+    );
+    const old: string[] = [];
+    for (const id of candidates.filter((c) => !live.has(c))) if ((await audit.countDocuments({ requestId: id, at: { $gte: cutoff } })) === 0) old.push(id);
+    const ids: string[] = [];
+    for (const id of old) {
+      const entries = (await audit.find({ requestId: id }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+      await audit.deleteMany({ requestId: id });
+      await this.db.collection(COLLECTIONS.chainHeads).deleteOne({ _id: `${COLLECTIONS.audit}:${id}` as never });
+      ids.push(...entries);
+    }
+    return { count: ids.length, ids };
+  }
+
+  /** Whole days of the access log before the cutoff day, with their heads. */
+  private async removeAccessLogDays(cutoffDay: string): Promise<Removal> {
+    const heads = this.db.collection<{ _id: string; chainId: string }>(COLLECTIONS.chainHeads);
+    const days = await heads.find({ collection: COLLECTIONS.accessLog, chainId: { $lt: cutoffDay } }).toArray();
+    const log = this.db.collection(COLLECTIONS.accessLog);
+    const ids: string[] = [];
+    for (const d of days) {
+      ids.push(...(await log.find({ chainId: d.chainId }, { projection: { _id: 1 } }).toArray()).map((x) => String(x._id)));
+      await log.deleteMany({ chainId: d.chainId });
+      await heads.deleteOne({ _id: d._id });
+    }
+    return { count: ids.length, ids };
+  }
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DATA_CATALOG } from '../../../services/governance/dataCatalog';
+import { COLLECTIONS } from '../../../services/storage/mongoConnection';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = path.join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('data catalog', () => {
+  it('when the collections are listed, then every one has a category and a retention rule', () => {
+    for (const name of Object.values(COLLECTIONS)) assert.ok(DATA_CATALOG[name], `${name} is catalogued`);
+  });
+
+  it('when the code names a collection directly, then it is catalogued too', () => {
+    const named = new Set<string>();
+    for (const file of [...sources(path.join(ROOT, 'services')), ...sources(path.join(ROOT, 'bot'))]) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/db\.collection(?:<[^>]*>)?\('([A-Za-z]+)'\)/g)) named.add(m[1]);
+    }
+    for (const name of named) assert.ok(DATA_CATALOG[name], `${name} is catalogued`);
+  });
+
+  it('when consent and audit are catalogued, then they follow the consent and audit retention periods', () => {
+    assert.equal(DATA_CATALOG[COLLECTIONS.consents].retention, 'consent');
+    assert.equal(DATA_CATALOG[COLLECTIONS.audit].retention, 'audit');
+    assert.equal(DATA_CATALOG[COLLECTIONS.accessLog].retention, 'log');
+  });
+});

@@ -59,6 +59,37 @@ export interface Decision {
   at: string;
   reason?: string;
   comment?: string;
+  /** The approver the decider stood in for (an escalation or reassignment away from them). */
+  onBehalfOf?: PersonRef;
+}
+
+/** Who the current approvers are and why: the manager, the fallback group, or a hand-over from earlier approvers. */
+export type ApproverSource = 'manager' | 'fallbackGroup' | 'skipLevelManager' | 'reassigned';
+
+/** One hand-over of a pending approval to other people. */
+export interface ApprovalHandover {
+  kind: 'escalated' | 'reassigned';
+  at: string;
+  from: PersonRef[];
+  to: PersonRef[];
+  /** Who handed it over (absent: the bot, for an escalation). */
+  by?: PersonRef;
+  /** Why, as the person typed it (reassignment only). */
+  reason?: string;
+}
+
+/**
+ * The approval step's clock and history: reminders to the current approvers, at most one escalation, and every
+ * hand-over. The reminder and escalation clocks start again when the request reaches new approvers.
+ */
+export interface ApprovalRouting {
+  /** When the current approvers got the request. */
+  assignedAt: string;
+  /** Reminders sent to the current approvers. */
+  reminders: { at: string; to: string[] }[];
+  /** The escalation already happened (or found nobody to go to), so it never happens twice. */
+  escalationDone?: boolean;
+  handovers: ApprovalHandover[];
 }
 
 /** The employee's answer on the consent card; the ledger record lives in its own collection. */
@@ -152,7 +183,11 @@ export type NotifyTopic =
   | 'pendingItReview'
   | 'itDenied'
   | 'granted'
-  | 'expired';
+  | 'expired'
+  | 'approvalReminder'
+  | 'escalated'
+  | 'reassigned'
+  | 'approvalExpired';
 
 /** An effect waiting in the request's own outbox. */
 export interface PendingEffect {
@@ -173,7 +208,9 @@ export interface OnboardingRequest {
   device: DeviceDetails;
   /** Who may decide: the manager, or the fallback approver group's members when there is no manager. */
   approvers: PersonRef[];
-  approverSource: 'manager' | 'fallbackGroup';
+  approverSource: ApproverSource;
+  /** Reminders, escalation and hand-overs of the approval step (absent on requests from before they existed). */
+  approval?: ApprovalRouting;
   decision?: Decision;
   consent?: ConsentSummary;
   /** Intune device bound to this request once found. */

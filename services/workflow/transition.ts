@@ -7,6 +7,7 @@ import {
   OWNERSHIPS,
   PLATFORMS,
   TERMINAL_STATES,
+  type ApprovalRouting,
   type ComplianceReport,
   type DeviceDetails,
   type Effect,
@@ -36,7 +37,11 @@ export type WorkflowEvent =
   | { type: 'complianceEvaluated'; report: ComplianceReport }
   | { type: 'itConfirm' }
   | { type: 'itDeny'; reason: string }
-  | { type: 'accessApplied'; groupId: string; memberId: string };
+  | { type: 'accessApplied'; groupId: string; memberId: string }
+  | { type: 'remindApprovers' }
+  | { type: 'escalateApproval'; to: PersonRef[]; source: 'skipLevelManager' | 'fallbackGroup' }
+  | { type: 'expireApproval' }
+  | { type: 'reassignApproval'; to: PersonRef; reason: string };
 
 /** The event names, for tables and audit records. */
 export type WorkflowEventType = WorkflowEvent['type'];
@@ -48,7 +53,32 @@ export interface WorkflowPolicy {
   enrollmentReminderHours: number;
   compliancePollFirstSeconds: number;
   compliancePollMaxSeconds: number;
+  /** Reminders, escalation and expiry of the approval step (defaults: DEFAULT_APPROVAL_POLICY). */
+  approval?: ApprovalPolicy;
 }
+
+/** When an unanswered approval is reminded, escalated and expired. */
+export interface ApprovalPolicy {
+  /** First reminder this long after the approvers got the request. */
+  reminderAfterHours: number;
+  /** Further reminders this far apart. */
+  reminderEveryHours: number;
+  /** At most this many reminders to the same approvers (0: none). */
+  reminderMax: number;
+  /** Escalate this long after the approvers got the request (0: never). */
+  escalateAfterHours: number;
+  /** The request expires this long after it was submitted. */
+  expireAfterDays: number;
+}
+
+/** Entra-like defaults: remind daily twice, escalate after three days, expire after two weeks. */
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
+  reminderAfterHours: 24,
+  reminderEveryHours: 24,
+  reminderMax: 2,
+  escalateAfterHours: 72,
+  expireAfterDays: 14,
+};
 
 /** Controls every transition evidences (OP-PROC-002 §5: steps 1–7 map to these). */
 export const CONTROLS = ['SOC 2 CC6.1', 'SOC 2 CC6.3', 'HIPAA 45 CFR 164.312(a)(1)'] as const;
@@ -71,6 +101,8 @@ export const isApprover = (r: OnboardingRequest, a: Actor) =>
   a.kind === 'user' && !isRequester(r, a) && r.approvers.some((p) => p.aadObjectId === a.aadObjectId);
 /** Guard: the actor is in the IT Security group, and not reviewing their own request. */
 export const isItSecurity = (r: OnboardingRequest, a: Actor) => a.kind === 'user' && a.roles.includes('itSecurity') && !isRequester(r, a);
+/** Guard: the current approver or IT Security may hand a pending approval to someone else. */
+export const mayReassign = (r: OnboardingRequest, a: Actor) => isApprover(r, a) || isItSecurity(r, a);
 /** Guard: the bot's background work. */
 export const isSystem = (_r: OnboardingRequest, a: Actor) => a.kind === 'system';
 
@@ -93,6 +125,11 @@ function personOf(a: Actor): PersonRef {
   return { aadObjectId: a.aadObjectId, displayName: a.displayName };
 }
 
+/** The first approver the request was handed away from, when the decider stands in for them. */
+function onBehalfOf(r: OnboardingRequest): PersonRef | undefined {
+  return approvalRouting(r).handovers[0]?.from[0];
+}
+
 function actorId(a: Actor) {
   return a.kind === 'user' ? a.aadObjectId : 'system';
 }
@@ -110,6 +147,41 @@ export function pollDelaySeconds(attempts: number, policy: WorkflowPolicy): numb
 }
 
 const addSeconds = (iso: string, s: number) => new Date(Date.parse(iso) + s * 1000).toISOString();
+const addHours = (iso: string, h: number) => addSeconds(iso, h * 3600);
+
+/** The approval step's history, also for a request stored before it was recorded. */
+export function approvalRouting(r: OnboardingRequest): ApprovalRouting {
+  return r.approval ?? { assignedAt: r.createdAt, reminders: [], handovers: [] };
+}
+
+/** When each approval timer of a pending request falls due (null: it will not). */
+export interface ApprovalSchedule {
+  remindAt: string | null;
+  escalateAt: string | null;
+  expireAt: string;
+}
+
+/** The approval timers of a request, from its history and the policy. */
+export function approvalSchedule(r: OnboardingRequest, policy: WorkflowPolicy): ApprovalSchedule {
+  const p = policy.approval ?? DEFAULT_APPROVAL_POLICY;
+  const routing = approvalRouting(r);
+  const sent = routing.reminders.length;
+  const last = routing.reminders[sent - 1]?.at;
+  const remindAt = sent < p.reminderMax ? (last ? addHours(last, p.reminderEveryHours) : addHours(routing.assignedAt, p.reminderAfterHours)) : null;
+  // Escalation is one step up, once: a request that already went to fallback approvers has nobody above them.
+  const canEscalate = p.escalateAfterHours > 0 && !routing.escalationDone && r.approverSource !== 'fallbackGroup';
+  const escalateAt = canEscalate ? addHours(routing.assignedAt, p.escalateAfterHours) : null;
+  return { remindAt, escalateAt, expireAt: addHours(r.createdAt, p.expireAfterDays * 24) };
+}
+
+/** The approval timer due at `now`, most final first, or null; and when the earliest timer falls due. */
+export function dueApprovalTimer(r: OnboardingRequest, now: string, policy: WorkflowPolicy): { due: 'expire' | 'escalate' | 'remind' | null; nextAt: string | null } {
+  if (r.state !== 'pendingApproval') return { due: null, nextAt: null };
+  const s = approvalSchedule(r, policy);
+  const due = now >= s.expireAt ? 'expire' : s.escalateAt && now >= s.escalateAt ? 'escalate' : s.remindAt && now >= s.remindAt ? 'remind' : null;
+  const nextAt = [s.remindAt, s.escalateAt, s.expireAt].filter((t): t is string => Boolean(t)).sort()[0] ?? null;
+  return { due, nextAt };
+}
 
 /** Fingerprint of a compliance outcome: state plus the failing settings, so unchanged repeats are not re-sent. */
 export function complianceFingerprint(report: ComplianceReport): string {
@@ -165,6 +237,7 @@ export function createRequest(input: NewRequest, now: string): TransitionResult 
     checkAttempts: 0,
     cards: [],
     outbox: [],
+    approval: { assignedAt: now, reminders: [], handovers: [] },
     auditHead: { seq: 0, hash: '' },
     openKey: input.requester.aadObjectId,
     createdAt: now,
@@ -207,7 +280,7 @@ export function transition(
       const comment = trimmed(event.comment, MAX_COMMENT, 'The comment', problems);
       if (problems.length) throw new ValidationError(problems);
       return {
-        next: { ...base, state: 'awaitingConsent', decision: { outcome: 'approved', by: personOf(actor), at: now, comment } },
+        next: { ...base, state: 'awaitingConsent', decision: { outcome: 'approved', by: personOf(actor), at: now, comment, onBehalfOf: onBehalfOf(r) } },
         effects: [
           { type: 'refreshCards' },
           { type: 'notifyRequester', about: 'approved' },
@@ -226,7 +299,7 @@ export function transition(
       if (!reason) problems.push('A reason is required to deny a request.');
       if (problems.length) throw new ValidationError(problems);
       return {
-        next: { ...close('denied'), decision: { outcome: 'denied', by: personOf(actor), at: now, reason, comment } },
+        next: { ...close('denied'), decision: { outcome: 'denied', by: personOf(actor), at: now, reason, comment, onBehalfOf: onBehalfOf(r) } },
         effects: [{ type: 'refreshCards' }, { type: 'notifyRequester', about: 'denied' }],
         procedureStep: 2,
       };
@@ -373,6 +446,83 @@ export function transition(
         next: { ...close('granted'), access: { groupId: event.groupId, memberId: event.memberId, grantedAt: now } },
         effects: [{ type: 'refreshCards' }, { type: 'notifyRequester', about: 'granted' }],
         procedureStep: 6,
+      };
+    }
+    case 'remindApprovers': {
+      require(isSystem);
+      if (r.state !== 'pendingApproval') throw invalid();
+      const routing = approvalRouting(r);
+      const { remindAt } = approvalSchedule(r, policy);
+      if (!remindAt || now < remindAt) throw invalid();
+      return {
+        next: { ...base, approval: { ...routing, reminders: [...routing.reminders, { at: now, to: r.approvers.map((p) => p.aadObjectId) }] } },
+        effects: [{ type: 'refreshCards' }, { type: 'notifyApprovers', about: 'approvalReminder' }],
+        procedureStep: 2,
+      };
+    }
+    case 'escalateApproval': {
+      require(isSystem);
+      if (r.state !== 'pendingApproval') throw invalid();
+      const routing = approvalRouting(r);
+      const { escalateAt } = approvalSchedule(r, policy);
+      if (!escalateAt || now < escalateAt) throw invalid();
+      // Never to the requester, and never back to the people who did not answer.
+      const current = new Set(r.approvers.map((p) => p.aadObjectId));
+      const to = event.to.filter((p) => p.aadObjectId !== r.requester.aadObjectId && !current.has(p.aadObjectId));
+      if (!to.length) {
+        // Nobody above: the current approvers keep the request until it is decided or expires.
+        return { next: { ...base, approval: { ...routing, escalationDone: true } }, effects: [], procedureStep: 2 };
+      }
+      return {
+        next: {
+          ...base,
+          approvers: to,
+          approverSource: event.source,
+          approval: {
+            assignedAt: now,
+            reminders: [],
+            escalationDone: true,
+            handovers: [...routing.handovers, { kind: 'escalated', at: now, from: r.approvers, to }],
+          },
+        },
+        effects: [{ type: 'refreshCards' }, { type: 'sendApprovalRequest' }, { type: 'notifyRequester', about: 'escalated' }],
+        procedureStep: 2,
+      };
+    }
+    case 'expireApproval': {
+      require(isSystem);
+      if (r.state !== 'pendingApproval') throw invalid();
+      if (now < approvalSchedule(r, policy).expireAt) throw invalid();
+      return {
+        next: close('expired'),
+        effects: [{ type: 'refreshCards' }, { type: 'notifyRequester', about: 'approvalExpired' }],
+        procedureStep: 2,
+      };
+    }
+    case 'reassignApproval': {
+      require(mayReassign);
+      if (r.state !== 'pendingApproval') throw invalid();
+      const problems: string[] = [];
+      const reason = trimmed(event.reason, MAX_REASON, 'The reason', problems);
+      if (!reason) problems.push('A reason is required to reassign a request.');
+      if (event.to.aadObjectId === r.requester.aadObjectId) problems.push('A request cannot be reassigned to the employee who asked.');
+      if (r.approvers.length === 1 && r.approvers[0].aadObjectId === event.to.aadObjectId) problems.push(`${event.to.displayName} is already the approver.`);
+      if (problems.length) throw new ValidationError(problems);
+      const routing = approvalRouting(r);
+      return {
+        next: {
+          ...base,
+          approvers: [event.to],
+          approverSource: 'reassigned',
+          approval: {
+            ...routing,
+            assignedAt: now,
+            reminders: [],
+            handovers: [...routing.handovers, { kind: 'reassigned', at: now, from: r.approvers, to: [event.to], by: personOf(actor), reason }],
+          },
+        },
+        effects: [{ type: 'refreshCards' }, { type: 'sendApprovalRequest' }, { type: 'notifyRequester', about: 'reassigned' }],
+        procedureStep: 2,
       };
     }
     default: {

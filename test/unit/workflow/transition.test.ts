@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { InvalidTransitionError, NotAuthorizedError, ValidationError } from '../../../services/workflow/errors';
 import type { ComplianceReport, OnboardingRequest, RequestState } from '../../../services/workflow/model';
 import {
+  approvalSchedule,
   createRequest,
+  dueApprovalTimer,
   transition,
   validateDeviceDetails,
   type Actor,
@@ -56,7 +58,15 @@ const events: Record<WorkflowEventType, WorkflowEvent> = {
   itConfirm: { type: 'itConfirm' },
   itDeny: { type: 'itDeny', reason: 'Device model not supported' },
   accessApplied: { type: 'accessApplied', groupId: 'g', memberId: 'u-alex' },
+  remindApprovers: { type: 'remindApprovers' },
+  escalateApproval: { type: 'escalateApproval', to: [{ aadObjectId: 'u-patti', displayName: 'Patti Fernandez' }], source: 'skipLevelManager' },
+  expireApproval: { type: 'expireApproval' },
+  reassignApproval: { type: 'reassignApproval', to: { aadObjectId: 'u-dana', displayName: 'Dana Ito' }, reason: 'On leave until January' },
 };
+
+/** Timer events are sent when their time has come: the table sends them 15 days after submission. */
+const LATE = '2026-12-08T10:00:00.000Z';
+const TIMER_EVENTS: readonly WorkflowEventType[] = ['remindApprovers', 'escalateApproval', 'expireApproval'];
 
 /** Which roles may perform each event at all. */
 const permitted: Record<WorkflowEventType, string[]> = {
@@ -72,11 +82,23 @@ const permitted: Record<WorkflowEventType, string[]> = {
   itConfirm: ['itSecurity'],
   itDeny: ['itSecurity'],
   accessApplied: ['system'],
+  remindApprovers: ['system'],
+  escalateApproval: ['system'],
+  expireApproval: ['system'],
+  reassignApproval: ['approver', 'itSecurity'],
 };
 
 /** The state machine: state × event → next state, for a permitted role. Anything absent is invalid. */
 const allowed: Record<RequestState, Partial<Record<WorkflowEventType, RequestState>>> = {
-  pendingApproval: { approve: 'awaitingConsent', deny: 'denied', cancel: 'cancelled' },
+  pendingApproval: {
+    approve: 'awaitingConsent',
+    deny: 'denied',
+    cancel: 'cancelled',
+    remindApprovers: 'pendingApproval',
+    escalateApproval: 'pendingApproval',
+    expireApproval: 'expired',
+    reassignApproval: 'pendingApproval',
+  },
   awaitingConsent: { consent: 'awaitingEnrollment', declineConsent: 'consentDeclined', cancel: 'cancelled' },
   awaitingEnrollment: {
     enrollmentReported: 'awaitingEnrollment',
@@ -138,7 +160,8 @@ describe('workflow transition table (state × event × role)', () => {
             ? 'NotAuthorizedError'
             : expected ?? 'InvalidTransitionError';
         it(`when ${role} sends ${eventType} in ${state}, then ${outcome}`, () => {
-          const run = () => transition(requestIn(state), events[eventType], actors[role], NOW, policy);
+          const at = TIMER_EVENTS.includes(eventType) ? LATE : NOW;
+          const run = () => transition(requestIn(state), events[eventType], actors[role], at, policy);
           if (outcome === 'NotAuthorizedError') assert.throws(run, NotAuthorizedError);
           else if (outcome === 'InvalidTransitionError') assert.throws(run, InvalidTransitionError);
           else assert.equal(run().next.state, outcome);
@@ -277,4 +300,102 @@ describe('request form validation', () => {
         );
     });
   }
+});
+
+describe('the approval step over time: reminders, escalation, reassignment, expiry', () => {
+  const hours = (h: number) => new Date(Date.parse(NOW) + h * 3600_000).toISOString();
+  const patti = { aadObjectId: 'u-patti', displayName: 'Patti Fernandez' };
+  const dana = { aadObjectId: 'u-dana', displayName: 'Dana Ito' };
+  const escalate: WorkflowEvent = { type: 'escalateApproval', to: [patti], source: 'skipLevelManager' };
+
+  const dueTable: [string, number, Partial<OnboardingRequest>, ReturnType<typeof dueApprovalTimer>['due']][] = [
+    ['an hour', 1, {}, null],
+    ['a day', 24, {}, 'remind'],
+    ['a day after one reminder', 47, { approval: { assignedAt: NOW, reminders: [{ at: hours(24), to: ['u-megan'] }], handovers: [] } }, null],
+    ['two days after one reminder', 48, { approval: { assignedAt: NOW, reminders: [{ at: hours(24), to: ['u-megan'] }], handovers: [] } }, 'remind'],
+    [
+      'three days after both reminders',
+      72,
+      { approval: { assignedAt: NOW, reminders: [{ at: hours(24), to: ['u-megan'] }, { at: hours(48), to: ['u-megan'] }], handovers: [] } },
+      'escalate',
+    ],
+    ['three days with fallback approvers', 73, { approverSource: 'fallbackGroup', approval: { assignedAt: NOW, reminders: [{ at: hours(24), to: [] }, { at: hours(48), to: [] }], handovers: [] } }, null],
+    ['fourteen days', 14 * 24, {}, 'expire'],
+    ['fourteen days but is already approved', 14 * 24, { state: 'awaitingConsent' }, null],
+  ];
+  for (const [name, h, extra, due] of dueTable) {
+    it(`when the approval has waited ${name} (${h} h after submission), then the due approval timer is ${due ?? 'none'}`, () => {
+      assert.equal(dueApprovalTimer(requestIn('pendingApproval', extra), hours(h), policy).due, due);
+    });
+  }
+
+  it('when the manager never answers, then two reminders, one escalation to the skip level, and the new approver decides on behalf', () => {
+    let r = requestIn('pendingApproval');
+    const first = transition(r, { type: 'remindApprovers' }, actors.system, hours(24), policy);
+    assert.deepEqual(first.effects, [{ type: 'refreshCards' }, { type: 'notifyApprovers', about: 'approvalReminder' }]);
+    r = first.next;
+    assert.throws(() => transition(r, { type: 'remindApprovers' }, actors.system, hours(30), policy), InvalidTransitionError);
+    r = transition(r, { type: 'remindApprovers' }, actors.system, hours(48), policy).next;
+    assert.equal(approvalSchedule(r, policy).remindAt, null);
+    assert.throws(() => transition(r, escalate, actors.system, hours(71), policy), InvalidTransitionError);
+    const up = transition(r, escalate, actors.system, hours(72), policy);
+    assert.deepEqual(up.next.approvers, [patti]);
+    assert.equal(up.next.approverSource, 'skipLevelManager');
+    assert.deepEqual(up.effects.map((e) => e.type), ['refreshCards', 'sendApprovalRequest', 'notifyRequester']);
+    r = up.next;
+    // The reminder clock starts again for the new approver; escalation never chains.
+    assert.equal(approvalSchedule(r, policy).remindAt, hours(96));
+    assert.equal(approvalSchedule(r, policy).escalateAt, null);
+    assert.throws(() => transition(r, events.approve, actors.approver, hours(73), policy), NotAuthorizedError);
+    const pattiActor: Actor = { kind: 'user', ...patti, roles: [] };
+    const decided = transition(r, events.approve, pattiActor, hours(73), policy).next;
+    assert.equal(decided.decision?.by.aadObjectId, 'u-patti');
+    assert.equal(decided.decision?.onBehalfOf?.aadObjectId, 'u-megan');
+  });
+
+  const escalationTargets: [string, { aadObjectId: string; displayName: string }[], string[]][] = [
+    ['nobody', [], ['u-megan']],
+    ['only the requester', [alex], ['u-megan']],
+    ['the same manager again', [megan], ['u-megan']],
+    ['the requester and a group member', [alex, patti], ['u-patti']],
+  ];
+  for (const [name, to, approvers] of escalationTargets) {
+    it(`when the escalation finds ${name}, then the approvers are ${approvers.join(', ')} and it is not tried again`, () => {
+      const { next } = transition(requestIn('pendingApproval'), { type: 'escalateApproval', to, source: 'fallbackGroup' }, actors.system, hours(72), policy);
+      assert.deepEqual(next.approvers.map((p) => p.aadObjectId), approvers);
+      assert.equal(approvalSchedule(next, policy).escalateAt, null);
+    });
+  }
+
+  const reassignTable: [string, Actor, WorkflowEvent, string][] = [
+    ['the manager hands it to Dana with a reason', actors.approver, { type: 'reassignApproval', to: dana, reason: 'On leave' }, 'u-dana'],
+    ['IT Security hands it to Dana', actors.itSecurity, { type: 'reassignApproval', to: dana, reason: 'Manager left' }, 'u-dana'],
+    ['the manager gives no reason', actors.approver, { type: 'reassignApproval', to: dana, reason: ' ' }, 'ValidationError'],
+    ['the manager hands it to the requester', actors.approver, { type: 'reassignApproval', to: alex, reason: 'Self service' }, 'ValidationError'],
+    ['the manager hands it to themself', actors.approver, { type: 'reassignApproval', to: megan, reason: 'Again' }, 'ValidationError'],
+    ['the requester hands it to a friend', actors.requester, { type: 'reassignApproval', to: dana, reason: 'Faster' }, 'NotAuthorizedError'],
+    ['a colleague hands it to Dana', actors.other, { type: 'reassignApproval', to: dana, reason: 'Helping' }, 'NotAuthorizedError'],
+  ];
+  for (const [name, actor, ev, expected] of reassignTable) {
+    it(`when ${name}, then ${expected}`, () => {
+      const run = () => transition(requestIn('pendingApproval'), ev, actor, NOW, policy);
+      if (expected === 'ValidationError') assert.throws(run, ValidationError);
+      else if (expected === 'NotAuthorizedError') assert.throws(run, NotAuthorizedError);
+      else {
+        const { next, effects } = run();
+        assert.deepEqual(next.approvers.map((p) => p.aadObjectId), [expected]);
+        assert.equal(next.approval?.handovers[0].kind, 'reassigned');
+        assert.deepEqual(effects.map((e) => e.type), ['refreshCards', 'sendApprovalRequest', 'notifyRequester']);
+      }
+    });
+  }
+
+  it('when fourteen days pass unanswered, then the request expires, every card updates and the employee is told', () => {
+    assert.throws(() => transition(requestIn('pendingApproval'), { type: 'expireApproval' }, actors.system, hours(14 * 24 - 1), policy), InvalidTransitionError);
+    const { next, effects } = transition(requestIn('pendingApproval'), { type: 'expireApproval' }, actors.system, hours(14 * 24), policy);
+    assert.equal(next.state, 'expired');
+    assert.ok(next.closedAt);
+    assert.notEqual(next.openKey, 'u-alex');
+    assert.deepEqual(effects, [{ type: 'refreshCards' }, { type: 'notifyRequester', about: 'approvalExpired' }]);
+  });
 });

@@ -150,6 +150,14 @@ export class ActionRouter {
             c.actor,
           ),
       },
+      [Verb.ApprovalReassign]: {
+        card: 'approval',
+        handle: async (c) =>
+          this.approvalView(
+            await this.service.reassign(requestId(c), c.actor, { emailOrUpn: str(c.data.reassignTo) ?? '', reason: str(c.data.reassignReason) ?? '' }, version(c)),
+            c.actor,
+          ),
+      },
       [Verb.ApprovalRefresh]: {
         card: 'approval',
         roles: 'nonParty',

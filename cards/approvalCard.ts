@@ -6,7 +6,7 @@
 import { dataCollectionFor } from '../services/content/consentText';
 import { requestStateText } from '../services/content/stateText';
 import type { OnboardingRequest } from '../services/workflow/model';
-import { actionData, cardDateTime, containerStyle, deviceKindLabel, note, personName, personNames, type Field, type Note } from './cardHelpers';
+import { actionData, approvalHistoryFields, cardDateTime, containerStyle, deviceKindLabel, note, personName, personNames, type Field, type Note } from './cardHelpers';
 import { escapeCardText, escapedLines } from './escape';
 import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/approval.json';
@@ -37,7 +37,9 @@ function status(r: OnboardingRequest): { headline: string; when?: string; style:
     };
   }
   if (r.state === 'pendingApproval') {
-    return { headline: `Waiting for ${personNames(r.approvers)}`, style: 'accent', notes: [] };
+    const last = r.approval?.handovers.at(-1);
+    const moved = last ? `${last.kind === 'escalated' ? 'Escalated' : 'Reassigned'} to ${personNames(r.approvers)}: waiting for their decision` : undefined;
+    return { headline: moved ?? `Waiting for ${personNames(r.approvers)}`, when: last ? cardDateTime(last.at) : undefined, style: 'accent', notes: [] };
   }
   return { headline: progress.label, when: r.closedAt ? cardDateTime(r.closedAt) : undefined, style: containerStyle(progress.tone), notes: [] };
 }
@@ -53,6 +55,8 @@ export function renderApprovalCard(request: OnboardingRequest, options: Approval
     { label: 'Model', typed: escapeCardText(r.device.model, { maxLength: 80 }) },
     { label: 'Submitted', text: cardDateTime(r.createdAt) },
   ];
+  const history = approvalHistoryFields(r);
+  fields.push(...history.fields);
   return cardTemplate.render({
     title: canDecide ? 'Approve device access?' : 'Device access request',
     subtitle: `Reference ${r.reference}`,
@@ -71,11 +75,13 @@ export function renderApprovalCard(request: OnboardingRequest, options: Approval
     statusWhen: s.when,
     statusStyle: s.style,
     progress: s.progress,
-    notes: canDecide ? [] : s.notes,
+    notes: [...history.notes, ...(canDecide ? [] : s.notes)],
     canDecide,
     inputs: { comment: InputId.Comment, reason: InputId.Reason },
     approve: actionData(Verb.ApprovalApprove, r),
     deny: actionData(Verb.ApprovalDeny, r),
+    reassign: actionData(Verb.ApprovalReassign, r),
+    reassignInputs: { to: InputId.ReassignTo, reason: InputId.ReassignReason },
     refreshAction: { verb: Verb.ApprovalRefresh, requestId: r._id },
     refreshUserIds: options.refreshUserIds.slice(0, MAX_REFRESH_USER_IDS),
   });

@@ -128,3 +128,22 @@ export function note(label: string, text: string | undefined): Note[] {
   const lines = escapedLines(text);
   return lines.length ? [{ label, lines }] : [];
 }
+
+/**
+ * The approval step's history as card rows: each reminder ("Reminder 2 · sent on …"), each escalation and
+ * reassignment with the people it went to, and whom the current approvers stand in for.
+ */
+export function approvalHistoryFields(r: OnboardingRequest): { fields: Field[]; notes: Note[] } {
+  const fields: Field[] = [];
+  const notes: Note[] = [];
+  const a = r.approval;
+  if (!a) return { fields, notes };
+  for (const h of a.handovers) {
+    const word = h.kind === 'escalated' ? 'Escalated' : 'Reassigned';
+    fields.push({ label: word, text: `on ${cardDateTime(h.at)}` });
+    fields.push({ label: `${word} to`, typed: `${personNames(h.to)} (from ${personNames(h.from)}${h.by ? `, by ${personName(h.by)}` : ', no answer in time'})` });
+    notes.push(...note(`Reason for reassigning`, h.reason));
+  }
+  a.reminders.forEach((rem, i) => fields.push({ label: `Reminder ${i + 1}`, text: `sent on ${cardDateTime(rem.at)}` }));
+  return { fields, notes };
+}

@@ -142,6 +142,21 @@ export const FIXTURE_REQUESTS = {
     approvers: [FIXTURE_PEOPLE.fallbackApprover, FIXTURE_PEOPLE.it],
     approverSource: 'fallbackGroup',
   },
+  pendingApprovalEscalated: {
+    ...base('pa003', 'pendingApproval', 5000),
+    device: { platform: 'android', ownership: 'company', model: 'Pixel 9', justification: 'On-call rota for the warehouse.' },
+    approvers: [FIXTURE_PEOPLE.fallbackApprover],
+    approverSource: 'reassigned',
+    approval: {
+      assignedAt: T(60),
+      reminders: [{ at: T(30), to: [FIXTURE_PEOPLE.fallbackApprover.aadObjectId] }],
+      escalationDone: true,
+      handovers: [
+        { kind: 'escalated', at: T(600), from: [FIXTURE_PEOPLE.manager], to: [FIXTURE_PEOPLE.it] },
+        { kind: 'reassigned', at: T(60), from: [FIXTURE_PEOPLE.it], to: [FIXTURE_PEOPLE.fallbackApprover], by: FIXTURE_PEOPLE.it, reason: HOSTILE_JUSTIFICATION },
+      ],
+    },
+  },
   denied: {
     ...base('dn001', 'denied', 600),
     device: { platform: 'android', ownership: 'personal', model: 'Galaxy S24', justification: 'Would like email on my phone.' },

@@ -62,11 +62,38 @@ export function notificationFor(request: OnboardingRequest, topic: NotifyTopic, 
         return { ...base, title: 'Access granted', tone: 'good', text: `Your ${device} can now reach company resources. Keep it compliant to keep access.` };
       case 'expired':
         return { ...base, title: 'Request expired', tone: 'default', text: `The enrollment deadline for request ${ref} passed. Start a new request when you are ready.`, actions: [startAgain] };
+      case 'escalated':
+        return {
+          ...base,
+          title: 'Your request moved up',
+          tone: 'accent',
+          text: `Request ${ref} had no answer, so it now waits for the next approver. Nothing for you to do; I will message you when they decide.`,
+          actions: [status],
+        };
+      case 'reassigned':
+        return { ...base, title: 'New approver', tone: 'accent', text: `Request ${ref} was handed to another approver. I will message you when they decide.`, actions: [status] };
+      case 'approvalExpired':
+        return {
+          ...base,
+          title: 'Request expired',
+          tone: 'default',
+          text: `Request ${ref} expired because nobody decided on it in time. To ask again, choose Start a new request (or type "request"); you may want to let your manager know first.`,
+          actions: [startAgain],
+        };
     }
   }
 
   if (audience === 'approver') {
     if (topic === 'cancelled') return { ...base, title: 'Request withdrawn', tone: 'default', text: `The employee cancelled request ${ref}. No decision is needed.` };
+    if (topic === 'approvalReminder') {
+      const n = r.approval?.reminders.length ?? 1;
+      return {
+        ...base,
+        title: `Reminder ${n}: a request waits for you`,
+        tone: 'warning',
+        text: `Request ${ref} has waited for your decision since ${cardDateTime(r.approval?.assignedAt ?? r.createdAt)}. Please approve or deny it on the approval card I sent you (it is updated with this reminder).`,
+      };
+    }
     if (topic === 'consentDeclined')
       return { ...base, title: 'Terms declined', tone: 'default', text: `The employee declined the consent and terms for request ${ref}, so it is closed and the device will not be enrolled.` };
   }

@@ -6,6 +6,7 @@ import { complianceStateText, requestStateText } from '../services/content/state
 import { TERMINAL_STATES, type OnboardingRequest } from '../services/workflow/model';
 import {
   actionData,
+  approvalHistoryFields,
   cardDate,
   cardDateTime,
   containerStyle,
@@ -57,6 +58,8 @@ export function renderRequestStatusCard(request: OnboardingRequest, options: { n
   if (!r.decision) fields.push({ label: r.approvers.length > 1 ? 'Approvers' : 'Approver', typed: personNames(r.approvers) });
   const decided = decisionFields(r);
   fields.push(...decided.fields);
+  const history = r.state === 'pendingApproval' ? approvalHistoryFields(r) : { fields: [], notes: [] };
+  fields.push(...history.fields);
   if (r.state === 'awaitingEnrollment' && r.enrollmentDeadline) {
     fields.push({ label: 'Enroll by', text: `${cardDateTime(r.enrollmentDeadline)} (${timeUntil(r.enrollmentDeadline, options.now)})` });
   }
@@ -74,7 +77,7 @@ export function renderRequestStatusCard(request: OnboardingRequest, options: { n
     stateLabel: state.label,
     next: state.next,
     fields,
-    notes: decided.notes,
+    notes: [...history.notes, ...decided.notes],
     fixes: [...new Set(fixes)],
     canCancel: isCancellable(r),
     refresh: actionData(Verb.RequestStatus, r),

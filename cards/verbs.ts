@@ -18,6 +18,8 @@ export const Verb = {
   ApprovalApprove: 'approval.approve',
   /** Approver denies (inputs: reason, comment). */
   ApprovalDeny: 'approval.deny',
+  /** Approver (or IT Security) hands the approval to someone else (inputs: reassignTo, reassignReason). */
+  ApprovalReassign: 'approval.reassign',
   /** Refresh of the approval card: returns the view for whoever is looking. */
   ApprovalRefresh: 'approval.refresh',
   /** Employee consents to the text whose SHA-256 is data.textHash. */
@@ -74,6 +76,10 @@ export const InputId = {
   Comment: 'comment',
   /** Required reason for a manager's or IT Security's denial. */
   Reason: 'reason',
+  /** Email or user principal name of the person a pending approval is handed to. */
+  ReassignTo: 'reassignTo',
+  /** Required reason for handing a pending approval to someone else. */
+  ReassignReason: 'reassignReason',
 } as const;
 
 /** One of the input ids. */

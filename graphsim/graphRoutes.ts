@@ -313,6 +313,35 @@ route('GET', '/users/:id/manager', (req, p, store) => {
   return { status: 200, body: { '@odata.context': contextUrl(req, 'directoryObjects', true), '@odata.type': '#microsoft.graph.user', ...selectUser(req, manager) } };
 });
 
+/**
+ * The user's Outlook settings (https://learn.microsoft.com/en-us/graph/api/user-get-mailboxsettings, application
+ * permission MailboxSettings.Read). A user without an Exchange Online mailbox gets 404 MailboxNotEnabledForRESTAPI.
+ */
+route('GET', '/users/:id/mailboxSettings', (req, p, store) => {
+  const u = requireUser(store, p.id);
+  const m = u.mailboxSettings;
+  if (!m) throw new SimHttpError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
+  const all: Record<string, unknown> = {
+      archiveFolder: null,
+      timeZone: m.timeZone,
+      automaticRepliesSetting: { status: 'disabled', externalAudience: 'all', internalReplyMessage: '', externalReplyMessage: '' },
+      language: { locale: 'en-US', displayName: 'English (United States)' },
+      dateFormat: 'M/d/yyyy',
+      timeFormat: 'h:mm tt',
+      userPurpose: 'user',
+      delegateMeetingMessageDeliveryOptions: 'sendToDelegateOnly',
+      workingHours: m.workingHours ?? {
+        daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+        startTime: '08:00:00.0000000',
+        endTime: '17:00:00.0000000',
+        timeZone: { name: m.timeZone },
+      },
+  };
+  const select = queryOption(req.query, '$select')?.split(',').map((f) => f.trim());
+  const body = select ? Object.fromEntries(Object.entries(all).filter(([k]) => select.includes(k))) : all;
+  return { status: 200, body: { '@odata.context': `${req.origin}/${req.version}/$metadata#users('${u.id}')/mailboxSettings${select ? `(${select.join(',')})` : ''}`, ...body } };
+});
+
 /** At most 20 groups per call (https://learn.microsoft.com/en-us/graph/api/user-checkmembergroups); transitive. */
 route('POST', '/users/:id/checkMemberGroups', (req, p, store) => {
   const u = requireUser(store, p.id);

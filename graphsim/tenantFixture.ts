@@ -99,6 +99,20 @@ const pendingEnrollment = z.strictObject({
   autoEnroll: z.boolean().default(false),
 });
 
+/** A user's Outlook settings as GET /users/{id}/mailboxSettings returns them (absent: the user has no mailbox). */
+const mailboxSettings = z.strictObject({
+  /** Windows time zone name (what Outlook sets) or an IANA name. */
+  timeZone: z.string().min(1),
+  workingHours: z
+    .strictObject({
+      daysOfWeek: z.array(z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'])),
+      startTime: z.string().regex(/^\d{2}:\d{2}:\d{2}(\.\d+)?$/),
+      endTime: z.string().regex(/^\d{2}:\d{2}:\d{2}(\.\d+)?$/),
+      timeZone: z.strictObject({ name: z.string().min(1) }),
+    })
+    .optional(),
+});
+
 const user = z.strictObject({
   id: z.guid(),
   displayName: z.string().min(1),
@@ -114,6 +128,7 @@ const user = z.strictObject({
   preferredLanguage: z.string().nullish(),
   accountEnabled: z.boolean().optional(),
   managerId: z.guid().optional(),
+  mailboxSettings: mailboxSettings.optional(),
 });
 
 const group = z.strictObject({

@@ -4,7 +4,7 @@
 import type * as MSGraph from '@microsoft/microsoft-graph-types';
 import type { Logger } from '../../bot/logger';
 import type { GraphApi } from './graphApi';
-import type { DirectoryService, DirectoryUser } from './graphTypes';
+import type { DirectoryService, DirectoryUser, MailboxSettings } from './graphTypes';
 
 const USER_FIELDS = 'id,displayName,userPrincipalName,mail,jobTitle';
 /** checkMemberGroups takes at most 20 group ids per call (https://learn.microsoft.com/en-us/graph/api/user-checkmembergroups). */
@@ -57,6 +57,11 @@ export class GraphDirectoryService implements DirectoryService {
       return undefined;
     }
     return toDirectoryUser(m);
+  }
+
+  /** Time zone and working hours; a user without an Exchange Online mailbox answers 404 MailboxNotEnabledForRESTAPI. */
+  async getMailboxSettings(userId: string): Promise<MailboxSettings | undefined> {
+    return this.api.getOptional<MailboxSettings>(`${userSegment(userId)}/mailboxSettings`, { query: { $select: 'timeZone,workingHours' } });
   }
 
   /** Direct members (not transitive) that are users; groups and devices in the group are skipped. */

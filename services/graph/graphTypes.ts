@@ -12,6 +12,19 @@ export interface DirectoryUser {
   jobTitle?: string | null;
 }
 
+/** The parts of a user's Outlook settings the product reads (GET /users/{id}/mailboxSettings). */
+export interface MailboxSettings {
+  /** Windows time zone name (as Outlook sets it) or IANA name. */
+  timeZone?: string | null;
+  workingHours?: {
+    daysOfWeek?: string[] | null;
+    /** "08:00:00.0000000", local to workingHours.timeZone. */
+    startTime?: string | null;
+    endTime?: string | null;
+    timeZone?: { name?: string | null } | null;
+  } | null;
+}
+
 /** Users, managers and group membership checks in Entra ID. */
 export interface DirectoryService {
   /** GET /users/{id|upn}; undefined when the user does not exist (404). */
@@ -22,6 +35,8 @@ export interface DirectoryService {
   listGroupMembers(groupId: string): Promise<DirectoryUser[]>;
   /** POST /users/{id}/checkMemberGroups; returns the subset of groupIds the user belongs to (transitively). */
   checkMemberGroups(userId: string, groupIds: string[]): Promise<string[]>;
+  /** GET /users/{id}/mailboxSettings; undefined when the user has no mailbox (404). Needs MailboxSettings.Read. */
+  getMailboxSettings?(userId: string): Promise<MailboxSettings | undefined>;
   /** GET /devices?$filter=deviceId eq '{azureADDeviceId}': the Entra device OBJECT id groups hold; undefined if none. */
   getDeviceObjectId?(azureADDeviceId: string): Promise<string | undefined>;
 }

@@ -40,6 +40,11 @@ function checkDue(request: OnboardingRequest, now: string): boolean {
   return CHECKING.includes(request.state) && Boolean(request.nextCheckAt && request.nextCheckAt <= now);
 }
 
+/** Whether a card's recipient is still one of the request's approvers (a card without a recipient predates the check). */
+function isCurrentApprover(request: OnboardingRequest, recipient: string | undefined): boolean {
+  return !recipient || request.approvers.some((p) => p.aadObjectId === recipient);
+}
+
 /** When the request next needs background work, or null when it needs none. */
 function nextDue(request: OnboardingRequest): Date | null {
   if (request.outbox.length) return new Date(request.outboxNotBefore ?? 0);
@@ -282,12 +287,13 @@ export class EffectRunner implements EffectDrain {
     return ids;
   }
 
-  private async render(kind: PostedCard['kind'], request: OnboardingRequest, role: PostedCard['role']): Promise<CardJson> {
+  private async render(kind: PostedCard['kind'], request: OnboardingRequest, role: PostedCard['role'], recipient?: string): Promise<CardJson> {
     switch (kind) {
       case 'status':
         return this.views.requestStatus(request);
       case 'approval':
-        return this.views.approval(request, role === 'approver' ? 'approver' : 'other', await this.refreshUserIds(request));
+        // A former approver (escalated or reassigned away) sees the read-only view that says who decides now.
+        return this.views.approval(request, role === 'approver' && isCurrentApprover(request, recipient) ? 'approver' : 'other', await this.refreshUserIds(request));
       case 'it':
         // Posted with IT's view; the card's refresh gives everyone else the read-only view.
         return this.views.it(request, 'it');
@@ -355,7 +361,7 @@ export class EffectRunner implements EffectDrain {
 
   /** Writes the current view onto a posted card, unless the card already shows exactly that. */
   private async refreshCard(request: OnboardingRequest, card: PostedCard, via?: Partial<ConversationReference>) {
-    const rendered = await this.render(card.kind, request, card.role);
+    const rendered = await this.render(card.kind, request, card.role, card.recipientAadObjectId);
     if (await this.deliveries.shows(card, rendered)) return;
     await this.messenger.update(card, cardActivity(rendered), via);
     await this.deliveries.rendered(card, rendered);

@@ -51,7 +51,13 @@ export function newReference(): string {
 }
 
 /** Events whose card must match the stored version: a decision taken on an outdated card is refused. */
-const VERSIONED_EVENTS = new Set<WorkflowEvent['type']>(['approve', 'deny', 'consent', 'declineConsent', 'itConfirm', 'itDeny']);
+const VERSIONED_EVENTS = new Set<WorkflowEvent['type']>(['approve', 'deny', 'consent', 'declineConsent', 'itConfirm', 'itDeny', 'reassignApproval']);
+
+/** Schedules a pending approval's reminder, escalation and expiry (see ApprovalTimers). */
+export interface ApprovalClock {
+  /** Called before the write that starts or changes the approval timers, so a crash cannot lose them. */
+  announce(request: OnboardingRequest): Promise<void>;
+}
 
 /** Facts about an event worth keeping as evidence (never text a user typed). */
 function auditDetails(event: WorkflowEvent | { type: 'submit' }, next: OnboardingRequest): AuditEntry['details'] {
@@ -77,6 +83,19 @@ function auditDetails(event: WorkflowEvent | { type: 'submit' }, next: Onboardin
     case 'itConfirm':
     case 'itDeny':
       return { ...d, outcome: next.itReview?.outcome ?? null };
+    case 'remindApprovers':
+      return { ...d, reminder: next.approval?.reminders.length ?? 0, approvers: next.approvers.map((a) => a.aadObjectId).join(',') };
+    case 'escalateApproval':
+    case 'reassignApproval': {
+      const last = next.approval?.handovers.at(-1);
+      return {
+        ...d,
+        approverSource: next.approverSource,
+        from: last?.from.map((a) => a.aadObjectId).join(',') ?? null,
+        approvers: next.approvers.map((a) => a.aadObjectId).join(','),
+        hasReason: Boolean(last?.reason),
+      };
+    }
     default:
       return d;
   }
@@ -89,6 +108,7 @@ function auditDetails(event: WorkflowEvent | { type: 'submit' }, next: Onboardin
  */
 export class OnboardingService {
   private drain: EffectDrain = { announce: async () => undefined, kick: () => undefined };
+  private approvalClock: ApprovalClock = { announce: async () => undefined };
 
   constructor(
     private readonly requests: RequestRepository,
@@ -102,6 +122,11 @@ export class OnboardingService {
   /** Connects the background effect runner (set once in the composition root). */
   setDrain(drain: EffectDrain) {
     this.drain = drain;
+  }
+
+  /** Connects the approval step's timers (set once in the composition root). */
+  setApprovalClock(clock: ApprovalClock) {
+    this.approvalClock = clock;
   }
 
   private now() {
@@ -191,6 +216,24 @@ export class OnboardingService {
   }
 
   /**
+   * Step 2: the current approver (or IT Security) hands the pending approval to the person with this email or
+   * user principal name, looked up in the directory; the workflow's guards decide whether they may.
+   */
+  async reassign(requestId: string, actor: Actor, to: { emailOrUpn: string; reason: string }, cardVersion?: number): Promise<OnboardingRequest> {
+    const address = to.emailOrUpn.trim();
+    if (!/^[^@\s/?#']+@[^@\s/?#']+$/.test(address) || address.length > 254) {
+      throw new ValidationError(['Enter the work email address of the person who should decide instead.']);
+    }
+    // Authorisation and state first, so nobody outside the request can probe the directory through it.
+    const probe = await this.get(requestId);
+    transition(probe, { type: 'reassignApproval', to: { aadObjectId: '\u0000', displayName: '' }, reason: to.reason }, actor, this.now(), this.options.policy);
+    const user = await this.graph.directory.getUser(address);
+    if (!user) throw new ValidationError([`Nobody with the address ${address} was found in the directory.`]);
+    const person: PersonRef = { aadObjectId: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName };
+    return this.apply(requestId, { type: 'reassignApproval', to: person, reason: to.reason }, actor, cardVersion);
+  }
+
+  /**
    * Step 4: records the consent answer in the append-only ledger (once per request), then moves the request on.
    * A repeated answer (double click, retried invoke) reuses the recorded one.
    */
@@ -262,6 +305,7 @@ export class OnboardingService {
     const pending: PendingEffect[] = effects.map((effect) => ({ id: randomUUID(), effect, createdAt: now, attempts: 0 }));
     const toSave: OnboardingRequest = { ...next, auditHead: { seq, hash: entry.hash } };
     await this.drain.announce(next._id);
+    if (next.state === 'pendingApproval') await this.approvalClock.announce(toSave);
     const saved = isNew ? await this.requests.insert({ ...toSave, outbox: pending }) : await this.requests.save(toSave, pending);
     this.logger.info(
       { requestId: saved._id, event: event.type, from: before?.state ?? null, to: saved.state, version: saved.version, effects: result.effects.map((e) => e.type) },

@@ -1,5 +1,6 @@
 import type { Logger } from '../../bot/logger';
-import type { JobQueue } from '../jobs/jobQueue';
+import type { JobKind, JobQueue } from '../jobs/jobQueue';
+import type { Lease } from '../jobs/leases';
 import type { RequestRepository } from '../storage/requestRepository';
 import type { EffectRunner } from './effectRunner';
 
@@ -21,6 +22,8 @@ export class BackgroundWorker {
   private timer?: NodeJS.Timeout;
   private tick?: Promise<void>;
   private stopped = false;
+  /** Runners of job kinds other than the request's effects and checks. */
+  private readonly kinds = new Map<JobKind, (subject: string, lease: Lease) => Promise<void>>();
 
   constructor(
     private readonly jobs: JobQueue,
@@ -41,6 +44,12 @@ export class BackgroundWorker {
     return this.tick;
   }
 
+  /** Routes claimed jobs of a kind to their runner (set up in the composition root). */
+  on(kind: JobKind, run: (subject: string, lease: Lease) => Promise<void>): this {
+    this.kinds.set(kind, run);
+    return this;
+  }
+
   /** Stops polling and waits for the current round to finish. */
   async stop() {
     this.stopped = true;
@@ -53,7 +62,7 @@ export class BackgroundWorker {
   async adoptUnscheduledWork(): Promise<number> {
     const pending = await this.requests.listWithPendingWork();
     if (!pending.length) return 0;
-    const scheduled = new Set((await this.jobs.collection.find({}, { projection: { subject: 1 } }).toArray()).map((j) => j.subject));
+    const scheduled = new Set((await this.jobs.collection.find({ kind: 'onboardingRequest' }, { projection: { subject: 1 } }).toArray()).map((j) => j.subject));
     let adopted = 0;
     for (const r of pending) {
       if (scheduled.has(r._id)) continue;
@@ -94,7 +103,9 @@ export class BackgroundWorker {
       if (!claim) break;
       done++;
       try {
-        await this.runner.runClaimed(claim.job.subject, claim.lease);
+        const run = this.kinds.get(claim.job.kind);
+        if (run) await run(claim.job.subject, claim.lease);
+        else await this.runner.runClaimed(claim.job.subject, claim.lease);
       } catch (e) {
         this.logger.warn({ job: claim.job._id, err: e }, 'background job failed');
       }

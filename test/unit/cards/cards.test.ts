@@ -114,7 +114,7 @@ describe('cards', () => {
         const pending = r.state === 'pendingApproval';
         assert.equal(interactive(card).length > 0, pending);
         assert.equal(inputs(card).length > 0, pending);
-        if (pending) assert.deepEqual(verbs(card).sort(), [Verb.ApprovalApprove, Verb.ApprovalDeny].sort());
+        if (pending) assert.deepEqual(verbs(card).sort(), [Verb.ApprovalApprove, Verb.ApprovalDeny, Verb.ApprovalReassign].sort());
       });
 
       it(`when anyone else views ${fixture}, then there are no buttons or inputs`, () => {
@@ -366,10 +366,10 @@ describe('cards', () => {
   });
 
   describe('verbs', () => {
-    it('when listed, then they are exactly the 15 verbs of the product, all distinct', () => {
+    it('when listed, then they are exactly the 16 verbs of the product, all distinct', () => {
       assert.equal(new Set(ALL_VERBS).size, ALL_VERBS.length);
       assert.deepEqual([...ALL_VERBS].sort(), [
-        'approval.approve', 'approval.deny', 'approval.refresh', 'compliance.recheck', 'consent.accept', 'consent.decline', 'enrollment.done',
+        'approval.approve', 'approval.deny', 'approval.reassign', 'approval.refresh', 'compliance.recheck', 'consent.accept', 'consent.decline', 'enrollment.done',
         'it.confirm', 'it.deny', 'it.refresh', 'privacy.show', 'request.cancel', 'request.start', 'request.status', 'request.submit',
       ]);
     });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_EMBEDDED_BACKEND, EMBEDDED_BACKENDS, type EmbeddedBackend } from '../services/db/embeddedBackend';
+import { DAY_NAMES, minutesOf, toIanaTimeZone, type WorkingHours } from '../services/onboarding/workingHours';
+import type { ApprovalPolicy } from '../services/workflow/transition';
 
 /** A configuration problem found at start-up; the message names the setting. */
 export class ConfigurationError extends Error {
@@ -54,6 +56,36 @@ const schema = z.object({
   ACCESS_GRANT_TARGET: z.preprocess(emptyToUndefined, z.enum(['user', 'device']).default('user')),
   ENROLLMENT_DEADLINE_HOURS: positiveNumber(72),
   ENROLLMENT_REMINDER_HOURS: positiveNumber(24),
+  APPROVAL_REMINDER_AFTER_HOURS: positiveNumber(24),
+  APPROVAL_REMINDER_EVERY_HOURS: positiveNumber(24),
+  APPROVAL_REMINDER_MAX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(20).default(2)),
+  APPROVAL_ESCALATE_AFTER_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).default(72)),
+  APPROVAL_EXPIRE_AFTER_DAYS: positiveNumber(14),
+  APPROVAL_TIME_ZONE: z.preprocess(
+    emptyToUndefined,
+    z.string().trim().refine((v) => Boolean(toIanaTimeZone(v)), 'must be an IANA or Windows time zone name').default('UTC'),
+  ),
+  APPROVAL_WORKING_HOURS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must look like 09:00-17:00')
+      .refine((v) => {
+        const [start, end] = v.split('-').map(minutesOf);
+        return start !== undefined && end !== undefined && start < end;
+      }, 'must start before it ends, within one day')
+      .default('09:00-17:00'),
+  ),
+  APPROVAL_WORKING_DAYS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((v) => v.split(',').every((d) => (DAY_NAMES as readonly string[]).includes(d.trim())), 'must be day names such as monday,tuesday')
+      .default('monday,tuesday,wednesday,thursday,friday'),
+  ),
   COMPLIANCE_POLL_FIRST_SECONDS: positiveNumber(60),
   COMPLIANCE_POLL_MAX_SECONDS: positiveNumber(3600),
   WORKER_INTERVAL_SECONDS: positiveNumber(5),
@@ -135,7 +167,11 @@ export interface AppConfig {
     enrollmentReminderHours: number;
     compliancePollFirstSeconds: number;
     compliancePollMaxSeconds: number;
+    /** Reminders, escalation and expiry of an unanswered approval. */
+    approval: ApprovalPolicy;
   };
+  /** Working hours for approval reminders where the approver's mailbox does not give them. */
+  approvalWorkingHours: WorkingHours;
   workerIntervalSeconds: number;
   /** Longest pause of the background worker when nothing is due. */
   workerIdleMaxSeconds: number;
@@ -271,6 +307,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       enrollmentReminderHours: e.ENROLLMENT_REMINDER_HOURS,
       compliancePollFirstSeconds: e.COMPLIANCE_POLL_FIRST_SECONDS,
       compliancePollMaxSeconds: e.COMPLIANCE_POLL_MAX_SECONDS,
+      approval: Object.freeze({
+        reminderAfterHours: e.APPROVAL_REMINDER_AFTER_HOURS,
+        reminderEveryHours: e.APPROVAL_REMINDER_EVERY_HOURS,
+        reminderMax: e.APPROVAL_REMINDER_MAX,
+        escalateAfterHours: e.APPROVAL_ESCALATE_AFTER_HOURS,
+        expireAfterDays: e.APPROVAL_EXPIRE_AFTER_DAYS,
+      }),
+    }),
+    approvalWorkingHours: Object.freeze({
+      timeZone: toIanaTimeZone(e.APPROVAL_TIME_ZONE) ?? 'UTC',
+      days: e.APPROVAL_WORKING_DAYS.split(',').map((d) => DAY_NAMES.indexOf(d.trim() as (typeof DAY_NAMES)[number])),
+      startMinute: minutesOf(e.APPROVAL_WORKING_HOURS.split('-')[0]) ?? 540,
+      endMinute: minutesOf(e.APPROVAL_WORKING_HOURS.split('-')[1]) ?? 1020,
     }),
     workerIntervalSeconds: e.WORKER_INTERVAL_SECONDS,
     workerIdleMaxSeconds: Math.max(e.WORKER_IDLE_MAX_SECONDS, e.WORKER_INTERVAL_SECONDS),

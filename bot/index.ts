@@ -13,6 +13,7 @@ import { newInstanceId } from '../services/jobs/leases';
 import { TimedBotFrameworkAuthentication } from '../services/messaging/connectorTimeout';
 import { DeliveryLog } from '../services/messaging/deliveryLog';
 import { ProactiveMessenger } from '../services/messaging/proactiveMessenger';
+import { APPROVAL_TIMER, ApprovalTimers } from '../services/onboarding/approvalTimers';
 import { EffectRunner } from '../services/onboarding/effectRunner';
 import { OnboardingService } from '../services/onboarding/onboardingService';
 import { RoleResolver } from '../services/onboarding/roleResolver';
@@ -122,6 +123,16 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     intervalMs: config.workerIntervalSeconds * 1000,
     idleMaxMs: config.workerIdleMaxSeconds * 1000,
   });
+  const approvalTimers = new ApprovalTimers(
+    requests,
+    service,
+    graph,
+    jobs,
+    { defaultWorkingHours: config.approvalWorkingHours, fallbackApproverGroupId: config.groups.fallbackApprovers },
+    logger.child({ component: 'approvalTimers' }),
+  );
+  service.setApprovalClock(approvalTimers);
+  worker.on(APPROVAL_TIMER, (requestId, lease) => approvalTimers.runClaimed(requestId, lease));
 
   const roles = new RoleResolver(
     graph.directory,

@@ -78,6 +78,12 @@ describe('loadConfig', () => {
     ['consent kept less than six years', { ...base, RETENTION_CONSENT_DAYS: '365' }, /RETENTION_CONSENT_DAYS must be at least 2190 days/],
     ['audit kept less than six years', { ...base, RETENTION_AUDIT_DAYS: '2000' }, /RETENTION_AUDIT_DAYS must be at least 2190 days/],
     ['the access log kept less than six years', { ...base, RETENTION_LOG_DAYS: '30' }, /RETENTION_LOG_DAYS must be at least 2190 days/],
+    ['an unknown approval time zone', { ...base, APPROVAL_TIME_ZONE: 'Mars/Olympus' }, /APPROVAL_TIME_ZONE/],
+    ['working hours that end before they start', { ...base, APPROVAL_WORKING_HOURS: '17:00-09:00' }, /APPROVAL_WORKING_HOURS/],
+    ['working hours in another form', { ...base, APPROVAL_WORKING_HOURS: '9-5' }, /APPROVAL_WORKING_HOURS/],
+    ['a working day that is not a day', { ...base, APPROVAL_WORKING_DAYS: 'monday,funday' }, /APPROVAL_WORKING_DAYS/],
+    ['a negative reminder count', { ...base, APPROVAL_REMINDER_MAX: '-1' }, /APPROVAL_REMINDER_MAX/],
+    ['a zero expiry', { ...base, APPROVAL_EXPIRE_AFTER_DAYS: '0' }, /APPROVAL_EXPIRE_AFTER_DAYS/],
   ];
   for (const [name, env, message] of bad) {
     it(`when ${name}, then start-up fails naming the setting`, () => {
@@ -94,6 +100,18 @@ describe('loadConfig', () => {
     assert.deepEqual(c.governance.retentionDays, { personal: 2190, consent: 2190, audit: 2190, log: 2190, conversationState: 365 });
     assert.equal(c.governance.dataResidencyRegion, undefined);
     assert.deepEqual(c.governance.connectorServiceUrls, ['https://smba.trafficmanager.net/']);
+  });
+
+  it('when the approval timings are not set, then reminders come daily twice, escalation after 3 days, expiry after 14 days, 09:00-17:00 UTC on weekdays', () => {
+    const c = loadConfig(base);
+    assert.deepEqual(c.workflow.approval, { reminderAfterHours: 24, reminderEveryHours: 24, reminderMax: 2, escalateAfterHours: 72, expireAfterDays: 14 });
+    assert.deepEqual(c.approvalWorkingHours, { timeZone: 'UTC', days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1020 });
+  });
+
+  it('when a Windows time zone and custom hours are configured, then they are read as IANA zone and minutes', () => {
+    const c = loadConfig({ ...base, APPROVAL_TIME_ZONE: 'W. Europe Standard Time', APPROVAL_WORKING_HOURS: '08:30-16:00', APPROVAL_WORKING_DAYS: 'Sunday,Monday', APPROVAL_ESCALATE_AFTER_HOURS: '0' });
+    assert.deepEqual(c.approvalWorkingHours, { timeZone: 'Europe/Berlin', days: [0, 1], startMinute: 510, endMinute: 960 });
+    assert.equal(c.workflow.approval.escalateAfterHours, 0);
   });
 
   it('when production uses a TLS connection to a remote database, then it is accepted', () => {

@@ -22,6 +22,7 @@ import { AccessLog } from '../services/governance/accessLog';
 import { AuditRepository } from '../services/storage/auditRepository';
 import { ConsentRepository } from '../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
+import { DelegationRepository } from '../services/storage/delegationRepository';
 import { connectMongo, ensureIndexes } from '../services/storage/mongoConnection';
 import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
@@ -92,7 +93,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     requests,
     consents,
     graph,
-    { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow },
+    { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow, delegations: new DelegationRepository(mongo.db) },
     logger.child({ component: 'onboarding' }),
   );
   const messenger = new ProactiveMessenger(

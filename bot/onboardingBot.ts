@@ -10,6 +10,7 @@ import {
   type StatePropertyAccessor,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
+import { escapeCardText } from '../cards/escape';
 import { Verb } from '../cards/verbs';
 import type { MainDialog, MainDialogResult } from '../dialogs/mainDialog';
 import type { AccessRecorder } from '../services/governance/accessLog';
@@ -19,6 +20,7 @@ import type { OnboardingService } from '../services/onboarding/onboardingService
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
 import type { CardJson } from '../services/onboarding/views';
 import type { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
+import { ValidationError } from '../services/workflow/errors';
 import type { ActionData, ActionRouter } from './actionRouter';
 import { tenantOf } from './activitySchema';
 import type { BotCards } from './botCards';
@@ -180,6 +182,14 @@ export class OnboardingBot extends TeamsActivityHandler {
         return send(cards.privacy());
       case 'lookup':
         return this.lookup(context, result.intent.who);
+      case 'reassign': {
+        const request = await service.findByReference(result.intent.reference);
+        if (!request) return context.sendActivity(`No request with the reference ${result.intent.reference} was found.`);
+        return send(await actions.handle(context, { verb: Verb.ApprovalReassign, requestId: request._id, reassignTo: result.intent.to, reassignReason: result.intent.reason }));
+      }
+      case 'delegate':
+      case 'endDelegation':
+        return this.delegation(context, result.intent);
       case 'help':
         return this.welcome(context);
       default:
@@ -206,6 +216,28 @@ export class OnboardingBot extends TeamsActivityHandler {
     await this.deps.accessLog?.record({ actor, door: 'teams', action: 'lookUpPerson', subject: { kind: 'personStatus', id: person.id } });
     const requests = await this.deps.service.listFor(person.id);
     return context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.lookup(person, requests))] });
+  }
+
+  /** "delegate approvals to dana@… until 2026-12-24" and "stop delegating", for the person writing. */
+  private async delegation(context: TurnContext, intent: Extract<MainDialogResult['intent'], { kind: 'delegate' | 'endDelegation' }>) {
+    const actor = await this.deps.actions.actorOf(context);
+    if (!actor) return context.sendActivity('Teams did not identify you; open the bot from Teams and try again.');
+    const send = (title: string, text: string) => context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.message(title, text))] });
+    if (intent.kind === 'endDelegation') {
+      const ended = await this.deps.service.endDelegation(actor);
+      return send(ended ? 'Delegation ended' : 'No delegation running', ended ? 'New requests for your approval come to you again.' : 'New requests for your approval already come to you.');
+    }
+    try {
+      const d = await this.deps.service.delegate(actor, { emailOrUpn: intent.to, untilDate: intent.until });
+      const name = escapeCardText(d.delegate.displayName, { maxLength: 120 });
+      return send(
+        'Approvals delegated',
+        `Until the end of ${intent.until} (UTC), new requests for your approval go to ${name}, who decides on your behalf. Requests already waiting stay with you. Type "stop delegating" to end it early.`,
+      );
+    } catch (e) {
+      if (e instanceof ValidationError) return context.sendActivity(e.problems.join(' '));
+      throw e;
+    }
   }
 
   private async welcome(context: TurnContext, name?: string) {

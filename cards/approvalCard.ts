@@ -6,7 +6,7 @@
 import { dataCollectionFor } from '../services/content/consentText';
 import { requestStateText } from '../services/content/stateText';
 import type { OnboardingRequest } from '../services/workflow/model';
-import { actionData, approvalHistoryFields, cardDateTime, containerStyle, deviceKindLabel, note, personName, personNames, type Field, type Note } from './cardHelpers';
+import { actionData, approvalHistoryFields, cardDateTime, deciderName, containerStyle, deviceKindLabel, note, personName, personNames, type Field, type Note } from './cardHelpers';
 import { escapeCardText, escapedLines } from './escape';
 import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/approval.json';
@@ -29,7 +29,7 @@ function status(r: OnboardingRequest): { headline: string; when?: string; style:
   if (r.decision) {
     const approved = r.decision.outcome === 'approved';
     return {
-      headline: `${approved ? 'Approved' : 'Denied'} by ${personName(r.decision.by)}`,
+      headline: `${approved ? 'Approved' : 'Denied'} by ${deciderName(r)}`,
       when: cardDateTime(r.decision.at),
       style: approved ? 'good' : 'attention',
       progress: approved ? `Now: ${progress.label}` : undefined,

@@ -138,6 +138,7 @@ export function approvalHistoryFields(r: OnboardingRequest): { fields: Field[]; 
   const notes: Note[] = [];
   const a = r.approval;
   if (!a) return { fields, notes };
+  if (a.onBehalfOf) fields.push({ label: 'On behalf of', typed: `${personName(a.onBehalfOf)} (delegated to ${personNames(r.approvers)})` });
   for (const h of a.handovers) {
     const word = h.kind === 'escalated' ? 'Escalated' : 'Reassigned';
     fields.push({ label: word, text: `on ${cardDateTime(h.at)}` });
@@ -146,4 +147,11 @@ export function approvalHistoryFields(r: OnboardingRequest): { fields: Field[]; 
   }
   a.reminders.forEach((rem, i) => fields.push({ label: `Reminder ${i + 1}`, text: `sent on ${cardDateTime(rem.at)}` }));
   return { fields, notes };
+}
+
+/** "Dana Lee" or "Dana Lee on behalf of Megan Bowen", escaped, for a decision line. */
+export function deciderName(r: Pick<OnboardingRequest, 'decision'>): string {
+  const d = r.decision;
+  if (!d) return '';
+  return d.onBehalfOf ? `${personName(d.by)} on behalf of ${personName(d.onBehalfOf)}` : personName(d.by);
 }

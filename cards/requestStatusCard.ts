@@ -10,6 +10,7 @@ import {
   cardDate,
   cardDateTime,
   containerStyle,
+  deciderName,
   deviceKindLabel,
   failingSettings,
   note,
@@ -36,7 +37,7 @@ function decisionFields(r: OnboardingRequest): { fields: Field[]; notes: Note[] 
   const notes: Note[] = [];
   if (r.decision) {
     const verb = r.decision.outcome === 'approved' ? 'Approved' : 'Denied';
-    fields.push({ label: 'Decision', typed: `${verb} by ${personName(r.decision.by)}` }, { label: 'Decided', text: cardDateTime(r.decision.at) });
+    fields.push({ label: 'Decision', typed: `${verb} by ${deciderName(r)}` }, { label: 'Decided', text: cardDateTime(r.decision.at) });
     notes.push(...note('Reason', r.decision.reason), ...note('Comment from your manager', r.decision.comment));
   }
   if (r.itReview?.outcome === 'denied') {

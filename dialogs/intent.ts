@@ -6,6 +6,9 @@ export type Intent =
   | { kind: 'privacy' }
   | { kind: 'help' }
   | { kind: 'lookup'; who: string }
+  | { kind: 'reassign'; reference: string; to: string; reason: string }
+  | { kind: 'delegate'; to: string; until: string }
+  | { kind: 'endDelegation' }
   | { kind: 'unknown' };
 
 /** The part of a message that is read for a command. */
@@ -28,6 +31,13 @@ export function classifyIntent(text: string): Intent {
   const t = text.slice(0, MAX_COMMAND_LENGTH).replace(/<at>[^<]*<\/at>/gi, '').trim();
   const lookup = /^\s*status\s+(?:for|of)\s+(.+)$/i.exec(t);
   if (lookup) return { kind: 'lookup', who: lookup[1].trim() };
+  // "reassign DEV-7K3Q2M to dana@contoso.com because I am on leave"
+  const reassign = /^\s*reassign\s+(DEV-[A-Za-z0-9]{6})\s+to\s+(\S+?)(?:[\s:,]+(?:because\s+)?(.*))?$/is.exec(t);
+  if (reassign) return { kind: 'reassign', reference: reassign[1].toUpperCase(), to: reassign[2], reason: (reassign[3] ?? '').trim() };
+  // "delegate approvals to dana@contoso.com until 2026-12-24"
+  const delegate = /^\s*delegate\s+(?:my\s+)?approvals?\s+to\s+(\S+)\s+until\s+(\d{4}-\d{2}-\d{2})\s*\.?\s*$/i.exec(t);
+  if (delegate) return { kind: 'delegate', to: delegate[1], until: delegate[2] };
+  if (/^\s*(stop|end)\s+(delegating|(my\s+)?delegation)\b/i.test(t)) return { kind: 'endDelegation' };
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
   return { kind: 'unknown' };
 }

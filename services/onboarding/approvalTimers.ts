@@ -117,8 +117,10 @@ export class ApprovalTimers {
       displayName: u.displayName,
       userPrincipalName: u.userPrincipalName,
     });
-    if (request.approvers.length === 1) {
-      const above = await this.graph.directory.getManager(request.approvers[0].aadObjectId);
+    // A delegate stands in for the manager: one level up is the manager's manager, not the delegate's.
+    const below = request.approval?.onBehalfOf ?? (request.approvers.length === 1 ? request.approvers[0] : undefined);
+    if (below) {
+      const above = await this.graph.directory.getManager(below.aadObjectId);
       if (above && above.id !== request.requester.aadObjectId) return { to: [person(above)], source: 'skipLevelManager' };
     }
     const group = this.options.fallbackApproverGroupId;

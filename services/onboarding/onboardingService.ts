@@ -4,7 +4,9 @@ import { consentTextFor } from '../content/consentText';
 import type { GraphServices } from '../graph/graphTypes';
 import { hashAuditEntry } from '../storage/auditRepository';
 import { ConsentAlreadyRecordedError, type ConsentRepository } from '../storage/consentRepository';
+import type { DelegationRepository } from '../storage/delegationRepository';
 import { DuplicateOpenRequestError, type RequestRepository } from '../storage/requestRepository';
+import { newDelegation, routeThroughDelegation, type ApprovalDelegation } from '../workflow/delegation';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../workflow/errors';
 import type { AuditEntry, Effect, OnboardingRequest, PendingEffect, PersonRef } from '../workflow/model';
 import {
@@ -31,6 +33,8 @@ export interface OnboardingOptions {
   tenantId: string;
   fallbackApproverGroupId?: string;
   policy: WorkflowPolicy;
+  /** Managers' approval delegations (absent: requests always go to the manager). */
+  delegations?: DelegationRepository;
 }
 
 /** Runs a request's pending effects in the background. */
@@ -64,7 +68,12 @@ function auditDetails(event: WorkflowEvent | { type: 'submit' }, next: Onboardin
   const d: AuditEntry['details'] = { platform: next.device.platform, ownership: next.device.ownership };
   switch (event.type) {
     case 'submit':
-      return { ...d, approverSource: next.approverSource, approvers: next.approvers.map((a) => a.aadObjectId).join(',') };
+      return {
+        ...d,
+        approverSource: next.approverSource,
+        approvers: next.approvers.map((a) => a.aadObjectId).join(','),
+        onBehalfOf: next.approval?.onBehalfOf?.aadObjectId ?? null,
+      };
     case 'approve':
     case 'deny':
       return { ...d, outcome: next.decision?.outcome ?? null, hasComment: Boolean(next.decision?.comment) };
@@ -150,6 +159,11 @@ export class OnboardingService {
     return r;
   }
 
+  /** A request by its short reference, or null. */
+  findByReference(reference: string) {
+    return this.requests.findByReference(reference);
+  }
+
   /** A person's requests, newest first. */
   listFor(aadObjectId: string) {
     return this.requests.listByRequester(aadObjectId);
@@ -163,21 +177,27 @@ export class OnboardingService {
     const device = validateDeviceDetails(form);
     const existing = await this.requests.findOpenByRequester(requester.aadObjectId);
     if (existing) throw new DuplicateOpenRequestError(existing);
-    const { approvers, approverSource } = await this.findApprovers(requester.aadObjectId);
+    const { approvers, approverSource, onBehalfOf } = await this.findApprovers(requester);
     const user = await this.graph.directory.getUser(requester.aadObjectId);
     const who: PersonRef = { ...requester, displayName: user?.displayName ?? requester.displayName, userPrincipalName: user?.userPrincipalName };
     const now = this.now();
     const result = createRequest(
-      { id: randomUUID(), reference: newReference(), tenantId: tenantId || this.options.tenantId, requester: who, device, approvers, approverSource },
+      { id: randomUUID(), reference: newReference(), tenantId: tenantId || this.options.tenantId, requester: who, device, approvers, approverSource, onBehalfOf },
       now,
     );
     return this.commit(null, result, { kind: 'user', aadObjectId: who.aadObjectId, displayName: who.displayName, roles: [] }, { type: 'submit' }, true);
   }
 
-  private async findApprovers(userId: string): Promise<{ approvers: PersonRef[]; approverSource: OnboardingRequest['approverSource'] }> {
+  private async findApprovers(
+    requester: PersonRef,
+  ): Promise<{ approvers: PersonRef[]; approverSource: OnboardingRequest['approverSource']; onBehalfOf?: PersonRef }> {
+    const userId = requester.aadObjectId;
     const manager = await this.graph.directory.getManager(userId);
     if (manager) {
-      return { approvers: [{ aadObjectId: manager.id, displayName: manager.displayName, userPrincipalName: manager.userPrincipalName }], approverSource: 'manager' };
+      const ref: PersonRef = { aadObjectId: manager.id, displayName: manager.displayName, userPrincipalName: manager.userPrincipalName };
+      const delegation = (await this.options.delegations?.find(manager.id)) ?? null;
+      const routed = routeThroughDelegation(ref, delegation, requester, this.now());
+      return { approvers: routed.approvers, approverSource: routed.onBehalfOf ? 'delegate' : 'manager', onBehalfOf: routed.onBehalfOf };
     }
     const group = this.options.fallbackApproverGroupId;
     const members = group ? await this.graph.directory.listGroupMembers(group) : [];
@@ -231,6 +251,36 @@ export class OnboardingService {
     if (!user) throw new ValidationError([`Nobody with the address ${address} was found in the directory.`]);
     const person: PersonRef = { aadObjectId: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName };
     return this.apply(requestId, { type: 'reassignApproval', to: person, reason: to.reason }, actor, cardVersion);
+  }
+
+  /**
+   * A manager hands their approvals to a delegate (email or user principal name) until the end of a day: requests
+   * arriving meanwhile go to the delegate, who decides on the manager's behalf.
+   */
+  async delegate(actor: Actor, to: { emailOrUpn: string; untilDate: string }): Promise<ApprovalDelegation> {
+    const repo = this.options.delegations;
+    if (!repo || actor.kind !== 'user') throw new ValidationError(['Delegating approvals is not available.']);
+    const address = to.emailOrUpn.trim().replace(/^@/, '');
+    if (!/^[^@\s/?#']+@[^@\s/?#']+$/.test(address) || address.length > 254) throw new ValidationError(['Name the delegate by their work email address.']);
+    const user = await this.graph.directory.getUser(address);
+    if (!user) throw new ValidationError([`Nobody with the address ${address} was found in the directory.`]);
+    const delegation = newDelegation(
+      { aadObjectId: actor.aadObjectId, displayName: actor.displayName },
+      { aadObjectId: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName },
+      to.untilDate,
+      this.now(),
+    );
+    await repo.set(delegation);
+    this.logger.info({ delegator: actor.aadObjectId, delegate: user.id, until: delegation.until }, 'approval delegation set');
+    return delegation;
+  }
+
+  /** Ends the actor's running delegation; false when none was running. */
+  async endDelegation(actor: Actor): Promise<boolean> {
+    if (!this.options.delegations || actor.kind !== 'user') return false;
+    const ended = await this.options.delegations.end(actor.aadObjectId, this.now());
+    if (ended) this.logger.info({ delegator: actor.aadObjectId }, 'approval delegation ended');
+    return ended;
   }
 
   /**

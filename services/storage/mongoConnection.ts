@@ -20,6 +20,8 @@ export const COLLECTIONS = {
   accessLog: 'accessLog',
   /** What the retention job removed (counts and ids). */
   retentionRuns: 'retentionRuns',
+  /** Managers' approval delegations, one per delegator. */
+  delegations: 'approvalDelegations',
 } as const;
 
 /** One pooled connection for the process. */

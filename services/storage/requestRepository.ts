@@ -131,6 +131,11 @@ export class RequestRepository {
     return strip(await this.collection.findOne({ _id: id }));
   }
 
+  /** One request by its short reference (DEV-…), or null. */
+  async findByReference(reference: string): Promise<OnboardingRequest | null> {
+    return strip(await this.collection.findOne({ reference }));
+  }
+
   /** The requester's open request, if any. */
   async findOpenByRequester(aadObjectId: string): Promise<OnboardingRequest | null> {
     const key = await this.openKeys.findOne({ _id: aadObjectId });

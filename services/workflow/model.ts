@@ -64,7 +64,7 @@ export interface Decision {
 }
 
 /** Who the current approvers are and why: the manager, the fallback group, or a hand-over from earlier approvers. */
-export type ApproverSource = 'manager' | 'fallbackGroup' | 'skipLevelManager' | 'reassigned';
+export type ApproverSource = 'manager' | 'fallbackGroup' | 'skipLevelManager' | 'reassigned' | 'delegate';
 
 /** One hand-over of a pending approval to other people. */
 export interface ApprovalHandover {
@@ -87,6 +87,8 @@ export interface ApprovalRouting {
   assignedAt: string;
   /** Reminders sent to the current approvers. */
   reminders: { at: string; to: string[] }[];
+  /** The manager whose delegate got the request (the delegate decides on their behalf). */
+  onBehalfOf?: PersonRef;
   /** The escalation already happened (or found nobody to go to), so it never happens twice. */
   escalationDone?: boolean;
   handovers: ApprovalHandover[];

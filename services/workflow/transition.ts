@@ -125,9 +125,10 @@ function personOf(a: Actor): PersonRef {
   return { aadObjectId: a.aadObjectId, displayName: a.displayName };
 }
 
-/** The first approver the request was handed away from, when the decider stands in for them. */
+/** The manager the decider stands in for: through a delegation, or the first approver it was handed away from. */
 function onBehalfOf(r: OnboardingRequest): PersonRef | undefined {
-  return approvalRouting(r).handovers[0]?.from[0];
+  const routing = approvalRouting(r);
+  return routing.onBehalfOf ?? routing.handovers[0]?.from[0];
 }
 
 function actorId(a: Actor) {
@@ -219,6 +220,8 @@ export interface NewRequest {
   device: DeviceDetails;
   approvers: PersonRef[];
   approverSource: OnboardingRequest['approverSource'];
+  /** The manager the approvers stand in for (a delegation). */
+  onBehalfOf?: PersonRef;
 }
 
 /** Step 1: an employee submits a request; it goes to the approvers. */
@@ -237,7 +240,7 @@ export function createRequest(input: NewRequest, now: string): TransitionResult 
     checkAttempts: 0,
     cards: [],
     outbox: [],
-    approval: { assignedAt: now, reminders: [], handovers: [] },
+    approval: { assignedAt: now, reminders: [], handovers: [], onBehalfOf: input.onBehalfOf },
     auditHead: { seq: 0, hash: '' },
     openKey: input.requester.aadObjectId,
     createdAt: now,
@@ -479,6 +482,7 @@ export function transition(
           approvers: to,
           approverSource: event.source,
           approval: {
+            ...routing,
             assignedAt: now,
             reminders: [],
             escalationDone: true,

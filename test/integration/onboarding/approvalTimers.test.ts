@@ -17,6 +17,7 @@ import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ConsentRepository } from '../../../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
+import { DelegationRepository } from '../../../services/storage/delegationRepository';
 import { RequestRepository } from '../../../services/storage/requestRepository';
 import { InvalidTransitionError, NotAuthorizedError, ValidationError } from '../../../services/workflow/errors';
 import type { Actor, WorkflowPolicy } from '../../../services/workflow/transition';
@@ -59,7 +60,14 @@ describe('the approval step over time (clock moved forward, embedded database, G
     const graph = createGraphServices({ baseUrl: sim.url, logger, retry: { maxDelayMs: 50 } });
     const requests = new RequestRepository(db);
     const messenger = new RecordingMessenger('timers');
-    const service = new OnboardingService(requests, new ConsentRepository(db), graph, { tenantId: 't', fallbackApproverGroupId: FALLBACK_GROUP, policy }, logger, now);
+    const service = new OnboardingService(
+      requests,
+      new ConsentRepository(db),
+      graph,
+      { tenantId: 't', fallbackApproverGroupId: FALLBACK_GROUP, policy, delegations: new DelegationRepository(db) },
+      logger,
+      now,
+    );
     const jobs = new JobQueue(db, { owner: newInstanceId('timers'), leaseMs: 15_000 }, now);
     const runner = new EffectRunner(
       requests,
@@ -203,5 +211,43 @@ describe('the approval step over time (clock moved forward, embedded database, G
     assert.equal((await app.requests.get(r0._id))?.approval?.reminders.length, 0, "Patti's first reminder comes a day after she got it");
     assert.equal(await app.timerDue(r0._id), '2026-11-25T10:00:00.000Z');
     await assert.rejects(app.service.apply(r0._id, { type: 'approve' }, adele), NotAuthorizedError);
+  });
+
+  it('when the manager delegates in chat for a date range, then requests arriving inside it go to the delegate, who decides on her behalf, and later ones to her again', async () => {
+    clock = new Date('2026-11-23T17:00:00.000Z');
+    const app = build();
+    await assert.rejects(app.service.delegate(megan, { emailOrUpn: 'meganb@contoso.example', untilDate: '2026-11-27' }), ValidationError);
+    const d = await app.service.delegate(megan, { emailOrUpn: 'adelev@contoso.example', untilDate: '2026-11-27' });
+    assert.equal(d.delegate.aadObjectId, ADELE);
+
+    const inside = await app.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
+    await app.runner.idle();
+    assert.deepEqual(inside.approvers.map((p) => p.aadObjectId), [ADELE]);
+    assert.equal(inside.approverSource, 'delegate');
+    assert.ok(app.messenger.to(ADELE).some((s) => s.text.includes('On behalf of')), "the delegate's card says on whose behalf");
+    await assert.rejects(app.service.apply(inside._id, { type: 'approve' }, megan), NotAuthorizedError, 'the delegation hands the decision over');
+
+    // Unanswered, it escalates past the delegate to the manager's own manager.
+    await app.at('2026-11-26T17:00:00.000Z');
+    const up = (await app.requests.get(inside._id))!;
+    assert.deepEqual(up.approvers.map((p) => p.aadObjectId), [PATTI]);
+    const decided = await app.service.apply(inside._id, { type: 'deny', reason: 'Not for this role' }, patti);
+    assert.equal(decided.decision?.onBehalfOf?.aadObjectId, MEGAN);
+
+    // Adele asks for herself while she is Megan's delegate: it goes to Megan, never to Adele.
+    const own = await app.service.submit({ aadObjectId: ADELE, displayName: 'Adele' }, form);
+    assert.deepEqual(own.approvers.map((p) => p.aadObjectId), [MEGAN]);
+    await app.service.apply(own._id, { type: 'cancel' }, adele);
+
+    clock = new Date('2026-11-28T09:00:00.000Z');
+    const after = await app.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
+    assert.deepEqual(after.approvers.map((p) => p.aadObjectId), [MEGAN], 'after the last day, requests go to the manager again');
+    assert.equal(after.approverSource, 'manager');
+    await app.runner.idle();
+
+    const d2 = await app.service.delegate(megan, { emailOrUpn: 'adelev@contoso.example', untilDate: '2026-12-10' });
+    assert.ok(d2);
+    assert.equal(await app.service.endDelegation(megan), true);
+    assert.equal(await app.service.endDelegation(megan), false);
   });
 });

@@ -64,6 +64,11 @@ describe('Graph client against the simulator', () => {
       assert.equal((await graph.directory.getManager(ALEX))?.id, MEGAN);
     });
 
+    it('when mailbox settings are read, then the time zone comes back, and a user without a mailbox gives undefined', async () => {
+      assert.equal((await graph.directory.getMailboxSettings!(MEGAN))?.timeZone, 'Pacific Standard Time');
+      assert.equal(await graph.directory.getMailboxSettings!(ISAIAH), undefined);
+    });
+
     it('when the user has no manager (Graph answers 404), then getManager returns undefined', async () => {
       assert.equal(await graph.directory.getManager(ISAIAH), undefined);
       assert.deepEqual(calls('GET', `/users/${ISAIAH}/manager`).map((r) => r.status), [404]);

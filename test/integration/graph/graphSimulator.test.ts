@@ -62,6 +62,19 @@ describe('Graph simulator (wire)', () => {
     assert.equal((r.json as GraphErrorBody).error.message, "Resource 'manager' does not exist or one of its queried reference-property objects are not present.");
   });
 
+  it("when a user's mailbox settings are read, then Outlook's Windows time zone and working hours come back; no mailbox is a 404", async () => {
+    const r = await call('GET', `/v1.0/users/${MEGAN}/mailboxSettings?$select=timeZone,workingHours`);
+    assert.equal(r.status, 200);
+    const body = r.json as { '@odata.context': string; timeZone: string; workingHours: { daysOfWeek: string[]; startTime: string; timeZone: { name: string } } };
+    assert.deepEqual(Object.keys(body).sort(), ['@odata.context', 'timeZone', 'workingHours']);
+    assert.match(body['@odata.context'], /\$metadata#users\('a0000000-0000-4000-8000-000000000001'\)\/mailboxSettings\(timeZone,workingHours\)$/);
+    assert.equal(body.timeZone, 'Pacific Standard Time');
+    assert.equal(body.workingHours.startTime, '08:00:00.0000000');
+    const none = await call('GET', `/v1.0/users/${ISAIAH}/mailboxSettings`);
+    assert.equal(none.status, 404);
+    assert.equal((none.json as GraphErrorBody).error.code, 'MailboxNotEnabledForRESTAPI');
+  });
+
   it('when $select names properties, then only those come back; an unknown one is a 400', async () => {
     const ok = await call('GET', `/v1.0/users/${ALEX}?$select=id,department`);
     assert.deepEqual(Object.keys(ok.json as object).sort(), ['@odata.context', 'department', 'id']);

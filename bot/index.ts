@@ -184,6 +184,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const port = (server.address() as { port: number }).port;
+  void approvalTimers.adoptPending().catch((e) => logger.error({ err: e }, 'could not schedule approval timers found at start-up'));
   void worker.start();
   logger.info({ port, authEnabled: config.bot.authEnabled, startupMs: Date.now() - startedAt }, 'bot listening');
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../../bot/logger';
 import type { GraphServices, MailboxSettings } from '../graph/graphTypes';
 import type { Lease } from '../jobs/leases';
-import type { JobQueue } from '../jobs/jobQueue';
+import { JobQueue } from '../jobs/jobQueue';
 import type { RequestRepository } from '../storage/requestRepository';
 import { InvalidTransitionError } from '../workflow/errors';
 import type { OnboardingRequest, PersonRef } from '../workflow/model';
@@ -43,9 +43,25 @@ export class ApprovalTimers {
   }
 
   /** Makes sure the request's timer job fires no later than its next approval timer (before the write that sets it). */
-  async announce(request: OnboardingRequest): Promise<void> {
-    const { nextAt } = dueApprovalTimer(request, request.updatedAt, this.policy);
+  async announce(request: Pick<OnboardingRequest, '_id' | 'state' | 'createdAt' | 'updatedAt' | 'approverSource' | 'approval'>): Promise<void> {
+    const { nextAt } = dueApprovalTimer(request as OnboardingRequest, request.updatedAt, this.policy);
     if (nextAt) await this.jobs.announce(APPROVAL_TIMER, request._id, new Date(nextAt));
+  }
+
+  /** Gives every request waiting for approval without a timer job (written by an earlier version) its job; once at start-up. */
+  async adoptPending(): Promise<number> {
+    const pending = await this.requests.listPendingApproval();
+    if (!pending.length) return 0;
+    const ids = pending.map((r) => JobQueue.id(APPROVAL_TIMER, r._id));
+    const scheduled = new Set((await this.jobs.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((j) => j._id));
+    let adopted = 0;
+    for (const r of pending) {
+      if (scheduled.has(JobQueue.id(APPROVAL_TIMER, r._id))) continue;
+      await this.announce(r);
+      adopted++;
+    }
+    if (adopted) this.logger.info({ adopted }, 'scheduled approval timers for requests found at start-up');
+    return adopted;
   }
 
   /** Runs the claimed timer job of one request under its lease. */

@@ -136,6 +136,16 @@ export class RequestRepository {
     return strip(await this.collection.findOne({ reference }));
   }
 
+  /**
+   * Requests waiting for approval, with what their approval timers are computed from. A full read, made once at
+   * start-up to give requests written by an earlier version (which had no approval timers) their timer job.
+   */
+  async listPendingApproval(): Promise<Pick<OnboardingRequest, '_id' | 'state' | 'createdAt' | 'updatedAt' | 'approverSource' | 'approval'>[]> {
+    return this.collection
+      .find({ state: 'pendingApproval' }, { projection: { _id: 1, state: 1, createdAt: 1, updatedAt: 1, approverSource: 1, approval: 1 } })
+      .toArray();
+  }
+
   /** The requester's open request, if any. */
   async findOpenByRequester(aadObjectId: string): Promise<OnboardingRequest | null> {
     const key = await this.openKeys.findOne({ _id: aadObjectId });

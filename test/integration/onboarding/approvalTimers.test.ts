@@ -102,7 +102,7 @@ describe('the approval step over time (clock moved forward, embedded database, G
       await runner.idle();
     }
     const timerDue = async (id: string) => (await jobs.collection.findOne({ _id: JobQueue.id(APPROVAL_TIMER, id) }))?.dueAt?.toISOString();
-    return { service, requests, messenger, runner, at, timerDue };
+    return { service, requests, messenger, runner, at, timerDue, timers, jobs };
   }
 
   it('when the manager never answers, then reminder, reminder, escalation to the skip-level manager, who decides on behalf', async () => {
@@ -249,5 +249,20 @@ describe('the approval step over time (clock moved forward, embedded database, G
     assert.ok(d2);
     assert.equal(await app.service.endDelegation(megan), true);
     assert.equal(await app.service.endDelegation(megan), false);
+  });
+
+  it('when a request from before approval timers waits for approval, then start-up gives it a timer counted from its submission', async () => {
+    clock = new Date('2026-11-23T17:00:00.000Z');
+    const app = build();
+    const r0 = await app.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
+    await app.runner.idle();
+    // What an earlier version left: no approval history on the request, no timer job.
+    await db.collection('requests').updateOne({ _id: r0._id as never }, { $unset: { approval: '' } });
+    await app.jobs.collection.deleteOne({ _id: JobQueue.id(APPROVAL_TIMER, r0._id) });
+    assert.equal(await app.timers.adoptPending(), 1);
+    assert.equal(await app.timerDue(r0._id), '2026-11-24T17:00:00.000Z');
+    assert.equal(await app.timers.adoptPending(), 0, 'adopted once');
+    await app.at('2026-11-24T17:00:00.000Z');
+    assert.equal((await app.requests.get(r0._id))?.approval?.reminders.length, 1);
   });
 });

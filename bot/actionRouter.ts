@@ -51,12 +51,18 @@ type RoleNeed = 'always' | 'nonParty' | 'never';
 type CardKind = 'form' | 'status' | 'approval' | 'consent' | 'enrollment' | 'compliance' | 'it' | 'welcome';
 
 /**
- * Who may see a request's details on any card: its requester, its recorded approvers and IT Security. Everyone
+ * Who may see a request's details on any card: its requester, its recorded approvers (current and former) and IT Security. Everyone
  * else, whatever card data they send, learns only that the request is not theirs.
  */
 export function canViewRequest(request: OnboardingRequest, actor: Actor): boolean {
   if (actor.kind === 'system') return true;
-  return isRequester(request, actor) || request.approvers.some((p) => p.aadObjectId === actor.aadObjectId) || actor.roles.includes('itSecurity');
+  return isRequester(request, actor) || request.approvers.some((p) => p.aadObjectId === actor.aadObjectId) || wasApprover(request, actor.aadObjectId) || actor.roles.includes('itSecurity');
+}
+
+/** Approvers the request was escalated or reassigned away from, and the manager a delegate stands in for: they see it read-only. */
+function wasApprover(request: OnboardingRequest, aadObjectId: string): boolean {
+  const a = request.approval;
+  return Boolean(a && (a.onBehalfOf?.aadObjectId === aadObjectId || a.handovers.some((h) => h.from.some((p) => p.aadObjectId === aadObjectId))));
 }
 
 /** Graph statuses that mean "busy, try again shortly" once the client's own retries are spent. */

@@ -22,6 +22,7 @@ import { AccessLog } from '../../../services/governance/accessLog';
 import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ConsentRepository } from '../../../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
+import { DelegationRepository } from '../../../services/storage/delegationRepository';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
 import { MongoStorage } from '../../../services/storage/mongoStorage';
 import { RequestRepository } from '../../../services/storage/requestRepository';
@@ -80,6 +81,7 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
     const service = new OnboardingService(requests, new ConsentRepository(db), graph, {
       tenantId: TENANT,
       policy: { itReviewMode: 'manual', enrollmentDeadlineHours: 72, enrollmentReminderHours: 24, compliancePollFirstSeconds: 60, compliancePollMaxSeconds: 3600 },
+      delegations: new DelegationRepository(db),
     }, logger);
     const jobs = new JobQueue(db, { owner: newInstanceId('test'), leaseMs: 15_000 });
     const runner = new EffectRunner(requests, new AuditRepository(db), refs, new NullMessenger(), botCards, graph, service, jobs, new DeliveryLog(db), { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' }, logger);
@@ -228,5 +230,47 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
     const answer = await turn(second, teamsActivity(people.alex, { type: 'message', text: 'yes' }));
     assert.match(answer.map(cardText).join(' '), /Cancelled|cancelled/);
     assert.equal(await second.service.openRequestOf(people.alex.aadObjectId), null);
+  });
+
+  it('when the manager reassigns on the card, then the card says to whom, the new approver decides, and the requester cannot reassign', async () => {
+    const b = buildBot();
+    await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' }));
+    const request = (await b.service.openRequestOf(people.alex.aadObjectId))!;
+    const byAlex = invokeCard(await turn(b, invoke(people.alex, Verb.ApprovalReassign, { requestId: request._id, version: request.version, reassignTo: 'adelev@contoso.example', reassignReason: 'Faster' })));
+    assert.deepEqual(buttons(byAlex), []);
+    assert.deepEqual((await b.service.get(request._id)).approvers.map((p) => p.aadObjectId), [people.megan.aadObjectId]);
+
+    const byMegan = invokeCard(
+      await turn(b, invoke(people.megan, Verb.ApprovalReassign, { requestId: request._id, version: request.version, reassignTo: 'adelev@contoso.example', reassignReason: 'I am on leave' })),
+    );
+    assert.match(JSON.stringify(byMegan), /Reassigned to Adele Vance/);
+    assert.deepEqual(buttons(byMegan), [], 'Megan can no longer decide');
+    const moved = await b.service.get(request._id);
+    const byAdele = invokeCard(await turn(b, invoke(people.adele, Verb.ApprovalApprove, { requestId: request._id, version: moved.version })));
+    assert.match(JSON.stringify(byAdele), /Approved by Adele Vance on behalf of Megan Bowen/);
+  });
+
+  it('when IT Security types "reassign DEV-… to …", then the pending approval moves and the reply shows it', async () => {
+    const b = buildBot();
+    await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' }));
+    const request = (await b.service.openRequestOf(people.alex.aadObjectId))!;
+    const replies = await turn(b, teamsActivity(people.lynne, { type: 'message', text: `reassign ${request.reference} to pattif@contoso.example because Megan left the company` }));
+    assert.match(replies.map(cardText).join(' '), /Reassigned to Patti Fernandez/);
+    const byAdele = await turn(b, teamsActivity(people.adele, { type: 'message', text: `reassign ${request.reference} to adelev@contoso.example because me` }));
+    assert.match(byAdele.map(cardText).join(' '), /not yours/);
+  });
+
+  it('when the manager types "delegate approvals to … until …", then the next request goes to the delegate, until "stop delegating"', async () => {
+    const b = buildBot();
+    const until = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const set = await turn(b, teamsActivity(people.megan, { type: 'message', text: `delegate approvals to adelev@contoso.example until ${until}` }));
+    assert.match(set.map(cardText).join(' '), /Approvals delegated[\s\S]*Adele Vance/);
+    await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' }));
+    const request = (await b.service.openRequestOf(people.alex.aadObjectId))!;
+    assert.deepEqual(request.approvers.map((p) => p.aadObjectId), [people.adele.aadObjectId]);
+    const stop = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'stop delegating' }));
+    assert.match(stop.map(cardText).join(' '), /Delegation ended/);
+    const bad = await turn(b, teamsActivity(people.megan, { type: 'message', text: `delegate approvals to meganb@contoso.example until ${until}` }));
+    assert.match(bad.map(cardText).join(' '), /cannot delegate approvals to yourself/);
   });
 });

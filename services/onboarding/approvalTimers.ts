@@ -5,7 +5,7 @@ import { JobQueue } from '../jobs/jobQueue';
 import type { RequestRepository } from '../storage/requestRepository';
 import { InvalidTransitionError } from '../workflow/errors';
 import type { OnboardingRequest, PersonRef } from '../workflow/model';
-import { dueApprovalTimer, type WorkflowEvent, type WorkflowPolicy } from '../workflow/transition';
+import { approvalSchedule, dueApprovalTimer, type WorkflowEvent, type WorkflowPolicy } from '../workflow/transition';
 import type { OnboardingService } from './onboardingService';
 import { nextWorkingMoment, workingHoursFrom, type WorkingHours } from './workingHours';
 
@@ -94,8 +94,9 @@ export class ApprovalTimers {
         const at = await this.workingMomentFor(request.approvers, now);
         if (at > now) {
           // Not now: at the start of the approver's working day, or earlier if escalation or expiry comes first.
-          const other = dueApprovalTimer({ ...request, approval: { ...request.approval!, reminders: [...(request.approval?.reminders ?? []), { at: now.toISOString(), to: [] }] } }, now.toISOString(), this.policy).nextAt;
-          return other && Date.parse(other) < at.getTime() ? new Date(other) : at;
+          const { escalateAt, expireAt } = approvalSchedule(request, this.policy);
+          const first = Math.min(at.getTime(), Date.parse(expireAt), escalateAt ? Date.parse(escalateAt) : Infinity);
+          return new Date(first);
         }
         event = { type: 'remindApprovers' };
       } else if (due === 'escalate') {

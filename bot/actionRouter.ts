@@ -158,6 +158,7 @@ export class ActionRouter {
       },
       [Verb.ApprovalReassign]: {
         card: 'approval',
+        roles: 'nonParty',
         handle: async (c) =>
           this.approvalView(
             await this.service.reassign(requestId(c), c.actor, { emailOrUpn: str(c.data.reassignTo) ?? '', reason: str(c.data.reassignReason) ?? '' }, version(c)),

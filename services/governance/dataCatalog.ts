@@ -33,6 +33,12 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     note: 'The onboarding request: requester, device details, decision, compliance report. Open requests are kept; the audit chain head is kept as a tombstone when a request is removed.',
   },
   [COLLECTIONS.openRequestKeys]: { category: 'personal', retention: null, note: 'Which request an employee has open; removed when the request closes.' },
+  [COLLECTIONS.delegations]: {
+    category: 'personal',
+    retention: 'personal',
+    from: 'until',
+    note: "A manager's approval delegation: delegate and date range; one per manager, replaced by the next.",
+  },
   [COLLECTIONS.consents]: { category: 'consent', retention: 'consent', from: 'at', note: 'The consent ledger: answer, text version and hash.' },
   [COLLECTIONS.audit]: { category: 'audit', retention: 'audit', from: 'at', note: 'Hash-chained audit entries; a chain is removed whole, after its last entry is past retention and its request is gone.' },
   [COLLECTIONS.pendingAudit]: { category: 'audit', retention: null, note: 'Audit entries waiting to be written; never removed by age (they move into the audit trail).' },

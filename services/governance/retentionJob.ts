@@ -56,6 +56,7 @@ export class RetentionJob {
     const removed: Record<string, Removal> = {
       [COLLECTIONS.requests]: await this.removeRequests(cutoffs.personal),
       [COLLECTIONS.consents]: await this.removeBy(COLLECTIONS.consents, { at: { $lt: cutoffs.consent } }),
+      [COLLECTIONS.delegations]: await this.removeBy(COLLECTIONS.delegations, { until: { $lt: cutoffs.personal } }),
       [COLLECTIONS.audit]: await this.removeAuditChains(cutoffs.audit),
       [COLLECTIONS.accessLog]: await this.removeAccessLogDays(cutoffs.log.slice(0, 10)),
     };

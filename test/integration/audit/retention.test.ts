@@ -40,19 +40,21 @@ describe('retention job with the clock moved forward', function () {
     ] as never[]);
     await db.collection(COLLECTIONS.consents).insertOne({ _id: 'consent-1', requestId: 'req-closed', subject: { aadObjectId: 'u-alex', displayName: 'Alex Wilber' }, at } as never);
     await db.collection(COLLECTIONS.conversationReferences).insertOne({ _id: 'user:u-alex', updatedAt: START } as never);
+    await db.collection(COLLECTIONS.delegations).insertOne({ _id: 'u-megan', delegate: { aadObjectId: 'u-adele', displayName: 'Adele Vance' }, from: at, until: at } as never);
     await new AccessLog(db, () => START).record({ actor: { kind: 'user', aadObjectId: 'u-lynne', displayName: 'Lynne', roles: ['itSecurity'] }, door: 'teams', action: 'lookUpPerson', subject: { kind: 'personStatus', id: 'u-alex' } });
   });
 
   it('when a year passes, then only conversation state is removed and the run is recorded with ids', async () => {
     const run = await new RetentionJob(t.db, days, later(400)).run();
     assert.deepEqual(run.removed[COLLECTIONS.conversationReferences], { count: 1, ids: ['user:u-alex'] });
-    for (const c of [COLLECTIONS.requests, COLLECTIONS.consents, COLLECTIONS.audit, COLLECTIONS.accessLog]) assert.equal(run.removed[c].count, 0, c);
+    for (const c of [COLLECTIONS.requests, COLLECTIONS.consents, COLLECTIONS.audit, COLLECTIONS.accessLog, COLLECTIONS.delegations]) assert.equal(run.removed[c].count, 0, c);
   });
 
   it('when six years and a day pass, then the closed request, its consent, its audit trail and the old access log are removed; the open request stays', async () => {
     const run = await new RetentionJob(t.db, days, later(2191)).run();
     assert.deepEqual(run.removed[COLLECTIONS.requests], { count: 1, ids: ['req-closed'] });
     assert.deepEqual(run.removed[COLLECTIONS.consents], { count: 1, ids: ['consent-1'] });
+    assert.deepEqual(run.removed[COLLECTIONS.delegations], { count: 1, ids: ['u-megan'] }, 'an approval delegation six years past its end');
     assert.deepEqual(run.removed[COLLECTIONS.audit].ids.sort(), ['req-closed:1', 'req-closed:2', 'req-closed:3']);
     assert.equal(run.removed[COLLECTIONS.accessLog].count, 1);
     assert.ok(await t.db.collection(COLLECTIONS.requests).findOne({ _id: 'req-open' as never }), 'open requests are never removed');

@@ -113,6 +113,14 @@ const schema = z.object({
   RETENTION_AUDIT_DAYS: positiveNumber(SIX_YEARS_DAYS),
   RETENTION_LOG_DAYS: positiveNumber(SIX_YEARS_DAYS),
   RETENTION_CONVERSATION_DAYS: positiveNumber(365),
+  TAB_SSO_ISSUER: z.preprocess(emptyToUndefined, z.string().url('must be a URL').optional()),
+  TAB_SSO_JWKS_URL: z.preprocess(emptyToUndefined, z.string().url('must be a URL').optional()),
+  TAB_SSO_AUDIENCE: optionalString,
+  TAB_SSO_TENANT_ID: optionalGuid,
+  TAB_SSO_CLOCK_TOLERANCE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(300).default(60)),
+  TAB_SSO_JWKS_TIMEOUT_MS: positiveNumber(5_000),
+  TAB_DEV_SIGN_IN_URL: z.preprocess(emptyToUndefined, z.string().url('must be a URL').optional()),
+  TAB_DIST_DIR: z.preprocess(emptyToUndefined, z.string().default('tab/dist')),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -190,6 +198,13 @@ export interface AppConfig {
     /** Bot Connector service URL prefixes the bot may talk to. */
     connectorServiceUrls: string[];
   };
+  /** The Teams tab: single sign-on token validation (absent: the tab API answers 503) and its built files. */
+  tab: {
+    sso?: { issuer: string; jwksUrl?: string; audiences: string[]; tenantId: string; clockToleranceSeconds: number; jwksTimeoutMs: number };
+    /** Local mode only: the Graph simulator's Entra, which mints tokens for demo users. */
+    devSignInUrl?: string;
+    distDir: string;
+  };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -239,7 +254,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const connectorUrls = e.BOT_CONNECTOR_SERVICE_URLS.split(',').map((u) => u.trim()).filter(Boolean);
   for (const u of connectorUrls.filter((x) => !URL.canParse(x))) problems.push(`BOT_CONNECTOR_SERVICE_URLS entry ${u} is not a URL`);
   if (e.ROLE_CACHE_STALE_SECONDS < e.ROLE_CACHE_SECONDS) problems.push('ROLE_CACHE_STALE_SECONDS must not be shorter than ROLE_CACHE_SECONDS');
+  const ssoTenantId = e.TAB_SSO_TENANT_ID ?? e.MicrosoftAppTenantId ?? e.GRAPH_TENANT_ID;
+  if (e.TAB_SSO_ISSUER) {
+    if (!e.TAB_SSO_AUDIENCE) problems.push('TAB_SSO_AUDIENCE is required with TAB_SSO_ISSUER (the application id URI, api://<domain>/<client id>)');
+    if (!ssoTenantId) problems.push('TAB_SSO_TENANT_ID (or MicrosoftAppTenantId or GRAPH_TENANT_ID) is required with TAB_SSO_ISSUER');
+  } else if (e.TAB_SSO_AUDIENCE || e.TAB_SSO_JWKS_URL) {
+    problems.push('TAB_SSO_ISSUER is required with TAB_SSO_AUDIENCE or TAB_SSO_JWKS_URL');
+  }
   if (e.NODE_ENV === 'production') {
+    if (e.TAB_DEV_SIGN_IN_URL) problems.push('TAB_DEV_SIGN_IN_URL must be empty in production (it signs in demo users)');
+    for (const key of ['TAB_SSO_ISSUER', 'TAB_SSO_JWKS_URL'] as const) if (e[key] && !e[key].startsWith('https://')) problems.push(`${key} must be an https URL in production`);
     if (!e.MicrosoftAppId) problems.push('MicrosoftAppId is required in production (an empty app id disables inbound authentication)');
     if (!hasCredentials) problems.push('Graph credentials (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET) are required in production');
     if (!e.MONGODB_URI) problems.push('MONGODB_URI is required in production (the embedded database is for development)');
@@ -337,6 +361,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         conversationState: e.RETENTION_CONVERSATION_DAYS,
       }),
       connectorServiceUrls: connectorUrls,
+    }),
+    tab: Object.freeze({
+      sso:
+        e.TAB_SSO_ISSUER && e.TAB_SSO_AUDIENCE && ssoTenantId
+          ? Object.freeze({
+              issuer: e.TAB_SSO_ISSUER,
+              jwksUrl: e.TAB_SSO_JWKS_URL,
+              audiences: e.TAB_SSO_AUDIENCE.split(',').map((a) => a.trim()).filter(Boolean),
+              tenantId: ssoTenantId.toLowerCase(),
+              clockToleranceSeconds: e.TAB_SSO_CLOCK_TOLERANCE_SECONDS,
+              jwksTimeoutMs: e.TAB_SSO_JWKS_TIMEOUT_MS,
+            })
+          : undefined,
+      devSignInUrl: e.TAB_DEV_SIGN_IN_URL?.replace(/\/$/, ''),
+      distDir: e.TAB_DIST_DIR,
     }),
   });
 }

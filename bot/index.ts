@@ -33,6 +33,8 @@ import { createLogger, type Logger } from './logger';
 import { OnboardingBot } from './onboardingBot';
 import { boundOpenIdMetadataFetch } from './openIdMetadataFetch';
 import { createServer, EdgeAdapter } from './server';
+import { SsoTokenValidator } from './ssoTokenValidator';
+import { registerTabApi } from './tabApi';
 import { createTurnErrorHandler } from './turnErrors';
 
 /** A running bot process. */
@@ -181,6 +183,16 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       { name: 'database', check: async () => void (await mongo.db.command({ ping: 1 })) },
       { name: 'graph', check: () => graph.health.ping() },
     ],
+  });
+  registerTabApi(server, {
+    validator: config.tab.sso && new SsoTokenValidator(config.tab.sso),
+    devSignIn: config.tab.devSignInUrl && config.tab.sso ? { url: config.tab.devSignInUrl, audience: config.tab.sso.audiences[0] } : undefined,
+    distDir: path.resolve(config.tab.distDir),
+    roles,
+    service,
+    requests,
+    audit,
+    logger: logger.child({ component: 'tab' }),
   });
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const port = (server.address() as { port: number }).port;

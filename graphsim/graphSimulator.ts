@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../bot/logger';
+import { createEntraSimulator, EntraSimulatorError, type EntraSimulator } from './entraSimulator';
 import { routeGraphRequest } from './graphRoutes';
 import { SimHttpError, type SimRequest, type SimResponse } from './odata';
 import {
@@ -94,6 +95,8 @@ export interface RunningGraphSimulator {
   port: number;
   close(): Promise<void>;
   controls: SimulatorControls;
+  /** The tenant's Entra ID: OpenID configuration, signing keys and tokens for the Teams tab. */
+  entra: Pick<EntraSimulator, 'issuer' | 'mint'>;
 }
 
 /** A control request the simulator refuses (bad JSON, unknown device, invalid device fixture). */
@@ -162,6 +165,8 @@ function lowerHeaders(h: Record<string, unknown> | undefined): Record<string, st
 export async function startGraphSimulator(options: GraphSimulatorOptions): Promise<RunningGraphSimulator> {
   const now = options.now ?? (() => new Date());
   const store = new TenantStore(options.tenant, now);
+  let ownOrigin = '';
+  const entra = await createEntraSimulator(options.tenant.tenantId, store, now, () => ownOrigin);
   const logger = options.logger;
   let faults: ActiveFault[] = [];
   let log: RequestLogEntry[] = [];
@@ -363,6 +368,10 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
           throw new SimHttpError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
         }
       }
+      if (entra.handles(url.pathname)) {
+        send(res, await entra.route(method, url.pathname, body));
+        return;
+      }
       if (url.pathname.startsWith('/_sim/')) {
         send(res, control(method, url.pathname, body));
         return;
@@ -390,8 +399,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     } catch (e) {
       if (e instanceof SimHttpError) {
         send(res, errorResponse(e, headers));
-      } else if (e instanceof SimulatorControlError || e instanceof TenantFixtureError) {
-        const status = e instanceof SimulatorControlError ? e.status : 400;
+      } else if (e instanceof SimulatorControlError || e instanceof TenantFixtureError || e instanceof EntraSimulatorError) {
+        const status = e instanceof TenantFixtureError ? 400 : e.status;
         send(res, { status, body: { error: { code: 'SimulatorControlError', message: e.message } } });
       } else {
         logger?.error({ err: e, method, path: url.pathname }, 'graphsim failed');
@@ -411,12 +420,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  ownOrigin = url;
   logger?.info({ url, users: options.tenant.users.length, requireAuth: Boolean(options.requireAuth) }, 'graph simulator listening');
 
   return {
     url,
     port: address.port,
     controls,
+    entra,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -1,12 +1,13 @@
 /**
  * `npm run setup` (and `pretest` with --test): makes sure the tools outside npm are present. Idempotent and
  * quick when they are: FerretDB (built into .data/bin/ferretdb when none is found), PostgreSQL for its default
- * backend (Debian's package, when EMBEDDED_DB_BACKEND is not sqlite) and, with --test, Debian's Chromium for
- * the end-to-end tests.
+ * backend (Debian's package, when EMBEDDED_DB_BACKEND is not sqlite), the Teams tab (tab/dist, built when missing
+ * or older than its sources) and, with --test, Debian's Chromium for the end-to-end tests.
  */
 import { ChromiumUnavailableError, ensureChromium } from './lib/chromium';
 import { buildFerretDb, FerretDbBuildError } from './lib/ferretDbBuild';
 import { ensurePostgres, PostgresUnavailableError } from './lib/postgresql';
+import { buildTab, TabBuildError } from './lib/tabBuild';
 import {
   defaultFerretDbInstallPath,
   EmbeddedBackendError,
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
     if (backend === 'postgresql') log(`PostgreSQL server binaries in ${await ensurePostgres(log)}`);
     else log('EMBEDDED_DB_BACKEND=sqlite: PostgreSQL is not needed');
   }
+  const tabStarted = Date.now();
+  if (buildTab({ ifStale: true })) log(`Teams tab built into tab/dist in ${Date.now() - tabStarted} ms`);
   if (withTest) {
     const chromium = await ensureChromium(log);
     log(`Chromium ${chromium}`);
@@ -60,7 +63,8 @@ main().catch((error: unknown) => {
     error instanceof ChromiumUnavailableError ||
     error instanceof PostgresUnavailableError ||
     error instanceof PostgresNotFoundError ||
-    error instanceof EmbeddedBackendError;
+    error instanceof EmbeddedBackendError ||
+    error instanceof TabBuildError;
   console.error(`[setup] ${known ? (error as Error).message : error instanceof Error ? error.stack : String(error)}`);
   process.exit(1);
 });

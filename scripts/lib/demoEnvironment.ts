@@ -158,6 +158,11 @@ export interface DemoBotEnvOptions {
   playground?: PlaygroundConfig;
 }
 
+/** The application id URI the demo tab's tokens are issued for (api://{domain}/{client id}, as in the manifest). */
+export function demoTabAudience(playground: PlaygroundConfig): string {
+  return `api://localhost/${playground.bot.id}`;
+}
+
 /**
  * Environment for a local bot against the demo tenant: Graph simulator, demo groups, the IT team and its
  * "IT Security" channel from the playground config, and no app id (the playground needs no auth).
@@ -184,5 +189,15 @@ export function demoBotEnv(options: DemoBotEnvOptions): Record<string, string> {
   };
   if (options.mongoUri) env.MONGODB_URI = options.mongoUri;
   if (options.mongoDb) env.MONGODB_DB = options.mongoDb;
+  if (/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(options.graphBaseUrl)) {
+    // The tab signs in against the simulated tenant's Entra (graphsim/entraSimulator.ts), which also mints
+    // tokens for the demo users in the local Teams host page.
+    Object.assign(env, {
+      TAB_SSO_ISSUER: `${options.graphBaseUrl.replace(/\/$/, '')}/${DEMO_TENANT.tenantId}/v2.0`,
+      TAB_SSO_AUDIENCE: demoTabAudience(playground),
+      TAB_SSO_TENANT_ID: DEMO_TENANT.tenantId,
+      TAB_DEV_SIGN_IN_URL: options.graphBaseUrl,
+    });
+  }
   return env;
 }

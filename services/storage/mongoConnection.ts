@@ -77,6 +77,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await requests.createIndex({ reference: 1 }, { unique: true, name: 'by_reference' });
   // Background work is found through the small jobs collection's due time, never by scanning requests.
   await db.collection('jobs').createIndex({ dueAt: 1 }, { name: 'due' });
+  await requests.createIndex({ 'approvers.aadObjectId': 1, state: 1, createdAt: 1 }, { name: 'by_approver' });
+  await requests.createIndex({ state: 1, updatedAt: -1 }, { name: 'by_state' });
   await db.collection(COLLECTIONS.audit).createIndex({ requestId: 1, seq: 1 }, { unique: true, name: 'chain' });
   await db.collection(COLLECTIONS.consents).createIndex({ 'subject.aadObjectId': 1, at: -1 }, { name: 'by_subject' });
   await db.collection(COLLECTIONS.consents).createIndex({ requestId: 1 }, { unique: true, name: 'one_answer_per_request' });

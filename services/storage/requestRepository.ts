@@ -160,6 +160,18 @@ export class RequestRepository {
     return docs.map((d) => strip(d)!);
   }
 
+  /** Requests in `state` that `aadObjectId` is a recorded approver of, oldest first (index `by_approver`). */
+  async listByApprover(aadObjectId: string, state: OnboardingRequest['state'], limit = 50): Promise<OnboardingRequest[]> {
+    const docs = await this.collection.find({ 'approvers.aadObjectId': aadObjectId, state }).sort({ createdAt: 1 }).limit(limit).toArray();
+    return docs.map((d) => strip(d)!);
+  }
+
+  /** Requests in `state`, most recently changed first (index `by_state`). */
+  async listByState(state: OnboardingRequest['state'], limit = 100): Promise<OnboardingRequest[]> {
+    const docs = await this.collection.find({ state }).sort({ updatedAt: -1 }).limit(limit).toArray();
+    return docs.map((d) => strip(d)!);
+  }
+
   /** Records a card the bot posted for the request. */
   async addCard(id: string, card: PostedCard): Promise<void> {
     await this.locked(id, () => this.collection.updateOne({ _id: id }, { $push: { cards: card } }));

@@ -1,0 +1,91 @@
+import { Badge, Body1, Caption1, Card, CardHeader, makeStyles, Subtitle2, Text, tokens, type BadgeProps } from '@fluentui/react-components';
+import type { ReactNode } from 'react';
+import type { RequestView } from './api';
+
+const useStyles = makeStyles({
+  card: { maxWidth: '720px', width: '100%', boxSizing: 'border-box' },
+  facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: tokens.spacingHorizontalM, rowGap: tokens.spacingVerticalXS, margin: 0 },
+  dt: { color: tokens.colorNeutralForeground3 },
+  dd: { margin: 0, overflowWrap: 'anywhere' },
+  fix: { margin: `${tokens.spacingVerticalXS} 0`, paddingLeft: tokens.spacingHorizontalXL },
+});
+
+const BADGE: Record<RequestView['tone'], BadgeProps['color']> = {
+  good: 'success',
+  warning: 'warning',
+  attention: 'danger',
+  accent: 'brand',
+  default: 'informative',
+};
+
+/** The date and time in the viewer's locale. */
+export const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** One request: where it stands, what happens next, the device, decisions and what to fix. */
+export function RequestCard({ request, showRequester, children }: { request: RequestView; showRequester?: boolean; children?: ReactNode }) {
+  const s = useStyles();
+  const headingId = `req-${request.id}`;
+  return (
+    <Card className={s.card} role="article" aria-labelledby={headingId}>
+      <CardHeader
+        header={
+          <Subtitle2 as="h3" id={headingId}>
+            {showRequester ? `${request.requester}: ` : ''}
+            {request.device.model} ({request.reference})
+          </Subtitle2>
+        }
+        description={<Caption1>Asked {when(request.createdAt)}</Caption1>}
+        action={<Badge appearance="filled" color={BADGE[request.tone]}>{request.stateLabel}</Badge>}
+      />
+      <Body1>{request.nextStep}</Body1>
+      <dl className={s.facts}>
+        <dt className={s.dt}>Device</dt>
+        <dd className={s.dd}>
+          {request.device.ownership} {request.device.platform}, {request.device.model}
+        </dd>
+        <dt className={s.dt}>Why</dt>
+        <dd className={s.dd}>{request.device.justification}</dd>
+        <dt className={s.dt}>Approver</dt>
+        <dd className={s.dd}>{request.approvers.join(', ')}</dd>
+        {request.decision && (
+          <>
+            <dt className={s.dt}>Decision</dt>
+            <dd className={s.dd}>
+              {request.decision.outcome === 'approved' ? 'Approved' : 'Denied'} by {request.decision.by}, {when(request.decision.at)}
+              {request.decision.reason ? `: ${request.decision.reason}` : ''}
+            </dd>
+          </>
+        )}
+        {request.compliance && (
+          <>
+            <dt className={s.dt}>Compliance</dt>
+            <dd className={s.dd}>
+              {request.compliance.deviceName}: {request.compliance.stateLabel} (checked {when(request.compliance.evaluatedAt)})
+              {request.compliance.graceEndsAt ? `; grace period ends ${when(request.compliance.graceEndsAt)}` : ''}
+            </dd>
+          </>
+        )}
+        {request.itReview && (
+          <>
+            <dt className={s.dt}>IT Security</dt>
+            <dd className={s.dd}>
+              {request.itReview.outcome === 'confirmed' ? 'Confirmed' : 'Denied'} by {request.itReview.by}
+              {request.itReview.reason ? `: ${request.itReview.reason}` : ''}
+            </dd>
+          </>
+        )}
+      </dl>
+      {request.compliance?.failing.map((f) => (
+        <section key={f.label} aria-label={`How to fix: ${f.label}`}>
+          <Text weight="semibold">{f.fixTitle}</Text>
+          <ol className={s.fix}>
+            {f.steps.map((step) => (
+              <li key={step}>{step.replace(/\*\*/g, '')}</li>
+            ))}
+          </ol>
+        </section>
+      ))}
+      {children}
+    </Card>
+  );
+}

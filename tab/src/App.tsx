@@ -39,8 +39,8 @@ type Phase = { kind: 'starting' } | { kind: 'outside'; config?: TabConfig } | { 
 
 /** The page to open first: a channel tab's configured page, a deep link's ?page=, else the employee's own. */
 function firstPage(me: MeView, session: TeamsSession): TabPage {
-  const wanted = (session.entityId ?? new URLSearchParams(window.location.search).get('page') ?? 'employee') as TabPage;
-  return me.pages.includes(wanted) ? wanted : 'employee';
+  const wanted = [session.entityId, new URLSearchParams(window.location.search).get('page')];
+  return (wanted.find((p) => me.pages.includes(p as TabPage)) as TabPage | undefined) ?? 'employee';
 }
 
 /** The tab: starts teams-js, signs in by SSO, then shows the pages the user's roles allow. */

@@ -48,7 +48,7 @@ function context() {
   return {
     theme: themeSelect.value,
     locale: 'en-us',
-    entityId: params.get('entityId') ?? 'mydevices',
+    entityId: params.get('entityId') ?? 'home',
     frameContext: 'content',
     hostClientType: 'web',
     hostName: 'Teams',

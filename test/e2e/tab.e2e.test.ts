@@ -1,0 +1,226 @@
+/**
+ * The Teams tab end to end: the bot serves the built tab, the local Teams host page (tab/host.html) frames it and
+ * answers its @microsoft/teams-js messages as Teams does (initialize, getContext, theme changes, getAuthToken with
+ * a token minted by the simulated tenant's Entra), so the tab runs its real Teams code path in Chromium. Alex asks
+ * for access in the Agents Playground; Megan decides in the tab, and her approval card in chat follows. Every page
+ * is checked with axe-core. With TAB_SCREENSHOTS=<dir> (npm run tab:screenshots) each page is saved there.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/lib/chromium';
+import { demoTabAudience, REPO_ROOT } from '../../scripts/lib/demoEnvironment';
+import { buildTab, TAB_DIST_DIR } from '../../scripts/lib/tabBuild';
+import type { OnboardingRequest } from '../../services/workflow/model';
+import { referenceIn, requestThroughUi, stepByStep, waitForChatOpenedWith, waitForSent, waitForVersion, type SentMessage } from '../support/flowSteps';
+import { startE2eStack, type E2eStack, type LogStream } from '../support/playground';
+import { testClient } from '../support/testDb';
+
+const USERS = {
+  alex: 'a0000000-0000-4000-8000-000000000000',
+  megan: 'a0000000-0000-4000-8000-000000000001',
+  adele: 'a0000000-0000-4000-8000-000000000002',
+  patti: 'a0000000-0000-4000-8000-000000000004',
+  lynne: 'a0000000-0000-4000-8000-000000000005',
+} as const;
+type Person = keyof typeof USERS;
+const SCREENSHOTS = process.env.TAB_SCREENSHOTS ? path.resolve(REPO_ROOT, process.env.TAB_SCREENSHOTS) : undefined;
+const AXE = require.resolve('axe-core/axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the card in chat, accessibility', function () {
+  this.timeout(90000);
+  stepByStep();
+  let stack: E2eStack;
+  let log: LogStream;
+  let browser: Browser;
+  let reference: string;
+  let requestId: string;
+  let approvalCard: SentMessage;
+  let audience: string;
+
+  before(async function () {
+    this.timeout(180000);
+    buildTab({ ifStale: true });
+    stack = await startE2eStack({ name: 'tab', botEnv: { TAB_DIST_DIR } });
+    audience = demoTabAudience(stack.config);
+    log = await stack.activityLog();
+    const ui = await stack.openPage();
+    await ui.waitForCard('Request device access', 20000);
+    await requestThroughUi(ui);
+    reference = referenceIn(await (await ui.waitForCard(/Your device access request[\s\S]*Waiting for approval/)).innerText());
+    const chat = await waitForChatOpenedWith(log, stack.api.user('Megan'));
+    approvalCard = await waitForSent(log, 'Approve device access?', { conversationId: chat.id });
+    const stored = await (await testClient()).db(stack.dbName).collection<OnboardingRequest>('requests').findOne({ reference });
+    requestId = stored!._id;
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+    if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const botUrl = () => stack.bot.url.replace(/\/$/, '');
+
+  /** The local Teams host page signed in as `person`; resolves with the tab's frame once it shows `ready`. */
+  async function openTab(person: Person, ready: RegExp, options: { theme?: string; page?: string; width?: number } = {}): Promise<{ page: Page; tab: Frame }> {
+    const context = await browser.newContext({ viewport: { width: options.width ?? 1000, height: 800 }, deviceScaleFactor: 1 });
+    // Offline: the teams-js origin list and fonts from CDNs are not reachable; fail those requests at once.
+    await context.route(/^https?:\/\/(?!localhost|127\.0\.0\.1)/, (route) => route.abort());
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    const query = new URLSearchParams({ user: USERS[person], ...(options.theme ? { theme: options.theme } : {}), ...(options.page ? { page: options.page } : {}) });
+    await page.goto(`${botUrl()}/tab/host.html?${query}`);
+    const tab = page.frameLocator('#tab');
+    await tab.getByText(ready).first().waitFor({ state: 'visible' });
+    const frame = page.frames().find((f) => f.parentFrame() && /\/tab\/(\?|$)/.test(f.url()));
+    assert.ok(frame, 'the tab frame');
+    return { page, tab: frame };
+  }
+
+  /**
+   * Runs axe-core in the tab and fails on serious or critical violations. Fluent's focus management (Tabster)
+   * adds focusable `aria-hidden` sentinels on purpose, which axe's aria-hidden-focus rule misreads
+   * (https://github.com/microsoft/tabster/issues/288); they are left out, and nothing else is.
+   */
+  async function assertAccessible(tab: Frame, label: string): Promise<void> {
+    await tab.addScriptTag({ path: AXE });
+    const violations = await tab.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(ctx: object, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+      const result = await axe.run({ include: [document], exclude: [['[data-tabster-dummy]']] }, { resultTypes: ['violations'] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target })) }));
+    });
+    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(serious, [], `${label}: ${JSON.stringify(serious, null, 1)}`);
+  }
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    if (SCREENSHOTS) await page.locator('#tab').screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+    await page.screenshot({ path: path.join(stack.artifactsDir, `${name}.png`) });
+  }
+
+  /** Calls the tab API as `person` (token minted by the simulated tenant's Entra), or with `token` as given. */
+  async function callAs(person: Person | { token: string }, route: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+    const token = typeof person === 'string' ? await stack.graph.entra.mint({ userId: USERS[person], audience }) : person.token;
+    const res = await fetch(`${botUrl()}/api/tab${route}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it('when Alex opens the tab in Teams, then SSO signs him in and he sees his request, where it stands and no IT or audit pages', async () => {
+    const { page, tab } = await openTab('alex', /My device requests/);
+    const card = tab.getByRole('article').filter({ hasText: reference });
+    await card.getByText('Waiting for approval').first().waitFor();
+    assert.match(await card.innerText(), /Your manager has been asked to approve/);
+    assert.match(await card.innerText(), /Megan Bowen/);
+    assert.deepEqual(await tab.getByRole('tab').allInnerTexts(), ['My requests', 'Approvals']);
+    await assertAccessible(tab, 'employee page');
+    await screenshot(page, 'employee');
+    await page.context().close();
+  });
+
+  it('when the API is called without a valid token or beyond a role, then it refuses: 401 without sign-in, 403 for IT and audit pages', async () => {
+    const noToken = await fetch(`${botUrl()}/api/tab/me`);
+    assert.equal(noToken.status, 401);
+    assert.match(noToken.headers.get('www-authenticate') ?? '', /Bearer/);
+    const real = await stack.graph.entra.mint({ userId: USERS.alex, audience });
+    const [h, p] = real.split('.');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    // The page cannot claim to be someone else: a payload edited to Lynne's id no longer verifies.
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, oid: USERS.lynne })).toString('base64url')}.${real.split('.')[2]}`;
+    assert.equal((await callAs({ token: forged }, '/me')).status, 401);
+    const wrongAudience = await stack.graph.entra.mint({ userId: USERS.alex, audience: 'api://localhost/another-app' });
+    assert.equal((await callAs({ token: wrongAudience }, '/me')).status, 401);
+    assert.equal((await callAs('alex', '/it/requests?state=pendingApproval')).status, 403);
+    assert.equal((await callAs('alex', `/audit/${reference}`)).status, 403);
+    assert.equal((await callAs('megan', '/it/requests?state=pendingApproval')).status, 403);
+    const me = await callAs('lynne', '/me');
+    assert.deepEqual(me.body.pages, ['employee', 'manager', 'it', 'auditor']);
+    // Adele is not Alex's approver: the same rule as the card refuses her decision.
+    const adele = await callAs('adele', `/approvals/${requestId}/decision`, { method: 'POST', body: JSON.stringify({ decision: 'approve', version: 1 }) });
+    assert.equal(adele.status, 403);
+    assert.deepEqual((await callAs('adele', '/approvals')).body.requests, []);
+  });
+
+  it('when Megan approves in the tab, then the request moves on and her approval card in chat shows her decision', async () => {
+    const { page, tab } = await openTab('megan', /Waiting for my approval/, { page: 'manager' });
+    await tab.getByRole('heading', { name: 'Waiting for my approval' }).waitFor();
+    const card = tab.getByRole('article').filter({ hasText: reference });
+    await card.waitFor();
+    await assertAccessible(tab, 'manager page');
+    await screenshot(page, 'manager');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await tab.getByText(new RegExp(`${reference}: Waiting for consent`)).waitFor();
+    await tab.getByText('Nothing is waiting for you.').waitFor();
+    const stored = await (await testClient()).db(stack.dbName).collection<OnboardingRequest>('requests').findOne({ _id: requestId });
+    assert.equal(stored?.state, 'awaitingConsent');
+    assert.equal(stored?.decision?.by.aadObjectId, USERS.megan);
+    await waitForVersion(log, approvalCard, /Approved by Megan Bowen/, 30000);
+    // A second decision from an old page is refused as the card's would be.
+    const again = await callAs('megan', `/approvals/${requestId}/decision`, { method: 'POST', body: JSON.stringify({ decision: 'deny', reason: 'late', version: 1 }) });
+    assert.equal(again.status, 409);
+    await page.context().close();
+  });
+
+  it('when Lynne (IT Security) opens the IT page, then she finds the request under its state', async () => {
+    const { page, tab } = await openTab('lynne', /Show requests that are/, { page: 'it' });
+    await tab.getByLabel('Show requests that are').selectOption('awaitingConsent');
+    await tab.getByRole('article').filter({ hasText: reference }).waitFor();
+    await assertAccessible(tab, 'IT page');
+    await screenshot(page, 'it');
+    await page.context().close();
+  });
+
+  it('when Lynne (auditor) verifies the request, then its audit trail is intact with each step recorded', async () => {
+    const { page, tab } = await openTab('lynne', /Verify a request's audit trail/, { page: 'auditor' });
+    await tab.getByLabel('Request reference (DEV-…) or id').fill(reference);
+    await tab.getByRole('button', { name: 'Verify' }).click();
+    await tab.getByText(/Audit trail intact/).first().waitFor();
+    assert.ok((await tab.getByRole('row').count()) >= 3, 'a header and at least the submission and the approval');
+    await assertAccessible(tab, 'auditor page');
+    await screenshot(page, 'auditor');
+    await page.context().close();
+  });
+
+  it('when Teams switches to dark or high contrast, then the tab follows the theme change', async () => {
+    const { page, tab } = await openTab('alex', /My device requests/);
+    const background = () => tab.evaluate(() => getComputedStyle(document.querySelector('.fui-FluentProvider')!).backgroundColor);
+    const light = await background();
+    for (const theme of ['dark', 'contrast']) {
+      await page.selectOption('#theme', theme);
+      await tab.waitForFunction((before) => getComputedStyle(document.querySelector('.fui-FluentProvider')!).backgroundColor !== before, light);
+      await assertAccessible(tab, `${theme} theme`);
+      await screenshot(page, `employee-${theme}`);
+    }
+    await page.context().close();
+  });
+
+  it('when the tab opens on a phone-sized screen, then nothing scrolls sideways and the pages are still reachable', async () => {
+    const { page, tab } = await openTab('megan', /My device requests/, { width: 360 });
+    const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+    await tab.getByRole('tab', { name: 'Approvals' }).focus();
+    await page.keyboard.press('Enter');
+    await tab.getByRole('heading', { name: 'Waiting for my approval' }).waitFor();
+    await screenshot(page, 'phone');
+    await page.context().close();
+  });
+
+  it('when the tab is opened outside Teams, then it says so and offers the local host for a demo user', async () => {
+    const context = await browser.newContext();
+    await context.route(/^https?:\/\/(?!localhost|127\.0\.0\.1)/, (route) => route.abort());
+    const page = await context.newPage();
+    await page.goto(`${botUrl()}/tab/`);
+    await page.getByText('Open this tab in Microsoft Teams').waitFor({ timeout: 15000 });
+    assert.equal(await page.getByRole('link', { name: /local Teams host/ }).getAttribute('href'), '/tab/host.html');
+    await context.close();
+  });
+});

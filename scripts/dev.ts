@@ -92,6 +92,11 @@ async function main(): Promise<void> {
   stoppers.push({ name: 'bot', stop: () => bot.process.stop() });
   watch(bot.process);
   say(`bot ready at ${bot.url} (/readyz 200)`);
+  say(
+    env.TAB_DEV_SIGN_IN_URL
+      ? `Teams tab: ${bot.url}/tab/host.html (a local Teams host: pick a demo user and a theme)`
+      : `Teams tab: ${bot.url}/tab/ (open it in Teams; sign-in needs TAB_SSO_ISSUER and TAB_SSO_AUDIENCE)`,
+  );
 
   const playground = await startPlaygroundProcess({
     port: PLAYGROUND_PORT,

@@ -7,6 +7,8 @@ const useStyles = makeStyles({
   facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: tokens.spacingHorizontalM, rowGap: tokens.spacingVerticalXS, margin: 0 },
   dt: { color: tokens.colorNeutralForeground3 },
   dd: { margin: 0, overflowWrap: 'anywhere' },
+  status: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: tokens.spacingHorizontalS },
+  badge: { whiteSpace: 'nowrap', maxWidth: 'none' },
   fix: { margin: `${tokens.spacingVerticalXS} 0`, paddingLeft: tokens.spacingHorizontalXL },
 });
 
@@ -34,10 +36,17 @@ export function RequestCard({ request, showRequester, children }: { request: Req
             {request.device.model} ({request.reference})
           </Subtitle2>
         }
-        description={<Caption1>Asked {when(request.createdAt)}</Caption1>}
-        action={<Badge appearance="filled" color={BADGE[request.tone]}>{request.stateLabel}</Badge>}
+        description={
+          <span className={s.status}>
+            <Badge className={s.badge} appearance="filled" color={BADGE[request.tone]}>
+              {request.stateLabel}
+            </Badge>
+            <Caption1>Asked {when(request.createdAt)}</Caption1>
+          </span>
+        }
       />
-      <Body1>{request.nextStep}</Body1>
+      {/* The next step is written for the employee; approvers and IT see the state and the facts. */}
+      {!showRequester && <Body1>{request.nextStep}</Body1>}
       <dl className={s.facts}>
         <dt className={s.dt}>Device</dt>
         <dd className={s.dd}>

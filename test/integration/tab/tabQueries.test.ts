@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ensureIndexes } from '../../../services/storage/mongoConnection';
+import { RequestRepository } from '../../../services/storage/requestRepository';
+import type { OnboardingRequest, RequestState } from '../../../services/workflow/model';
+import { createRequest } from '../../../services/workflow/transition';
+import { useTestDb } from '../../support/testDb';
+
+const megan = { aadObjectId: 'u-megan', displayName: 'Megan' };
+const patti = { aadObjectId: 'u-patti', displayName: 'Patti' };
+
+function request(requester: string, approvers: (typeof megan)[], createdAt: string, state: RequestState = 'pendingApproval'): OnboardingRequest {
+  const { next } = createRequest(
+    {
+      id: randomUUID(),
+      reference: `DEV-${randomUUID().slice(0, 5).toUpperCase()}`,
+      tenantId: 't',
+      requester: { aadObjectId: requester, displayName: requester },
+      device: { platform: 'ios', ownership: 'personal', model: 'iPhone', justification: 'Email on the road' },
+      approvers,
+      approverSource: approvers.length > 1 ? 'fallbackGroup' : 'manager',
+    },
+    createdAt,
+  );
+  return { ...next, state, updatedAt: createdAt, openKey: state === 'pendingApproval' ? requester : `closed:${next._id}` };
+}
+
+describe('tab queries on a MongoDB-compatible server', () => {
+  const ctx = useTestDb('tab_queries');
+  let repo: RequestRepository;
+  const stored: OnboardingRequest[] = [];
+
+  before(async () => {
+    await ensureIndexes(ctx.db);
+    repo = new RequestRepository(ctx.db);
+    for (const r of [
+      request('u-alex', [megan], '2026-11-30T09:00:00.000Z'),
+      request('u-adele', [megan, patti], '2026-11-30T08:00:00.000Z'),
+      request('u-isaiah', [patti], '2026-11-30T07:00:00.000Z'),
+      request('u-lee', [megan], '2026-11-29T07:00:00.000Z', 'denied'),
+    ]) {
+      stored.push(await repo.insert(r));
+    }
+  });
+
+  it('when an approver asks what waits for them, then only their pending requests come back, oldest first', async () => {
+    assert.deepEqual((await repo.listByApprover('u-megan', 'pendingApproval')).map((r) => r.requester.aadObjectId), ['u-adele', 'u-alex']);
+    assert.deepEqual((await repo.listByApprover('u-patti', 'pendingApproval')).map((r) => r.requester.aadObjectId), ['u-isaiah', 'u-adele']);
+    assert.deepEqual(await repo.listByApprover('u-alex', 'pendingApproval'), []);
+  });
+
+  it('when IT lists a state, then only requests in that state come back, most recently changed first', async () => {
+    assert.deepEqual((await repo.listByState('pendingApproval')).map((r) => r.requester.aadObjectId), ['u-alex', 'u-adele', 'u-isaiah']);
+    assert.deepEqual((await repo.listByState('denied')).map((r) => r.requester.aadObjectId), ['u-lee']);
+  });
+
+  it('when a request is looked up by its reference, then it is found', async () => {
+    assert.equal((await repo.findByReference(stored[0].reference))?._id, stored[0]._id);
+    assert.equal(await repo.findByReference('DEV-NONE0'), null);
+  });
+
+  it('the approver and state queries have their indexes', async () => {
+    const names = (await ctx.db.collection('requests').listIndexes().toArray()).map((i) => i.name);
+    assert.ok(names.includes('by_approver') && names.includes('by_state'), names.join(', '));
+  });
+});

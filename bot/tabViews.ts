@@ -1,77 +1,16 @@
 /**
  * The Teams tab's view models: plain data built from a request, with the same words as the cards
- * (services/content), so the tab and the chat never describe a request differently. Pure: no I/O. The tab's
- * front end imports these types.
+ * (services/content), so the tab and the chat never describe a request differently. Pure: no I/O. The types are
+ * in tabViewTypes.ts, which the front end imports.
  */
-import { complianceStateText, requestStateText, type Tone } from '../services/content/stateText';
+import { consentTextFor, dataCollectionFor } from '../services/content/consentText';
 import { remediationFor } from '../services/content/remediation';
-import { PLATFORM_LABELS, type AuditEntry, type OnboardingRequest, type RequestState } from '../services/workflow/model';
+import { complianceStateText, requestStateText } from '../services/content/stateText';
+import { PLATFORM_LABELS, type AuditEntry, type OnboardingRequest } from '../services/workflow/model';
 import { isApprover, isItSecurity, type Actor, type Role } from '../services/workflow/transition';
+import type { AuditView, RequestView, TabPage } from './tabViewTypes';
 
-/** A page of the tab. */
-export type TabPage = 'employee' | 'manager' | 'it' | 'auditor';
-
-/** GET /api/tab/me. */
-export interface MeView {
-  aadObjectId: string;
-  displayName: string;
-  roles: Role[];
-  /** The pages this person may open; the server checks again on every call. */
-  pages: TabPage[];
-}
-
-/** One failing compliance setting and how to fix it. */
-export interface FailingSettingView {
-  label: string;
-  fixTitle: string;
-  steps: string[];
-}
-
-/** A request as the tab shows it. */
-export interface RequestView {
-  id: string;
-  reference: string;
-  version: number;
-  state: RequestState;
-  stateLabel: string;
-  tone: Tone;
-  /** What happens next, written for the employee. */
-  nextStep: string;
-  createdAt: string;
-  updatedAt: string;
-  requester: string;
-  device: { platform: string; ownership: 'Personal' | 'Company'; model: string; justification: string };
-  approvers: string[];
-  decision?: { outcome: 'approved' | 'denied'; by: string; at: string; reason?: string };
-  compliance?: { deviceName: string; stateLabel: string; evaluatedAt: string; graceEndsAt?: string; failing: FailingSettingView[] };
-  itReview?: { outcome: 'confirmed' | 'denied'; by: string; at: string; reason?: string };
-  /** Whether the viewer may approve or deny it now (same guard as the card). */
-  canDecide: boolean;
-}
-
-/** One audit record as the auditor sees it. */
-export interface AuditEntryView {
-  seq: number;
-  at: string;
-  actor: string;
-  event: string;
-  from: RequestState | null;
-  to: RequestState;
-  procedureStep: number;
-  controls: string[];
-  hash: string;
-}
-
-/** GET /api/tab/audit/:requestId. */
-export interface AuditView {
-  request: Pick<RequestView, 'id' | 'reference' | 'state' | 'stateLabel' | 'requester'>;
-  entries: AuditEntryView[];
-  /**
-   * intact: every record links to the one before, hashes to what it says, and the last is the head the request
-   * records; pending: intact so far, the newest records still in the request's outbox; broken: at firstBrokenSeq.
-   */
-  chain: { status: 'intact' | 'pending' | 'broken'; firstBrokenSeq: number | null; headSeq: number; records: number };
-}
+export type { AuditEntryView, AuditView, FailingSettingView, MeView, RequestView, TabPage } from './tabViewTypes';
 
 /** The pages a person may open, from their roles (everyone has requests of their own and may be an approver). */
 export function pagesFor(roles: readonly Role[]): TabPage[] {
@@ -120,8 +59,24 @@ export function requestView(r: OnboardingRequest, viewer: Actor): RequestView {
         }),
     },
     itReview: r.itReview && { outcome: r.itReview.outcome, by: r.itReview.by.displayName, at: r.itReview.at, reason: r.itReview.reason },
+    consent: r.consent && consentView(r),
+    privacy: privacyView(r),
     canDecide: r.state === 'pendingApproval' && isApprover(r, viewer),
   };
+}
+
+/** What IT can and cannot see for the device's ownership, as the consent notice says. */
+function privacyView(r: OnboardingRequest): RequestView['privacy'] {
+  const c = dataCollectionFor(r.device.ownership);
+  return { canSee: [...c.canSee], sometimes: [...c.sometimes], neverSees: [...c.neverSees] };
+}
+
+/** The consent answer; the text is shown only when its fingerprint matches the text the app has for that version. */
+function consentView(r: OnboardingRequest): RequestView['consent'] {
+  const c = r.consent!;
+  const current = consentTextFor(r.device.ownership);
+  const text = current.version === c.textVersion && current.sha256 === c.textHash ? current.text : undefined;
+  return { outcome: c.outcome, version: c.textVersion, at: c.at, textSha256: c.textHash, text };
 }
 
 /** Whether the viewer may see a request at all: its requester, an approver, IT Security, an auditor or admin. */

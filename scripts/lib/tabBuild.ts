@@ -19,7 +19,7 @@ const TAB_DIR = path.join(REPO_ROOT, 'tab');
 /** The built tab, as the bot serves it by default (TAB_DIST_DIR). */
 export const TAB_DIST_DIR = path.join(TAB_DIR, 'dist');
 /** Sources outside tab/ that the tab imports types from. */
-const SHARED_SOURCES = [path.join(REPO_ROOT, 'bot', 'tabViews.ts'), path.join(REPO_ROOT, 'package-lock.json')];
+const SHARED_SOURCES = [path.join(REPO_ROOT, 'bot', 'tabViewTypes.ts'), path.join(REPO_ROOT, 'package-lock.json')];
 
 function newestMtime(entry: string): number {
   if (!existsSync(entry)) return 0;

@@ -17,7 +17,7 @@ import {
   type Theme,
 } from '@fluentui/react-components';
 import { useEffect, useMemo, useState } from 'react';
-import type { TabPage } from '../../bot/tabViews';
+import type { TabPage } from '../../bot/tabViewTypes';
 import { TabApi, tabConfig, type MeView, type TabConfig } from './api';
 import { AuditorPage } from './pages/AuditorPage';
 import { EmployeePage } from './pages/EmployeePage';

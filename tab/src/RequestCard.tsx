@@ -1,4 +1,19 @@
-import { Badge, Body1, Caption1, Card, CardHeader, makeStyles, Subtitle2, Text, tokens, type BadgeProps } from '@fluentui/react-components';
+import {
+  Accordion,
+  AccordionHeader,
+  AccordionItem,
+  AccordionPanel,
+  Badge,
+  Body1,
+  Caption1,
+  Card,
+  CardHeader,
+  makeStyles,
+  Subtitle2,
+  Text,
+  tokens,
+  type BadgeProps,
+} from '@fluentui/react-components';
 import type { ReactNode } from 'react';
 import type { RequestView } from './api';
 
@@ -9,6 +24,8 @@ const useStyles = makeStyles({
   dd: { margin: 0, overflowWrap: 'anywhere' },
   status: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: tokens.spacingHorizontalS },
   badge: { whiteSpace: 'nowrap', maxWidth: 'none' },
+  consentText: { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', fontFamily: tokens.fontFamilyBase, fontSize: tokens.fontSizeBase200, margin: 0 },
+  list: { margin: `${tokens.spacingVerticalXS} 0`, paddingLeft: tokens.spacingHorizontalXL },
   fix: { margin: `${tokens.spacingVerticalXS} 0`, paddingLeft: tokens.spacingHorizontalXL },
 });
 
@@ -94,7 +111,47 @@ export function RequestCard({ request, showRequester, children }: { request: Req
           </ol>
         </section>
       ))}
+      {!showRequester && <PrivacyAndConsent request={request} />}
       {children}
     </Card>
+  );
+}
+
+/** What IT can and cannot see on the device, and the employee's consent with the exact text they answered. */
+function PrivacyAndConsent({ request }: { request: RequestView }) {
+  const s = useStyles();
+  const { privacy, consent } = request;
+  const list = (heading: string, items: string[]) => (
+    <>
+      <Text weight="semibold">{heading}</Text>
+      <ul className={s.list}>
+        {items.map((i) => (
+          <li key={i}>{i}</li>
+        ))}
+      </ul>
+    </>
+  );
+  return (
+    <Accordion collapsible multiple>
+      <AccordionItem value="privacy">
+        <AccordionHeader as="h4">What IT can and cannot see on this device</AccordionHeader>
+        <AccordionPanel>
+          {list('IT can see', privacy.canSee)}
+          {list('IT may see in some cases', privacy.sometimes)}
+          {list('IT can never see', privacy.neverSees)}
+        </AccordionPanel>
+      </AccordionItem>
+      {consent && (
+        <AccordionItem value="consent">
+          <AccordionHeader as="h4">
+            {consent.outcome === 'consented' ? 'You consented' : 'You declined'} on {when(consent.at)} (version {consent.version})
+          </AccordionHeader>
+          <AccordionPanel>
+            <Caption1>SHA-256 of the text you answered: {consent.textSha256}</Caption1>
+            {consent.text ? <pre className={s.consentText}>{consent.text.replace(/\*\*/g, '')}</pre> : <Body1>This app now shows a newer text; the fingerprint above identifies the version {consent.version} text you answered.</Body1>}
+          </AccordionPanel>
+        </AccordionItem>
+      )}
+    </Accordion>
   );
 }

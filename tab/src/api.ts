@@ -2,7 +2,7 @@
  * The tab's calls to its API on the bot. Every call carries the Teams SSO token; the server decides who the user
  * is and what they may see, so nothing here is trusted for identity.
  */
-import type { AuditView, MeView, RequestView } from '../../bot/tabViews';
+import type { AuditView, MeView, RequestView } from '../../bot/tabViewTypes';
 
 export type { AuditView, MeView, RequestView };
 

@@ -115,13 +115,15 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  it('when Alex opens the tab in Teams, then SSO signs him in and he sees his request, where it stands and no IT or audit pages', async () => {
+  it('when Alex opens the tab in Teams, then SSO signs him in and he sees his request, where it stands, what IT can see, and no IT or audit pages', async () => {
     const { page, tab } = await openTab('alex', /My device requests/);
     const card = tab.getByRole('article').filter({ hasText: reference });
     await card.getByText('Waiting for approval').first().waitFor();
     assert.match(await card.innerText(), /Your manager has been asked to approve/);
     assert.match(await card.innerText(), /Megan Bowen/);
     assert.deepEqual(await tab.getByRole('tab').allInnerTexts(), ['My requests', 'Approvals']);
+    await card.getByRole('button', { name: 'What IT can and cannot see on this device' }).click();
+    await card.getByText('Passwords, photos and files').waitFor();
     await assertAccessible(tab, 'employee page');
     await screenshot(page, 'employee');
     await page.context().close();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { auditView, maySee, pagesFor, requestView } from '../../../bot/tabViews';
+import { consentTextFor, dataCollectionFor } from '../../../services/content/consentText';
 import type { AuditEntry, OnboardingRequest } from '../../../services/workflow/model';
 import { createRequest, type Actor, type Role } from '../../../services/workflow/transition';
 
@@ -78,6 +79,16 @@ describe('tab view models', () => {
     assert.equal(v.compliance?.failing.length, 1);
     assert.equal(v.compliance?.failing[0].label, 'Passcode');
     assert.ok(v.compliance?.failing[0].steps.length);
+  });
+
+  it('shows what IT can and cannot see for the ownership, and the consent with its exact text when the fingerprint matches', () => {
+    const text = consentTextFor('personal');
+    const v = requestView(request({ consent: { outcome: 'consented', consentId: 'c', textVersion: text.version, textHash: text.sha256, at: NOW } }), user(alex));
+    assert.deepEqual(v.privacy.neverSees, [...dataCollectionFor('personal').neverSees]);
+    assert.equal(v.consent?.text, text.text);
+    const older = requestView(request({ consent: { outcome: 'consented', consentId: 'c', textVersion: '2025-01-01', textHash: 'ab'.repeat(32), at: NOW } }), user(alex));
+    assert.equal(older.consent?.text, undefined, 'a text the app does not have for that fingerprint is not shown as if it were');
+    assert.equal(older.consent?.version, '2025-01-01');
   });
 
   it('who may see a request: its requester, its approver, IT Security and auditors; nobody else', () => {

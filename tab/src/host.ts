@@ -2,7 +2,7 @@
  * The local Teams host (local mode only): frames the tab and answers its @microsoft/teams-js messages the way the
  * Teams web client does (initialize, getContext, theme changes, getAuthToken), so the tab runs its real Teams code
  * path. Tokens come from the Graph simulator's Entra for the demo user picked here. `?user=<object id>&theme=dark`
- * preselects. Messages follow teams-js' window.postMessage protocol: requests `{ id, uuidAsString, func, args }`,
+ * preselects; `?frameContext=settings` opens the channel tab's configuration page, whose Save loads the saved tab. Messages follow teams-js' window.postMessage protocol: requests `{ id, uuidAsString, func, args }`,
  * answers `{ id, uuidAsString, args }`, host events `{ func, args }`.
  */
 import { tabConfig, type TabConfig } from './api';
@@ -30,9 +30,13 @@ const frame = document.getElementById('tab') as HTMLIFrameElement;
 const userSelect = document.getElementById('user') as HTMLSelectElement;
 const themeSelect = document.getElementById('theme') as HTMLSelectElement;
 const status = document.getElementById('status') as HTMLElement;
+const save = document.getElementById('save') as HTMLButtonElement;
+let frameContext = params.get('frameContext') === 'settings' ? 'settings' : 'content';
+let entityId = params.get('entityId') ?? 'home';
 let config: TabConfig;
 let users: DemoUser[] = [];
 let tenantId = '';
+let pending: { entityId?: string; contentUrl?: string } | undefined;
 
 async function tokenFor(userId: string): Promise<string> {
   const dev = config.devSignIn!;
@@ -48,8 +52,8 @@ function context() {
   return {
     theme: themeSelect.value,
     locale: 'en-us',
-    entityId: params.get('entityId') ?? 'home',
-    frameContext: 'content',
+    entityId,
+    frameContext,
     hostClientType: 'web',
     hostName: 'Teams',
     appSessionId: crypto.randomUUID(),
@@ -63,7 +67,7 @@ function context() {
 async function answer(request: TeamsRequest): Promise<unknown[] | undefined> {
   switch (request.func) {
     case 'initialize':
-      return ['content', 'web', JSON.stringify(RUNTIME), '2.0.0'];
+      return [frameContext, 'web', JSON.stringify(RUNTIME), '2.0.0'];
     case 'getContext':
       return [context()];
     case 'authentication.getAuthToken':
@@ -72,6 +76,25 @@ async function answer(request: TeamsRequest): Promise<unknown[] | undefined> {
       } catch (e) {
         return [false, (e as Error).message];
       }
+    case 'settings.setValidityState':
+      save.disabled = request.args?.[0] !== true;
+      return undefined;
+    case 'settings.setSettings': {
+      // What Teams stores for the channel tab; after the save succeeds the tab loads from it.
+      const saved = request.args?.[0] as { entityId?: string; contentUrl?: string } | undefined;
+      if (!saved?.contentUrl || new URL(saved.contentUrl).origin !== window.location.origin) return [false, 'contentUrl must be on this origin'];
+      pending = saved;
+      return [true];
+    }
+    case 'settings.save.success':
+      if (pending) {
+        entityId = pending.entityId ?? entityId;
+        frameContext = 'content';
+        save.hidden = true;
+        status.textContent = `Saved the channel tab (${entityId})`;
+        frame.src = pending.contentUrl!;
+      }
+      return undefined;
     default:
       // One-way notifications (registerHandler, appInitialization.*) get no answer, as in Teams.
       return undefined;
@@ -94,10 +117,12 @@ themeSelect.addEventListener('change', () => {
 function loadTab() {
   status.textContent = `Tab opened as ${userSelect.selectedOptions[0]?.text ?? ''}`;
   const page = params.get('page');
-  frame.src = `/tab/${page ? `?page=${encodeURIComponent(page)}` : ''}`;
+  save.hidden = frameContext !== 'settings';
+  frame.src = frameContext === 'settings' ? '/tab/?config' : `/tab/${page ? `?page=${encodeURIComponent(page)}` : ''}`;
 }
 
 userSelect.addEventListener('change', loadTab);
+save.addEventListener('click', () => frame.contentWindow?.postMessage({ func: 'settings.save', args: [{}] }, window.location.origin));
 
 async function start() {
   config = await tabConfig();

@@ -216,6 +216,22 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await page.context().close();
   });
 
+  it('when IT Security adds the tab to their channel, then the configuration page saves a tab that opens on the IT page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    await context.route(/^https?:\/\/(?!localhost|127\.0\.0\.1)/, (route) => route.abort());
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    await page.goto(`${botUrl()}/tab/host.html?user=${USERS.lynne}&frameContext=settings`);
+    const tab = page.frameLocator('#tab');
+    await tab.getByRole('heading', { name: 'Device requests for this channel' }).waitFor();
+    // The page declares itself valid (pages.config.setValidityState), which enables the host's Save.
+    await page.locator('#save:enabled').waitFor();
+    await page.locator('#save').click();
+    await page.getByText('Saved the channel tab (it)').waitFor();
+    await tab.getByLabel('Show requests that are').waitFor();
+    await context.close();
+  });
+
   it('when the tab is opened outside Teams, then it says so and offers the local host for a demo user', async () => {
     const context = await browser.newContext();
     await context.route(/^https?:\/\/(?!localhost|127\.0\.0\.1)/, (route) => route.abort());

@@ -94,6 +94,12 @@ describe('SSO token validation against the simulated tenant (OpenID discovery ov
     assert.equal(unknown.status, 400);
   });
 
+  it('when the issuer cannot be reached, then the token is not accepted and the refusal says the keys are unavailable (503, not 401)', async () => {
+    const token = await sim.entra.mint({ userId: OID, audience });
+    const closed = new SsoTokenValidator({ issuer: `http://127.0.0.1:9/${DEMO_TENANT.tenantId}/v2.0`, audiences: [audience], tenantId: DEMO_TENANT.tenantId, clockToleranceSeconds: 60, jwksTimeoutMs: 2000 });
+    await assert.rejects(closed.validate(token), (e: unknown) => e instanceof SsoTokenError && e.reason === 'keysUnavailable');
+  });
+
   it('when the OpenID configuration names another issuer, then no token is accepted', async () => {
     const token = await sim.entra.mint({ userId: OID, audience });
     // Reaching the same simulator by another host name: its configuration names 127.0.0.1, not localhost.

@@ -20,6 +20,7 @@ const prod = {
   GRAPH_CLIENT_ID: GUID(12),
   GRAPH_CLIENT_SECRET: 'secret',
   MONGODB_URI: 'mongodb+srv://cluster.example.net/',
+  DATA_RESIDENCY_REGION: 'EU',
 };
 
 describe('loadConfig: the Teams tab', () => {

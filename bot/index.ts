@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { ConversationState } from 'botbuilder';
 import { MainDialog } from '../dialogs/mainDialog';
+import { ensureConsentLedgerIndexes } from '../services/consent/consentLedgerRepository';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
@@ -60,6 +61,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const mongo = await connectMongo(mongoUri, config.mongo.dbName, logger, config.mongo);
   stops.push(() => mongo.close());
   await ensureIndexes(mongo.db);
+  await ensureConsentLedgerIndexes(mongo.db);
 
   const graph = createGraphServices({
     baseUrl: config.graph.baseUrl,

@@ -2,10 +2,13 @@
  * Composition root: configuration, database, Graph, services, dialogs, the bot, the adapter and the HTTP
  * server. No business logic here.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConversationState } from 'botbuilder';
 import { MainDialog } from '../dialogs/mainDialog';
 import { ensureConsentLedgerIndexes } from '../services/consent/consentLedgerRepository';
+import { ConsentService } from '../services/consent/consentService';
+import { DownloadLinks } from '../services/consent/downloadLinks';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
@@ -28,6 +31,7 @@ import { connectMongo, ensureIndexes } from '../services/storage/mongoConnection
 import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
 import { ActionRouter } from './actionRouter';
+import { ConsentCommands } from './consentCommands';
 import { botCards } from './cardViews';
 import { loadConfig, type AppConfig } from './config';
 import { createLogger, type Logger } from './logger';
@@ -144,7 +148,18 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     Date.now,
     logger.child({ component: 'roles' }),
   );
-  const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), { enrollmentCheckWaitMs: config.enrollmentCheckWaitMs });
+  const consentCommands = new ConsentCommands(
+    new ConsentService(consents.ledger, consents, requests, audit, mongo.db),
+    service,
+    // Without a configured key (development only) links are signed with a key that lives as long as the process.
+    new DownloadLinks(config.consent.exportSigningKey ?? randomBytes(32)),
+    config.consent,
+    logger.child({ component: 'consent' }),
+  );
+  const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), {
+    enrollmentCheckWaitMs: config.enrollmentCheckWaitMs,
+    consentHandlers: consentCommands.handlers(),
+  });
   const dialog = new MainDialog(async (context) => {
     const id = context.activity.from?.aadObjectId;
     return typeof id === 'string' && id ? service.openRequestOf(id) : null;
@@ -184,6 +199,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       { name: 'graph', check: () => graph.health.ping() },
     ],
   });
+  consentCommands.registerDownload(server);
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const port = (server.address() as { port: number }).port;
   void approvalTimers.adoptPending().catch((e) => logger.error({ err: e }, 'could not schedule approval timers found at start-up'));

@@ -180,6 +180,12 @@ export class OnboardingBot extends TeamsActivityHandler {
       }
       case 'privacy':
         return send(cards.privacy());
+      case 'myConsents':
+        return send(await actions.handle(context, { verb: Verb.ConsentHistory }));
+      case 'myData':
+        return send(await actions.handle(context, { verb: Verb.MyDataShow }));
+      case 'transparency':
+        return send(await actions.handle(context, { verb: Verb.TransparencyShow }));
       case 'lookup':
         return this.lookup(context, result.intent.who);
       case 'reassign': {

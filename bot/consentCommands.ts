@@ -12,7 +12,13 @@ import type { ConsentService } from '../services/consent/consentService';
 import { DownloadLinkError, type DownloadLinks } from '../services/consent/downloadLinks';
 import type { OnboardingRequest } from '../services/workflow/model';
 import type { CardJson } from '../services/onboarding/views';
+import { LedgerTransitionError } from '../services/consent/consentLedger';
+import { WithdrawalBusyError, type ConsentWithdrawal } from '../services/consent/consentWithdrawal';
+import { PLATFORM_LABELS } from '../services/workflow/model';
+import type { Actor } from '../services/workflow/transition';
+import { ownershipLabel } from '../cards/cardHelpers';
 import type { ActionHandler } from './actionRouter';
+import type { BotCards } from './botCards';
 import type { Logger } from './logger';
 
 /** Settings of the consent commands (configuration). */
@@ -32,10 +38,39 @@ export class ConsentCommands {
     private readonly consent: ConsentService,
     private readonly requests: { listFor(aadObjectId: string): Promise<OnboardingRequest[]> },
     private readonly links: DownloadLinks,
+    private readonly cards: Pick<BotCards, 'message'>,
     private readonly options: ConsentCommandOptions,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
+    private readonly withdrawal?: ConsentWithdrawal,
   ) {}
+
+  /** The consent "withdraw my consent" would withdraw, named for the confirmation question. */
+  async withdrawable(aadObjectId: string): Promise<{ requestId: string; label: string } | null> {
+    const target = await this.withdrawal?.withdrawable(aadObjectId);
+    if (!target) return null;
+    const device = `${PLATFORM_LABELS[target.platform]}, ${ownershipLabel(target.ownership).toLowerCase()}`;
+    return { requestId: target.requestId, label: target.reference ? `${target.reference} (${device})` : `your ${device} device` };
+  }
+
+  /** Withdraws the acting person's consent (they confirmed) and says what followed. */
+  async withdraw(actor: Extract<Actor, { kind: 'user' }>, requestId: string): Promise<CardJson> {
+    if (!this.withdrawal) throw new Error('consent withdrawal is not configured');
+    try {
+      const o = await this.withdrawal.withdraw(actor, requestId);
+      const done = [
+        'Your withdrawal is recorded in your consent history.',
+        o.requestCancelled ? `Request ${o.request?.reference ?? ''} is closed.` : '',
+        o.accessRemoved ? 'The device no longer has work access.' : '',
+        o.itTold ? 'IT Security has been told and will remove work apps and data from the device.' : 'Remove the device from management in Company Portal (Devices › Remove device) to remove work apps and data.',
+      ].filter(Boolean);
+      return this.cards.message('Consent withdrawn', done.join(' '), 'good');
+    } catch (e) {
+      if (e instanceof WithdrawalBusyError) return this.cards.message('Please try again in a minute', 'Work access for this device is being switched on right now. Withdraw again once it finished.', 'warning');
+      if (e instanceof LedgerTransitionError) return this.cards.message('Nothing to withdraw', 'There is no standing consent for that device. Type "my consents" to see your answers.', 'warning');
+      throw e;
+    }
+  }
 
   /** The verb handlers for the action router. */
   handlers(): Record<ConsentCommandVerb, ActionHandler> {

@@ -5,9 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConversationState } from 'botbuilder';
+import { renderNoticeCard } from '../cards/noticeCard';
 import { MainDialog } from '../dialogs/mainDialog';
 import { ensureConsentLedgerIndexes } from '../services/consent/consentLedgerRepository';
 import { ConsentService } from '../services/consent/consentService';
+import { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
 import { DownloadLinks } from '../services/consent/downloadLinks';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
@@ -16,7 +18,7 @@ import { JobQueue } from '../services/jobs/jobQueue';
 import { newInstanceId } from '../services/jobs/leases';
 import { TimedBotFrameworkAuthentication } from '../services/messaging/connectorTimeout';
 import { DeliveryLog } from '../services/messaging/deliveryLog';
-import { ProactiveMessenger } from '../services/messaging/proactiveMessenger';
+import { cardActivity, ProactiveMessenger } from '../services/messaging/proactiveMessenger';
 import { APPROVAL_TIMER, ApprovalTimers } from '../services/onboarding/approvalTimers';
 import { EffectRunner } from '../services/onboarding/effectRunner';
 import { OnboardingService } from '../services/onboarding/onboardingService';
@@ -148,22 +150,45 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     Date.now,
     logger.child({ component: 'roles' }),
   );
+  const consentLogger = logger.child({ component: 'consent' });
+  const withdrawal = new ConsentWithdrawal(
+    consents.ledger,
+    service,
+    graph.groups,
+    async (request, accessRemoved) => {
+      if (!messenger.hasItChannel) return false;
+      const text = `The employee withdrew consent to device management.${accessRemoved ? ' The device has left the access group.' : ''} Retire the device in Intune to remove work apps and data.`;
+      const card = renderNoticeCard({ title: 'Consent withdrawn', text, tone: 'warning', reference: request.reference, detail: request.requester.displayName });
+      await messenger.sendToItChannel(cardActivity(card));
+      return true;
+    },
+    consentLogger,
+  );
   const consentCommands = new ConsentCommands(
     new ConsentService(consents.ledger, consents, requests, audit, mongo.db),
     service,
     // Without a configured key (development only) links are signed with a key that lives as long as the process.
     new DownloadLinks(config.consent.exportSigningKey ?? randomBytes(32)),
+    botCards,
     config.consent,
-    logger.child({ component: 'consent' }),
+    consentLogger,
+    undefined,
+    withdrawal,
   );
   const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), {
     enrollmentCheckWaitMs: config.enrollmentCheckWaitMs,
     consentHandlers: consentCommands.handlers(),
   });
-  const dialog = new MainDialog(async (context) => {
-    const id = context.activity.from?.aadObjectId;
-    return typeof id === 'string' && id ? service.openRequestOf(id) : null;
-  });
+  const dialog = new MainDialog(
+    async (context) => {
+      const id = context.activity.from?.aadObjectId;
+      return typeof id === 'string' && id ? service.openRequestOf(id) : null;
+    },
+    async (context) => {
+      const id = context.activity.from?.aadObjectId;
+      return typeof id === 'string' && id ? consentCommands.withdrawable(id) : null;
+    },
+  );
   const bot = new OnboardingBot({
     conversationState,
     dialog,
@@ -175,6 +200,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'bot' }),
     itTeamId: config.teams.itTeamId,
     roles,
+    withdrawConsent: (actor, requestId) => consentCommands.withdraw(actor, requestId),
     databaseWatch: {
       afterMs: config.mongo.unavailableNoticeMs,
       // A ping that has not answered within half the notice time counts as the database being unreachable.

@@ -4,6 +4,7 @@ import type { Db } from 'mongodb';
 import restify from 'restify';
 import { ConsentCommands, MY_DATA_PATH } from '../../../bot/consentCommands';
 import type { ActionContext } from '../../../bot/actionRouter';
+import { botCards } from '../../../bot/cardViews';
 import { createLogger } from '../../../bot/logger';
 import { Verb } from '../../../cards/verbs';
 import { consentTextFor } from '../../../services/content/consentText';
@@ -44,7 +45,7 @@ describe('my consents, my data and what IT can see, over a real database and HTT
     app = onboardingInstance(db, sim.url, { name: 'consent', leaseMs: 15_000 });
     const consents = new ConsentRepository(db);
     const service = new ConsentService(consents.ledger, consents, app.requests, new AuditRepository(db), db, () => clock);
-    commands = new ConsentCommands(service, app.service, new DownloadLinks(KEY), { publicBaseUrl: 'http://placeholder', exportLinkMinutes: 10, transparencyUrl: 'https://learn.microsoft.com/x' }, createLogger('silent'), () => clock);
+    commands = new ConsentCommands(service, app.service, new DownloadLinks(KEY), botCards, { publicBaseUrl: 'http://placeholder', exportLinkMinutes: 10, transparencyUrl: 'https://learn.microsoft.com/x' }, createLogger('silent'), () => clock);
     server = restify.createServer();
     commands.registerDownload(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -6,6 +6,7 @@
  *                                         append a version (administrators only), audited; the text defaults to the
  *                                         draft; add its hash to test/unit/content/notices.test.ts in the same commit
  *   verify                                check every published text against its hash
+ * `--file` names another registry file (default: services/content/notices/published.json).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import { OWNERSHIPS, type Ownership } from '../services/workflow/model';
 import { operatorContext, runCommand, UsageError } from './lib/operatorContext';
 
-const FILE = path.resolve(__dirname, '..', 'services', 'content', 'notices', 'published.json');
+const REGISTRY = path.resolve(__dirname, '..', 'services', 'content', 'notices', 'published.json');
 
 function ownershipOf(value: string | undefined): Ownership {
   if (!OWNERSHIPS.includes(value as Ownership)) throw new UsageError(`--ownership must be one of ${OWNERSHIPS.join(', ')}`);
@@ -35,8 +36,10 @@ runCommand(async () => {
       text: { type: 'string' },
       at: { type: 'string' },
       as: { type: 'string' },
+      file: { type: 'string', default: REGISTRY },
     },
   });
+  const FILE = path.resolve(values.file);
   const publisher = (audit: OperatorAuditLog) => new NoticePublisher(FILE, audit);
   switch (positionals[0]) {
     case 'list': {

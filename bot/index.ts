@@ -34,7 +34,7 @@ import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
 import { ActionRouter } from './actionRouter';
 import { ConsentCommands } from './consentCommands';
-import { botCards } from './cardViews';
+import { createBotCards } from './cardViews';
 import { loadConfig, type AppConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { OnboardingBot } from './onboardingBot';
@@ -78,6 +78,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     retry: { timeoutMs: config.graph.timeoutMs, callBudgetMs: config.graph.callBudgetMs },
   });
 
+  const botCards = createBotCards({ transparencyUrl: config.consent.transparencyUrl });
   const requests = new RequestRepository(mongo.db);
   const refs = new ConversationReferenceRepository(mongo.db, { cacheMs: config.referenceCacheMs });
   const audit = new AuditRepository(mongo.db, logger);

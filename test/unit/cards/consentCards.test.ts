@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createBotCards } from '../../../bot/cardViews';
 import { FIXTURE_CONSENT_HISTORY, FIXTURE_MY_DATA, FIXTURE_TRANSPARENCY } from '../../../cards/consentFixtures';
 import { renderConsentCard } from '../../../cards/consentCard';
 import { FIXTURE_REQUESTS } from '../../../cards/fixtures';
@@ -41,5 +42,7 @@ describe('consent cards', () => {
     assert.ok(allActions(renderWelcomeCard({ displayName: 'Megan' })).some((a) => a.verb === Verb.TransparencyShow));
     const consent = renderConsentCard(FIXTURE_REQUESTS.awaitingConsent, consentTextFor('company'), { transparencyUrl: 'https://example.com/what-it-sees' });
     assert.ok(allActions(consent).some((a) => a.type === 'Action.OpenUrl' && a.url === 'https://example.com/what-it-sees'));
+    const configured = createBotCards({ transparencyUrl: 'https://intranet.contoso.com/what-it-sees' }).consent(FIXTURE_REQUESTS.awaitingConsent);
+    assert.ok(allActions(configured).some((a) => a.url === 'https://intranet.contoso.com/what-it-sees'));
   });
 });

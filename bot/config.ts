@@ -210,8 +210,8 @@ export interface AppConfig {
     connectorServiceUrls: string[];
   };
   consent: {
-    /** The bot's public origin, for links people open in a browser (the "my data" download). */
-    publicBaseUrl: string;
+    /** The bot's public origin, for links people open in a browser (the "my data" download); unset in production: no link. */
+    publicBaseUrl?: string;
     /** Key that signs "my data" download links; absent: a random key per process (links die with it). */
     exportSigningKey?: string;
     /** How long a "my data" download link works. */
@@ -277,9 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (new URL(e.GRAPH_BASE_URL).protocol !== 'https:') problems.push('GRAPH_BASE_URL does not use TLS; use https://');
     for (const u of connectorUrls.filter((x) => !x.startsWith('https://'))) problems.push(`BOT_CONNECTOR_SERVICE_URLS entry ${u} does not use TLS; use https://`);
     if (!e.DATA_RESIDENCY_REGION) problems.push('DATA_RESIDENCY_REGION is required in production (the region the organisation chose for its data)');
-    if (!e.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required in production (links to "my data" downloads)');
-    else if (new URL(e.PUBLIC_BASE_URL).protocol !== 'https:') problems.push('PUBLIC_BASE_URL must be https in production');
-    if (!e.DATA_EXPORT_SIGNING_KEY) problems.push('DATA_EXPORT_SIGNING_KEY is required in production (download links must survive restarts and work on every instance)');
+    if (e.PUBLIC_BASE_URL && new URL(e.PUBLIC_BASE_URL).protocol !== 'https:') problems.push('PUBLIC_BASE_URL must be https in production');
   }
   for (const [key, days] of [
     ['RETENTION_CONSENT_DAYS', e.RETENTION_CONSENT_DAYS],
@@ -371,7 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       connectorServiceUrls: connectorUrls,
     }),
     consent: Object.freeze({
-      publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+      publicBaseUrl: (e.PUBLIC_BASE_URL ?? (e.NODE_ENV === 'production' ? undefined : `http://localhost:${e.PORT}`))?.replace(/\/$/, ''),
       exportSigningKey: e.DATA_EXPORT_SIGNING_KEY,
       exportLinkMinutes: e.DATA_EXPORT_LINK_MINUTES,
       transparencyUrl: e.TRANSPARENCY_URL,

@@ -23,8 +23,8 @@ import type { Logger } from './logger';
 
 /** Settings of the consent commands (configuration). */
 export interface ConsentCommandOptions {
-  /** The bot's public origin; download links point here. */
-  publicBaseUrl: string;
+  /** The bot's public origin; download links point here (unset: no download link is offered). */
+  publicBaseUrl?: string;
   exportLinkMinutes: number;
   transparencyUrl: string;
 }
@@ -83,13 +83,16 @@ export class ConsentCommands {
 
   private async myDataCard(aadObjectId: string): Promise<CardJson> {
     const data = await this.consent.personalData(aadObjectId);
-    const expires = new Date(this.clock().getTime() + this.options.exportLinkMinutes * 60_000);
-    const token = this.links.sign(aadObjectId, expires);
-    this.logger.info({ subject: aadObjectId, expiresAt: expires.toISOString() }, 'personal data link issued');
+    let downloadUrl: string | undefined;
+    if (this.options.publicBaseUrl) {
+      const expires = new Date(this.clock().getTime() + this.options.exportLinkMinutes * 60_000);
+      downloadUrl = `${this.options.publicBaseUrl}${MY_DATA_PATH}?token=${encodeURIComponent(this.links.sign(aadObjectId, expires))}`;
+      this.logger.info({ subject: aadObjectId, expiresAt: expires.toISOString() }, 'personal data link issued');
+    }
     return renderMyDataCard({
       counts: { requests: data.requests.length, consentEntries: data.consentLedger.length + data.consentAnswersBeforeLedger.length, auditEntries: data.auditEntries.length },
       references: data.requests.map((r) => r.reference),
-      downloadUrl: `${this.options.publicBaseUrl}${MY_DATA_PATH}?token=${encodeURIComponent(token)}`,
+      downloadUrl,
       linkMinutes: this.options.exportLinkMinutes,
       transparencyUrl: this.options.transparencyUrl,
     }) as CardJson;

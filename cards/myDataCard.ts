@@ -12,8 +12,8 @@ export interface MyDataCardInput {
   counts: { requests: number; consentEntries: number; auditEntries: number };
   /** References of the person's requests, newest first. */
   references: string[];
-  /** Signed download link, valid for `linkMinutes`. */
-  downloadUrl: string;
+  /** Signed download link, valid for `linkMinutes`; absent when the bot has no public address configured. */
+  downloadUrl?: string;
   linkMinutes: number;
   transparencyUrl: string;
 }
@@ -31,8 +31,11 @@ export function renderMyDataCard(input: MyDataCardInput): AdaptiveCard {
     ],
     hasRequests: refs.length > 0,
     requests: `Requests: ${refs.join(', ')}${input.references.length > refs.length ? ', …' : ''}`,
-    linkNote: `The download link works for ${input.linkMinutes} minutes and gives only your own data. Type "my data" for a new one.`,
-    downloadUrl: input.downloadUrl,
+    linkNote: input.downloadUrl
+      ? `The download link works for ${input.linkMinutes} minutes and gives only your own data. Type "my data" for a new one.`
+      : 'A download is not available here yet; ask IT Security for a copy of your data.',
+    hasDownload: Boolean(input.downloadUrl),
+    downloadUrl: input.downloadUrl ?? '',
     transparencyUrl: input.transparencyUrl,
   });
 }

@@ -47,6 +47,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('when production has no public address, then "my data" offers no download link instead of a localhost one', () => {
+    assert.equal(loadConfig({ ...prod, PUBLIC_BASE_URL: '' }).consent.publicBaseUrl, undefined);
+    assert.equal(loadConfig({ ...prod }).consent.publicBaseUrl, 'https://bot.contoso.com');
+  });
+
   it('when a complete production configuration is given, then it loads with authentication on', () => {
     const c = loadConfig(prod);
     assert.equal(c.bot.authEnabled, true);
@@ -73,9 +78,7 @@ describe('loadConfig', () => {
     ['a database notice time of zero', { ...base, DB_UNAVAILABLE_NOTICE_SECONDS: '0' }, /DB_UNAVAILABLE_NOTICE_SECONDS/],
     ['an enrollment check wait over 10 s', { ...base, ENROLLMENT_CHECK_WAIT_SECONDS: '60' }, /ENROLLMENT_CHECK_WAIT_SECONDS/],
     ['production on the embedded database', { ...prod, MONGODB_URI: '' }, /MONGODB_URI is required in production/],
-    ['production without a public address for download links', { ...prod, PUBLIC_BASE_URL: '' }, /PUBLIC_BASE_URL is required in production/],
     ['production with a plain-http public address', { ...prod, PUBLIC_BASE_URL: 'http://bot.contoso.com' }, /PUBLIC_BASE_URL must be https/],
-    ['production without a download signing key', { ...prod, DATA_EXPORT_SIGNING_KEY: '' }, /DATA_EXPORT_SIGNING_KEY is required in production/],
     ['a short download signing key', { ...base, DATA_EXPORT_SIGNING_KEY: 'short' }, /DATA_EXPORT_SIGNING_KEY must be at least 32/],
     ['a transparency page that is not https', { ...base, TRANSPARENCY_URL: 'http://example.com/' }, /TRANSPARENCY_URL must be https/],
     ['a download link lasting hours', { ...base, DATA_EXPORT_LINK_MINUTES: '600' }, /DATA_EXPORT_LINK_MINUTES/],

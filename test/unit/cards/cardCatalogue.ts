@@ -68,6 +68,7 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
   ['myConsents', () => renderMyConsentsCard({ history: FIXTURE_CONSENT_HISTORY })],
   ['myConsents/none', () => renderMyConsentsCard({ history: FIXTURE_EMPTY_HISTORY })],
   ['myData', () => renderMyDataCard(FIXTURE_MY_DATA)],
+  ['myData/no public address', () => renderMyDataCard({ ...FIXTURE_MY_DATA, downloadUrl: undefined })],
   ['myData/nothing stored', () => renderMyDataCard({ ...FIXTURE_MY_DATA, counts: { requests: 0, consentEntries: 0, auditEntries: 0 }, references: [] })],
   ...Object.entries(FIXTURE_TRANSPARENCY).map(([name, input]) => [`transparency/${name}`, () => renderTransparencyCard(input)] as [string, () => AdaptiveCard]),
 ];

@@ -38,7 +38,7 @@ runCommand(async () => {
   const to = day(values.to, 'to');
   const ctx = await operatorContext(values.as);
   try {
-    const db = ctx.mongo.db;
+    const db = ctx.db;
     const ledger = new ConsentLedgerRepository(db);
     const consents = new ConsentRepository(db, ledger);
     const service = new ConsentService(ledger, consents, new RequestRepository(db), new AuditRepository(db), db);

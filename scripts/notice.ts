@@ -2,7 +2,7 @@
  * `npm run notice -- <command>`: the published data-collection notices.
  *   list                                  every published version, with its hash and what changed
  *   draft --ownership personal [--version V]   print the text the content would publish now
- *   publish --ownership personal --version V --summary "…" [--material] [--text file.txt] [--at ISO] --as admin@contoso.com
+ *   publish --ownership personal --version V --summary "…" [--material] [--text file.txt] [--at ISO] [--as admin@contoso.com]
  *                                         append a version (administrators only), audited; the text defaults to the
  *                                         draft; add its hash to test/unit/content/notices.test.ts in the same commit
  *   verify                                check every published text against its hash
@@ -64,7 +64,7 @@ runCommand(async () => {
       const lines = values.text ? readFileSync(values.text, 'utf8').replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n') : draftConsentText(ownership, { version: values.version }).lines;
       const ctx = await operatorContext(values.as);
       try {
-        const { notice, created } = await publisher(new OperatorAuditLog(ctx.mongo.db)).publish(
+        const { notice, created } = await publisher(new OperatorAuditLog(ctx.db)).publish(
           { ownership, version: values.version, summary: values.summary, material: values.material, lines, publishedAt: values.at },
           ctx.operator,
         );

@@ -1,7 +1,7 @@
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { cardDateTime } from '../cards/cardHelpers';
 import { escapeCardText } from '../cards/escape';
-import { Verb } from '../cards/verbs';
+import { Verb, type ConsentCommandVerb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
 import { GraphRequestError } from '../services/graph/graphErrors';
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
@@ -37,6 +37,8 @@ export type ActionHandler = (ctx: ActionContext) => Promise<CardJson>;
 export interface ActionRouterOptions {
   /** How long "I've enrolled" waits for the device check it starts before answering (default 2000 ms). */
   enrollmentCheckWaitMs?: number;
+  /** Handlers of the consent commands (my consents, my data, what IT can see); absent verbs answer "unknown action". */
+  consentHandlers?: Partial<Record<ConsentCommandVerb, ActionHandler>>;
 }
 
 /**
@@ -93,7 +95,7 @@ export class ActionRouter {
       return id;
     };
     const version = (c: ActionContext) => num(c.data.version);
-    const table: Record<Verb, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
+    const table: Record<Exclude<Verb, ConsentCommandVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
       [Verb.RequestStart]: {
         card: 'welcome',
         roles: 'never',
@@ -212,7 +214,8 @@ export class ActionRouter {
         handle: async () => this.cards.privacy(),
       },
     };
-    this.table = new Map(Object.entries(table));
+    const consent = Object.entries(options.consentHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
+    this.table = new Map([...Object.entries(table), ...consent]);
   }
 
   /**

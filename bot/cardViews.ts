@@ -17,6 +17,20 @@ import { requestStateText } from '../services/content/stateText';
 import type { CardJson } from '../services/onboarding/views';
 import type { BotCards } from './botCards';
 
+/** Settings the cards read from configuration. */
+export interface BotCardOptions {
+  /** Microsoft's page on what an organization can see (TRANSPARENCY_URL); the consent card links to it. */
+  transparencyUrl?: string;
+}
+
+/** The product's cards, rendered from the card templates, with the configured links. */
+export function createBotCards(options: BotCardOptions = {}): BotCards {
+  return {
+    ...botCards,
+    consent: (r) => renderConsentCard(r, consentTextFor(r.device.ownership), { transparencyUrl: options.transparencyUrl }) as CardJson,
+  };
+}
+
 /** The product's cards, rendered from the card templates. */
 export const botCards: BotCards = {
   requestStatus: (r) => renderRequestStatusCard(r, { now: new Date().toISOString() }) as CardJson,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_EMBEDDED_BACKEND, EMBEDDED_BACKENDS, type EmbeddedBackend } from '../services/db/embeddedBackend';
 import { DAY_NAMES, minutesOf, toIanaTimeZone, type WorkingHours } from '../services/onboarding/workingHours';
 import type { ApprovalPolicy } from '../services/workflow/transition';
+import { DEFAULT_TRANSPARENCY_URL } from '../services/content/transparency';
 
 /** A configuration problem found at start-up; the message names the setting. */
 export class ConfigurationError extends Error {
@@ -121,6 +122,24 @@ const schema = z.object({
   TAB_SSO_JWKS_TIMEOUT_MS: positiveNumber(5_000),
   TAB_DEV_SIGN_IN_URL: z.preprocess(emptyToUndefined, z.string().url('must be a URL').optional()),
   TAB_DIST_DIR: z.preprocess(emptyToUndefined, z.string().default('tab/dist')),
+  PUBLIC_BASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .url('must be a URL')
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be http(s)')
+      .optional(),
+  ),
+  DATA_EXPORT_SIGNING_KEY: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  DATA_EXPORT_LINK_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(60).default(10)),
+  TRANSPARENCY_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .url('must be a URL')
+      .refine((u) => new URL(u).protocol === 'https:', 'must be https')
+      .default(DEFAULT_TRANSPARENCY_URL),
+  ),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -205,6 +224,16 @@ export interface AppConfig {
     devSignInUrl?: string;
     distDir: string;
   };
+  consent: {
+    /** The bot's public origin, for links people open in a browser (the "my data" download); unset in production: no link. */
+    publicBaseUrl?: string;
+    /** Key that signs "my data" download links; absent: a random key per process (links die with it). */
+    exportSigningKey?: string;
+    /** How long a "my data" download link works. */
+    exportLinkMinutes: number;
+    /** Microsoft's page on what an organization can see on an enrolled device. */
+    transparencyUrl: string;
+  };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -272,6 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (new URL(e.GRAPH_BASE_URL).protocol !== 'https:') problems.push('GRAPH_BASE_URL does not use TLS; use https://');
     for (const u of connectorUrls.filter((x) => !x.startsWith('https://'))) problems.push(`BOT_CONNECTOR_SERVICE_URLS entry ${u} does not use TLS; use https://`);
     if (!e.DATA_RESIDENCY_REGION) problems.push('DATA_RESIDENCY_REGION is required in production (the region the organisation chose for its data)');
+    if (e.PUBLIC_BASE_URL && new URL(e.PUBLIC_BASE_URL).protocol !== 'https:') problems.push('PUBLIC_BASE_URL must be https in production');
   }
   for (const [key, days] of [
     ['RETENTION_CONSENT_DAYS', e.RETENTION_CONSENT_DAYS],
@@ -376,6 +406,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           : undefined,
       devSignInUrl: e.TAB_DEV_SIGN_IN_URL?.replace(/\/$/, ''),
       distDir: e.TAB_DIST_DIR,
+    }),
+    consent: Object.freeze({
+      publicBaseUrl: (e.PUBLIC_BASE_URL ?? (e.NODE_ENV === 'production' ? undefined : `http://localhost:${e.PORT}`))?.replace(/\/$/, ''),
+      exportSigningKey: e.DATA_EXPORT_SIGNING_KEY,
+      exportLinkMinutes: e.DATA_EXPORT_LINK_MINUTES,
+      transparencyUrl: e.TRANSPARENCY_URL,
     }),
   });
 }

@@ -2,9 +2,15 @@
  * Composition root: configuration, database, Graph, services, dialogs, the bot, the adapter and the HTTP
  * server. No business logic here.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConversationState } from 'botbuilder';
+import { renderNoticeCard } from '../cards/noticeCard';
 import { MainDialog } from '../dialogs/mainDialog';
+import { ensureConsentLedgerIndexes } from '../services/consent/consentLedgerRepository';
+import { ConsentService } from '../services/consent/consentService';
+import { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
+import { DownloadLinks } from '../services/consent/downloadLinks';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
@@ -12,7 +18,7 @@ import { JobQueue } from '../services/jobs/jobQueue';
 import { newInstanceId } from '../services/jobs/leases';
 import { TimedBotFrameworkAuthentication } from '../services/messaging/connectorTimeout';
 import { DeliveryLog } from '../services/messaging/deliveryLog';
-import { ProactiveMessenger } from '../services/messaging/proactiveMessenger';
+import { cardActivity, ProactiveMessenger } from '../services/messaging/proactiveMessenger';
 import { APPROVAL_TIMER, ApprovalTimers } from '../services/onboarding/approvalTimers';
 import { EffectRunner } from '../services/onboarding/effectRunner';
 import { OnboardingService } from '../services/onboarding/onboardingService';
@@ -27,7 +33,8 @@ import { connectMongo, ensureIndexes } from '../services/storage/mongoConnection
 import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
 import { ActionRouter } from './actionRouter';
-import { botCards } from './cardViews';
+import { ConsentCommands } from './consentCommands';
+import { createBotCards } from './cardViews';
 import { loadConfig, type AppConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { OnboardingBot } from './onboardingBot';
@@ -62,6 +69,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const mongo = await connectMongo(mongoUri, config.mongo.dbName, logger, config.mongo);
   stops.push(() => mongo.close());
   await ensureIndexes(mongo.db);
+  await ensureConsentLedgerIndexes(mongo.db);
 
   const graph = createGraphServices({
     baseUrl: config.graph.baseUrl,
@@ -72,6 +80,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     retry: { timeoutMs: config.graph.timeoutMs, callBudgetMs: config.graph.callBudgetMs },
   });
 
+  const botCards = createBotCards({ transparencyUrl: config.consent.transparencyUrl });
   const requests = new RequestRepository(mongo.db);
   const refs = new ConversationReferenceRepository(mongo.db, { cacheMs: config.referenceCacheMs });
   const audit = new AuditRepository(mongo.db, logger);
@@ -144,11 +153,48 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     Date.now,
     logger.child({ component: 'roles' }),
   );
-  const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), { enrollmentCheckWaitMs: config.enrollmentCheckWaitMs });
-  const dialog = new MainDialog(async (context) => {
-    const id = context.activity.from?.aadObjectId;
-    return typeof id === 'string' && id ? service.openRequestOf(id) : null;
+  const consentLogger = logger.child({ component: 'consent' });
+  if (config.env === 'production' && config.consent.publicBaseUrl && !config.consent.exportSigningKey) {
+    consentLogger.warn('DATA_EXPORT_SIGNING_KEY is not set: "my data" links work only on the instance that issued them, until it restarts');
+  }
+  const withdrawal = new ConsentWithdrawal(
+    consents.ledger,
+    service,
+    graph.groups,
+    async (request, accessRemoved) => {
+      if (!messenger.hasItChannel) return false;
+      const text = `The employee withdrew consent to device management.${accessRemoved ? ' The device has left the access group.' : ''} Retire the device in Intune to remove work apps and data.`;
+      const card = renderNoticeCard({ title: 'Consent withdrawn', text, tone: 'warning', reference: request.reference, detail: request.requester.displayName });
+      await messenger.sendToItChannel(cardActivity(card));
+      return true;
+    },
+    consentLogger,
+  );
+  const consentCommands = new ConsentCommands(
+    new ConsentService(consents.ledger, consents, requests, audit, mongo.db),
+    service,
+    // Without a configured key (development only) links are signed with a key that lives as long as the process.
+    new DownloadLinks(config.consent.exportSigningKey ?? randomBytes(32)),
+    botCards,
+    config.consent,
+    consentLogger,
+    undefined,
+    withdrawal,
+  );
+  const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), {
+    enrollmentCheckWaitMs: config.enrollmentCheckWaitMs,
+    consentHandlers: consentCommands.handlers(),
   });
+  const dialog = new MainDialog(
+    async (context) => {
+      const id = context.activity.from?.aadObjectId;
+      return typeof id === 'string' && id ? service.openRequestOf(id) : null;
+    },
+    async (context) => {
+      const id = context.activity.from?.aadObjectId;
+      return typeof id === 'string' && id ? consentCommands.withdrawable(id) : null;
+    },
+  );
   const bot = new OnboardingBot({
     conversationState,
     dialog,
@@ -160,6 +206,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'bot' }),
     itTeamId: config.teams.itTeamId,
     roles,
+    withdrawConsent: (actor, requestId) => consentCommands.withdraw(actor, requestId),
     databaseWatch: {
       afterMs: config.mongo.unavailableNoticeMs,
       // A ping that has not answered within half the notice time counts as the database being unreachable.
@@ -194,6 +241,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     audit,
     logger: logger.child({ component: 'tab' }),
   });
+  consentCommands.registerDownload(server);
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const port = (server.address() as { port: number }).port;
   void approvalTimers.adoptPending().catch((e) => logger.error({ err: e }, 'could not schedule approval timers found at start-up'));

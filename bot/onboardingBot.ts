@@ -17,6 +17,7 @@ import type { AccessRecorder } from '../services/governance/accessLog';
 import { isPermitted } from '../services/governance/authorization';
 import type { DirectoryService } from '../services/graph/graphTypes';
 import type { OnboardingService } from '../services/onboarding/onboardingService';
+import type { Actor } from '../services/workflow/transition';
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
 import type { CardJson } from '../services/onboarding/views';
 import type { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
@@ -49,6 +50,8 @@ export interface OnboardingBotDeps {
   databaseWatch?: { afterMs: number; probe: () => Promise<unknown> };
   /** Records reads of other people's records (the access log). */
   accessLog?: AccessRecorder;
+  /** Withdraws the acting person's consent for a device (after they confirmed) and returns the card saying what followed. */
+  withdrawConsent?: (actor: Extract<Actor, { kind: 'user' }>, requestId: string) => Promise<CardJson>;
 }
 
 /** Turn-state key: this turn's dialog is waiting or has just ended, so conversation state must be written. */
@@ -180,6 +183,20 @@ export class OnboardingBot extends TeamsActivityHandler {
       }
       case 'privacy':
         return send(cards.privacy());
+      case 'myConsents':
+        return send(await actions.handle(context, { verb: Verb.ConsentHistory }));
+      case 'myData':
+        return send(await actions.handle(context, { verb: Verb.MyDataShow }));
+      case 'transparency':
+        return send(await actions.handle(context, { verb: Verb.TransparencyShow }));
+      case 'withdrawUnclear':
+        return context.sendActivity('Do you want to withdraw your device request, or your consent to device management? Type "withdraw my request" or "withdraw my consent".');
+      case 'withdrawConsent': {
+        if (!actor || !this.deps.withdrawConsent) return context.sendActivity('Consent cannot be withdrawn here right now. Please contact IT Security.');
+        if (!result.requestId) return context.sendActivity('You have no consent to withdraw. Type "my consents" to see your answers.');
+        if (!result.confirmed) return context.sendActivity('OK, your consent stands.');
+        return send(await this.deps.withdrawConsent(actor, result.requestId));
+      }
       case 'lookup':
         return this.lookup(context, result.intent.who);
       case 'reassign': {

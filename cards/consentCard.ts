@@ -3,6 +3,7 @@
  * records: each line of `consent.text` becomes one TextBlock, unchanged, so what was hashed is what was shown.
  */
 import type { ConsentText } from '../services/content/consentText';
+import { DEFAULT_TRANSPARENCY_URL } from '../services/content/transparency';
 import { PLATFORM_LABELS, type OnboardingRequest } from '../services/workflow/model';
 import { actionData, cardDateTime, ownershipLabel, shortHash } from './cardHelpers';
 import { compileTemplate, type AdaptiveCard } from './renderTemplate';
@@ -15,6 +16,8 @@ const cardTemplate = compileTemplate('consent', template);
 export interface ConsentCardOptions {
   /** The recorded answer; defaults to request.consent. An answered card has no buttons. */
   answered?: 'consented' | 'declined';
+  /** Microsoft's page on what an organization can see (configuration); defaults to the documented page. */
+  transparencyUrl?: string;
 }
 
 /** Renders the consent card; "I consent" / "I decline" carry the SHA-256 of the text shown. */
@@ -57,5 +60,6 @@ export function renderConsentCard(
     fingerprint: shortHash(consent.sha256),
     accept: actionData(Verb.ConsentAccept, r, consent.sha256),
     decline: actionData(Verb.ConsentDecline, r, consent.sha256),
+    transparencyUrl: options.transparencyUrl ?? DEFAULT_TRANSPARENCY_URL,
   });
 }

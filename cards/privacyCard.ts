@@ -4,7 +4,8 @@
  * IT can and cannot see, how it is used, how to withdraw) sits behind one button per ownership, to keep the card
  * short on a phone. The terms of use stay on the consent card, where they are accepted.
  */
-import { CONSENT_TEXT_VERSION, noticeSections } from '../services/content/consentText';
+import { noticeSections } from '../services/content/consentText';
+import { notices } from '../services/content/notices/noticeRegistry';
 import type { Ownership } from '../services/workflow/model';
 import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/privacy.json';
@@ -31,6 +32,6 @@ export function renderPrivacyCard(options: PrivacyCardOptions = {}): AdaptiveCar
     shared: sectionsOf('personal').filter((s) => s.kind === 'storage' || s.kind === 'access'),
     choose: 'Choose your kind of device to see what IT can and cannot see, how it is used, and your rights.',
     ownerships: [perDevice('personal'), perDevice('company')],
-    version: CONSENT_TEXT_VERSION,
+    version: notices.current('personal').version,
   });
 }

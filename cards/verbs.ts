@@ -38,7 +38,19 @@ export const Verb = {
   ItRefresh: 'it.refresh',
   /** Show the privacy notice. */
   PrivacyShow: 'privacy.show',
+  /** Show what IT can see on the employee's kind of device. */
+  TransparencyShow: 'transparency.show',
+  /** Show the employee's consent history. */
+  ConsentHistory: 'consent.history',
+  /** Show what the bot stores about the employee, with a download link. */
+  MyDataShow: 'mydata.show',
 } as const;
+
+/** Verbs answered by the consent commands (handlers supplied to the action router by the composition root). */
+export const CONSENT_COMMAND_VERBS = [Verb.TransparencyShow, Verb.ConsentHistory, Verb.MyDataShow] as const;
+
+/** One of the consent command verbs. */
+export type ConsentCommandVerb = (typeof CONSENT_COMMAND_VERBS)[number];
 
 /** One of the card verbs. */
 export type Verb = (typeof Verb)[keyof typeof Verb];

@@ -15,7 +15,7 @@ export interface WelcomeCardInput {
   openRequest?: { reference: string; stateLabel: string };
 }
 
-/** Renders the welcome card: Request device access, My status, Privacy notice. */
+/** Renders the welcome card: Request device access, My status, Privacy notice, What IT can see. */
 export function renderWelcomeCard(input: WelcomeCardInput): AdaptiveCard {
   return cardTemplate.render({
     firstName: firstName(input.displayName),
@@ -25,5 +25,6 @@ export function renderWelcomeCard(input: WelcomeCardInput): AdaptiveCard {
     start: actionData(Verb.RequestStart),
     status: actionData(Verb.RequestStatus),
     privacy: actionData(Verb.PrivacyShow),
+    transparency: actionData(Verb.TransparencyShow),
   });
 }

@@ -9,6 +9,11 @@ export type Intent =
   | { kind: 'reassign'; reference: string; to: string; reason: string }
   | { kind: 'delegate'; to: string; until: string }
   | { kind: 'endDelegation' }
+  | { kind: 'myConsents' }
+  | { kind: 'myData' }
+  | { kind: 'transparency' }
+  | { kind: 'withdrawConsent' }
+  | { kind: 'withdrawUnclear' }
   | { kind: 'unknown' };
 
 /** The part of a message that is read for a command. */
@@ -16,6 +21,12 @@ export const MAX_COMMAND_LENGTH = 500;
 
 const RULES: [RegExp, Intent['kind']][] = [
   [/^\s*(help|hi|hello|hey|start|menu|\?)\b/i, 'help'],
+  // "Withdraw my consent" is not "withdraw my request": the first ends device management, the second a request.
+  [/\b(withdraw|revoke|retract|take back)\b.*\bconsent\b|\bconsent\b.*\b(withdraw|revoke|retract)\b/i, 'withdrawConsent'],
+  [/^\W*(withdraw|withdraw (it|mine|that))\W*$/i, 'withdrawUnclear'],
+  [/\bmy consents?\b|\bconsent history\b|\bwhat (did|have) i (consent|agree)/i, 'myConsents'],
+  [/\bmy (personal )?data\b|\b(data|information) (do|does) (you|the bot) (have|hold|keep|store)|\b(data|information) (you|the bot) (have|hold|keep|store)s? (about|on) me\b/i, 'myData'],
+  [/\bwhat (can|does|do|will) (it|my company|the company|my employer|my organi[sz]ation|they) (see|know|collect|access)\b/i, 'transparency'],
   [/\bcancel\b|\bwithdraw\b/i, 'cancel'],
   [/\b(status|progress|where is|where's|what's happening)\b/i, 'status'],
   [/\b(privacy|what (can|do) you (see|collect)|data collect)/i, 'privacy'],

@@ -13,9 +13,14 @@ import { classifyIntent, type Intent } from './intent';
 /** What the main dialog hands back to the bot once the conversation step is complete. */
 export interface MainDialogResult {
   intent: Intent;
-  /** For "cancel": whether the employee confirmed. */
+  /** For "cancel" and "withdraw my consent": whether the employee confirmed. */
   confirmed?: boolean;
+  /** For "withdraw my consent": the request whose device's consent the question named. */
+  requestId?: string;
 }
+
+/** Looks up the consent the employee would withdraw (named in the question). */
+export type WithdrawableLookup = (context: TurnContext) => Promise<{ requestId: string; label: string } | null>;
 
 /** Looks up whether the employee has an open request to cancel (reference shown in the prompt). */
 export type OpenRequestLookup = (context: TurnContext) => Promise<{ reference: string } | null>;
@@ -29,7 +34,10 @@ const CONFIRM_PROMPT = 'confirmPrompt';
  * restart because dialog state lives in MongoDB. It only returns a typed result; the bot acts on it.
  */
 export class MainDialog extends ComponentDialog {
-  constructor(private readonly openRequest: OpenRequestLookup) {
+  constructor(
+    private readonly openRequest: OpenRequestLookup,
+    private readonly withdrawable?: WithdrawableLookup,
+  ) {
     super(MAIN_DIALOG);
     this.addDialog(new BoundedConfirmPrompt(CONFIRM_PROMPT));
     this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.understand.bind(this), this.finish.bind(this)]));
@@ -39,6 +47,14 @@ export class MainDialog extends ComponentDialog {
   private async understand(step: WaterfallStepContext) {
     const intent = classifyIntent(step.context.activity.text ?? '');
     (step.values as { intent?: Intent }).intent = intent;
+    if (intent.kind === 'withdrawConsent' && this.withdrawable) {
+      const target = await this.withdrawable(step.context);
+      if (!target) return step.next();
+      (step.values as { requestId?: string }).requestId = target.requestId;
+      return step.prompt(CONFIRM_PROMPT, {
+        prompt: `Withdraw your consent for ${target.label}? Work access from that device ends: an open request is closed, the device leaves the access group, and IT Security is told so it can remove work apps and data from it. Your answer is recorded.`,
+      });
+    }
     if (intent.kind !== 'cancel') return step.next();
     const open = await this.openRequest(step.context);
     if (!open) return step.next();
@@ -47,7 +63,8 @@ export class MainDialog extends ComponentDialog {
 
   private async finish(step: WaterfallStepContext) {
     const intent = (step.values as { intent: Intent }).intent;
-    const result: MainDialogResult = { intent, confirmed: typeof step.result === 'boolean' ? step.result : undefined };
+    const requestId = (step.values as { requestId?: string }).requestId;
+    const result: MainDialogResult = { intent, confirmed: typeof step.result === 'boolean' ? step.result : undefined, ...(requestId ? { requestId } : {}) };
     return step.endDialog(result);
   }
 

@@ -6,8 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Ownership } from '../workflow/model';
+import { notices } from './notices/noticeRegistry';
 
-/** Version of the consent text; change it (and re-ask) whenever a single word below changes. */
+/**
+ * Version a new draft is built with (`npm run notice -- draft`). What employees see and accept is the published
+ * version in `notices/published.json`; changing a word below changes only the next draft until it is published.
+ */
 export const CONSENT_TEXT_VERSION = '2026-11-01';
 
 /** Who employees contact about their data unless configuration names someone else. */
@@ -152,12 +156,19 @@ export function consentTextFromLines(version: string, ownership: Ownership, line
   return { version, ownership, lines, text, sha256: sha256Hex(text) };
 }
 
-/** The consent and terms text for a device of this ownership, with its version and SHA-256 fingerprint. */
-export function consentTextFor(ownership: Ownership, options: { privacyContact?: string } = {}): ConsentText {
+/** The published consent and terms text in force for a device of this ownership, with its version and SHA-256. */
+export function consentTextFor(ownership: Ownership, now: Date = new Date()): ConsentText {
+  const notice = notices.current(ownership, now);
+  return consentTextFromLines(notice.version, ownership, notice.lines);
+}
+
+/** The consent and terms text built from the content above: the starting point of the next published version. */
+export function draftConsentText(ownership: Ownership, options: { version?: string; privacyContact?: string } = {}): ConsentText {
+  const version = options.version ?? CONSENT_TEXT_VERSION;
   const kind = ownership === 'personal' ? 'personal device' : 'company-owned device';
   const lines: string[] = [
     `**Device management consent and terms: ${kind}**`,
-    `Version ${CONSENT_TEXT_VERSION}`,
+    `Version ${version}`,
     '',
     `To use this ${kind} for work, it must be enrolled in Microsoft Intune, the company's mobile device management (MDM) service. Please read what that means before you answer.`,
   ];
@@ -168,5 +179,5 @@ export function consentTextFor(ownership: Ownership, options: { privacyContact?:
     '',
     'Choosing "I consent" records your agreement to this version of the text, the time, and a fingerprint (SHA-256) of the exact text. Choosing "I decline" ends this request; the device will not get access.',
   );
-  return consentTextFromLines(CONSENT_TEXT_VERSION, ownership, lines);
+  return consentTextFromLines(version, ownership, lines);
 }

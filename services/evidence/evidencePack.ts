@@ -1,13 +1,13 @@
 import type { Db } from 'mongodb';
-import { consentTextFor } from '../content/consentText';
+import { notices } from '../content/notices/noticeRegistry';
 import type { AccessLogEntry, AccessRecorder, Door } from '../governance/accessLog';
 import { authorize } from '../governance/authorization';
 import type { GroupService } from '../graph/graphTypes';
 import type { AuditRepository, ChainFinding, EntryResult } from '../storage/auditRepository';
-import type { ConsentRecord } from '../storage/consentRepository';
+import { ConsentRepository, type ConsentRecord } from '../storage/consentRepository';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { NotFoundError } from '../workflow/errors';
-import type { AuditEntry, ComplianceReport, OnboardingRequest, Ownership } from '../workflow/model';
+import type { AuditEntry, ComplianceReport, OnboardingRequest } from '../workflow/model';
 import type { Actor } from '../workflow/transition';
 
 /** The controls an evidence pack maps its sections to. */
@@ -100,11 +100,8 @@ export interface EvidenceOptions {
 
 /** The exact consent text whose SHA-256 is `hash`, if this build holds it. */
 export function consentTextByHash(hash: string): string | null {
-  for (const o of ['personal', 'company'] as Ownership[]) {
-    const t = consentTextFor(o);
-    if (t.sha256 === hash) return t.text;
-  }
-  return null;
+  // Any published version, not only the one in force: a consent given to an earlier text keeps that text.
+  return notices.byHash(hash)?.lines.join('\n') ?? null;
 }
 
 /**
@@ -120,7 +117,12 @@ export class EvidenceService {
     private readonly options: EvidenceOptions = {},
     private readonly groups?: GroupService,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.consents = new ConsentRepository(db);
+  }
+
+  /** Consent answers live in the consent ledger (and, from before it, in `consents`). */
+  private readonly consents: ConsentRepository;
 
   private get requests() {
     return this.db.collection<OnboardingRequest>(COLLECTIONS.requests);
@@ -140,7 +142,7 @@ export class EvidenceService {
     authorize(actor, 'exportEvidence');
     await this.accessLog.record({ actor, door, action: 'exportEvidence', subject: { kind: 'evidence', id: aadObjectId } });
     const requests = await this.requests.find({ 'requester.aadObjectId': aadObjectId }).sort({ createdAt: 1 }).toArray();
-    const consents = await this.db.collection<ConsentRecord>(COLLECTIONS.consents).find({ 'subject.aadObjectId': aadObjectId }).sort({ at: 1 }).toArray();
+    const consents = (await this.consents.forSubject(aadObjectId)).sort((a, b) => a.at.localeCompare(b.at));
     return this.pack(actor, door, { kind: 'person', id: aadObjectId }, requests, {
       aadObjectId,
       consents: consents.map((c) => ({ id: c._id, requestId: c.requestId, outcome: c.outcome, textVersion: c.textVersion, textHash: c.textHash, at: c.at })),
@@ -166,7 +168,7 @@ export class EvidenceService {
   private async requestEvidence(r: OnboardingRequest): Promise<RequestEvidence> {
     const [{ report, entries }, consent, reads] = await Promise.all([
       this.audit.readAndVerify(r._id),
-      this.db.collection<ConsentRecord>(COLLECTIONS.consents).findOne({ requestId: r._id }),
+      this.consents.forRequest(r._id),
       this.accessLog.listForSubject ? this.accessLog.listForSubject(r._id, r.requester.aadObjectId) : Promise.resolve([]),
     ]);
     const resultOf = new Map(report.results.map((x) => [x.seq, x.result]));

@@ -6,6 +6,7 @@
  * Screenshots of every step land in test-results/<block>/ as evidence.
  */
 import assert from 'node:assert/strict';
+import { consentTextFor } from '../../services/content/consentText';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_TENANT } from '../../scripts/lib/demoEnvironment';
@@ -208,6 +209,29 @@ describe('e2e onboarding: the employee happy path (request → approval → cons
     for (const text of ['Your device is compliant', 'Access granted', 'Device compliance']) {
       assert.equal(sentInto(log, stack.api.personalChat.id, text).length, 1, `"${text}" was sent once`);
     }
+  });
+
+  it('when Alex types "show my consents", then his card lists the consent for his request with the notice version', async () => {
+    const { ui } = scene;
+    await ui.sendMessage('show my consents');
+    const card = await ui.waitForCard(/My consents[\s\S]*Consented/, 20000);
+    const text = await card.innerText();
+    assert.match(text, new RegExp(reference));
+    assert.match(text, new RegExp(`version ${consentTextFor('personal').version}`));
+    await ui.cardButton(`Text of version ${consentTextFor('personal').version} (personal)`, 'My consents').waitFor({ state: 'visible' });
+    await ui.screenshot('my-consents');
+  });
+
+  it('when Alex withdraws his consent and confirms, then he is told, leaves the access group, and his consents show the withdrawal', async () => {
+    const { ui, stack } = scene;
+    await ui.sendMessage('withdraw my consent');
+    await ui.waitForBotMessage(new RegExp(`Withdraw your consent for ${reference}`), 20000);
+    await ui.sendMessage('yes');
+    await ui.waitForCard(/Consent withdrawn[\s\S]*no longer has work access/, SLOW_STEP_MS);
+    assert.deepEqual(stack.graph.controls.groupMembers(ACCESS_GROUP), []);
+    await ui.sendMessage('my consents');
+    await ui.waitForCard(/My consents[\s\S]*Withdrew consent/, 20000);
+    await ui.screenshot('consent-withdrawn');
   });
 });
 

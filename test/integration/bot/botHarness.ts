@@ -6,6 +6,10 @@ import path from 'node:path';
 import { ConversationState, TestAdapter, type Activity } from 'botbuilder';
 import type { Db } from 'mongodb';
 import { ActionRouter } from '../../../bot/actionRouter';
+import { ConsentCommands } from '../../../bot/consentCommands';
+import { ConsentService } from '../../../services/consent/consentService';
+import { ConsentWithdrawal } from '../../../services/consent/consentWithdrawal';
+import { DownloadLinks } from '../../../services/consent/downloadLinks';
 import { botCards } from '../../../bot/cardViews';
 import { createLogger } from '../../../bot/logger';
 import { OnboardingBot } from '../../../bot/onboardingBot';
@@ -78,7 +82,7 @@ export function startDemoGraph() {
 }
 
 /** A bot process on `db` and the simulator at `graphUrl`: what a restart replaces. */
-export function buildBot(db: Db, graphUrl: string, options: { enrollmentCheckWaitMs?: number } = {}) {
+export function buildBot(db: Db, graphUrl: string, options: { enrollmentCheckWaitMs?: number; consent?: boolean } = {}) {
   const logger = createLogger('silent');
   const graph = createGraphServices({ baseUrl: graphUrl, logger, retry: { maxDelayMs: 50 } });
   const requests = new RequestRepository(db);
@@ -108,10 +112,29 @@ export function buildBot(db: Db, graphUrl: string, options: { enrollmentCheckWai
   );
   service.setDrain(runner);
   const roles = new RoleResolver(graph.directory, { itSecurity: IT_SECURITY_GROUP });
-  const actions = new ActionRouter(service, roles, botCards, logger, { enrollmentCheckWaitMs: options.enrollmentCheckWaitMs ?? 5000 });
+  // The consent commands as bot/index.ts wires them (my consents, my data, what IT can see, withdrawal).
+  const consents = new ConsentRepository(db);
+  const itNotices: string[] = [];
+  const consentCommands = options.consent
+    ? new ConsentCommands(
+        new ConsentService(consents.ledger, consents, requests, new AuditRepository(db), db),
+        service,
+        new DownloadLinks('k'.repeat(32)),
+        botCards,
+        { publicBaseUrl: 'http://bot.test', exportLinkMinutes: 10, transparencyUrl: 'https://learn.microsoft.com/x' },
+        logger,
+        undefined,
+        new ConsentWithdrawal(consents.ledger, service, graph.groups, async (r) => (itNotices.push(r.reference), true), logger),
+      )
+    : undefined;
+  const actions = new ActionRouter(service, roles, botCards, logger, { enrollmentCheckWaitMs: options.enrollmentCheckWaitMs ?? 5000, consentHandlers: consentCommands?.handlers() });
   const bot = new OnboardingBot({
+    withdrawConsent: consentCommands && ((actor, requestId) => consentCommands.withdraw(actor, requestId)),
     conversationState: new ConversationState(new MongoStorage(db)),
-    dialog: new MainDialog(async (ctx) => service.openRequestOf(ctx.activity.from.aadObjectId!)),
+    dialog: new MainDialog(
+      async (ctx) => service.openRequestOf(ctx.activity.from.aadObjectId!),
+      consentCommands && (async (ctx) => consentCommands.withdrawable(ctx.activity.from.aadObjectId!)),
+    ),
     actions,
     refs,
     service,
@@ -135,7 +158,7 @@ export function buildBot(db: Db, graphUrl: string, options: { enrollmentCheckWai
     await runner.idle();
     return [...adapter.activeQueue, ...updates];
   }
-  return { adapter, service, runner, refs, requests, turn };
+  return { adapter, service, runner, refs, requests, turn, itNotices };
 }
 
 /** The card an invoke answered with. */

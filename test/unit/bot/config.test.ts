@@ -19,6 +19,8 @@ const prod = {
   GRAPH_CLIENT_SECRET: 'secret',
   MONGODB_URI: 'mongodb+srv://cluster.example.net/',
   DATA_RESIDENCY_REGION: 'EU (West Europe)',
+  PUBLIC_BASE_URL: 'https://bot.contoso.com',
+  DATA_EXPORT_SIGNING_KEY: 'k'.repeat(32),
 };
 
 describe('loadConfig', () => {
@@ -37,6 +39,17 @@ describe('loadConfig', () => {
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.groups));
     assert.equal(c.mongo.unavailableNoticeMs, 3000);
     assert.equal(c.enrollmentCheckWaitMs, 2000);
+    assert.deepEqual({ ...c.consent }, {
+      publicBaseUrl: 'http://localhost:3978',
+      exportSigningKey: undefined,
+      exportLinkMinutes: 10,
+      transparencyUrl: 'https://learn.microsoft.com/mem/intune/user-help/what-info-can-your-company-see-when-you-enroll-your-device-in-intune',
+    });
+  });
+
+  it('when production has no public address, then "my data" offers no download link instead of a localhost one', () => {
+    assert.equal(loadConfig({ ...prod, PUBLIC_BASE_URL: '' }).consent.publicBaseUrl, undefined);
+    assert.equal(loadConfig({ ...prod }).consent.publicBaseUrl, 'https://bot.contoso.com');
   });
 
   it('when a complete production configuration is given, then it loads with authentication on', () => {
@@ -65,6 +78,10 @@ describe('loadConfig', () => {
     ['a database notice time of zero', { ...base, DB_UNAVAILABLE_NOTICE_SECONDS: '0' }, /DB_UNAVAILABLE_NOTICE_SECONDS/],
     ['an enrollment check wait over 10 s', { ...base, ENROLLMENT_CHECK_WAIT_SECONDS: '60' }, /ENROLLMENT_CHECK_WAIT_SECONDS/],
     ['production on the embedded database', { ...prod, MONGODB_URI: '' }, /MONGODB_URI is required in production/],
+    ['production with a plain-http public address', { ...prod, PUBLIC_BASE_URL: 'http://bot.contoso.com' }, /PUBLIC_BASE_URL must be https/],
+    ['a short download signing key', { ...base, DATA_EXPORT_SIGNING_KEY: 'short' }, /DATA_EXPORT_SIGNING_KEY must be at least 32/],
+    ['a transparency page that is not https', { ...base, TRANSPARENCY_URL: 'http://example.com/' }, /TRANSPARENCY_URL must be https/],
+    ['a download link lasting hours', { ...base, DATA_EXPORT_LINK_MINUTES: '600' }, /DATA_EXPORT_LINK_MINUTES/],
     ['a Graph timeout that is not a number', { ...base, GRAPH_TIMEOUT_MS: 'soon' }, /GRAPH_TIMEOUT_MS/],
     ['a turn budget longer than a whole Graph call may take', { ...base, TURN_GRAPH_BUDGET_MS: '90000', GRAPH_CALL_BUDGET_MS: '60000' }, /TURN_GRAPH_BUDGET_MS must not exceed GRAPH_CALL_BUDGET_MS/],
     ['a stale window shorter than the role cache', { ...base, ROLE_CACHE_SECONDS: '600', ROLE_CACHE_STALE_SECONDS: '60' }, /ROLE_CACHE_STALE_SECONDS/],

@@ -19,6 +19,10 @@ import { renderRequestFormCard } from '../../../cards/requestFormCard';
 import { renderRequestStatusCard } from '../../../cards/requestStatusCard';
 import { Verb } from '../../../cards/verbs';
 import { renderWelcomeCard } from '../../../cards/welcomeCard';
+import { FIXTURE_CONSENT_HISTORY, FIXTURE_EMPTY_HISTORY, FIXTURE_MY_DATA, FIXTURE_TRANSPARENCY } from '../../../cards/consentFixtures';
+import { renderMyConsentsCard } from '../../../cards/myConsentsCard';
+import { renderMyDataCard } from '../../../cards/myDataCard';
+import { renderTransparencyCard } from '../../../cards/transparencyCard';
 import { consentTextFor } from '../../../services/content/consentText';
 import type { NotifyTopic, OnboardingRequest } from '../../../services/workflow/model';
 
@@ -61,6 +65,12 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
   ['privacy', () => renderPrivacyCard()],
   ['notYours', () => renderNotYoursCard()],
   ['lookup/all', () => renderLookupCard({ person: FIXTURE_PEOPLE.requester, requests: FIXTURE_LIST.map(([, r]) => r) })],
+  ['myConsents', () => renderMyConsentsCard({ history: FIXTURE_CONSENT_HISTORY })],
+  ['myConsents/none', () => renderMyConsentsCard({ history: FIXTURE_EMPTY_HISTORY })],
+  ['myData', () => renderMyDataCard(FIXTURE_MY_DATA)],
+  ['myData/no public address', () => renderMyDataCard({ ...FIXTURE_MY_DATA, downloadUrl: undefined })],
+  ['myData/nothing stored', () => renderMyDataCard({ ...FIXTURE_MY_DATA, counts: { requests: 0, consentEntries: 0, auditEntries: 0 }, references: [] })],
+  ...Object.entries(FIXTURE_TRANSPARENCY).map(([name, input]) => [`transparency/${name}`, () => renderTransparencyCard(input)] as [string, () => AdaptiveCard]),
 ];
 
 export const ALL_CARDS: [string, () => AdaptiveCard][] = [

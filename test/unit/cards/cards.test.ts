@@ -366,11 +366,11 @@ describe('cards', () => {
   });
 
   describe('verbs', () => {
-    it('when listed, then they are exactly the 16 verbs of the product, all distinct', () => {
+    it('when listed, then they are exactly the 19 verbs of the product, all distinct', () => {
       assert.equal(new Set(ALL_VERBS).size, ALL_VERBS.length);
       assert.deepEqual([...ALL_VERBS].sort(), [
-        'approval.approve', 'approval.deny', 'approval.reassign', 'approval.refresh', 'compliance.recheck', 'consent.accept', 'consent.decline', 'enrollment.done',
-        'it.confirm', 'it.deny', 'it.refresh', 'privacy.show', 'request.cancel', 'request.start', 'request.status', 'request.submit',
+        'approval.approve', 'approval.deny', 'approval.reassign', 'approval.refresh', 'compliance.recheck', 'consent.accept', 'consent.decline', 'consent.history', 'enrollment.done',
+        'it.confirm', 'it.deny', 'it.refresh', 'mydata.show', 'privacy.show', 'request.cancel', 'request.start', 'request.status', 'request.submit', 'transparency.show',
       ]);
     });
 

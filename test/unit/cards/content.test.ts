@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import {
-  CONSENT_TEXT_VERSION,
   consentTextFor,
   consentTextFromLines,
   dataCollectionFor,
+  draftConsentText,
   noticeSections,
   sha256Hex,
 } from '../../../services/content/consentText';
+import { notices } from '../../../services/content/notices/noticeRegistry';
 import { enrollmentInstructionsFor } from '../../../services/content/enrollmentInstructions';
 import { classifySetting, KNOWN_SETTING_IDS, remediationFor } from '../../../services/content/remediation';
 import { COMPLIANCE_STATE_TEXT, REQUEST_STATE_TEXT } from '../../../services/content/stateText';
@@ -83,11 +84,11 @@ describe('content', () => {
     for (const ownership of OWNERSHIPS) {
       it(`when ${ownership}, then the hash is the SHA-256 of exactly the text, and the text names its version`, () => {
         const c = consentTextFor(ownership);
-        assert.equal(c.version, CONSENT_TEXT_VERSION);
+        assert.equal(c.version, notices.current(ownership).version);
         assert.equal(c.sha256, sha256Hex(c.text));
         assert.match(c.sha256, /^[0-9a-f]{64}$/);
         assert.equal(c.text, c.lines.join('\n'));
-        assert.ok(c.text.includes(CONSENT_TEXT_VERSION));
+        assert.ok(c.text.includes(`Version ${c.version}`));
       });
 
       it(`when ${ownership}, then it covers collection, use, storage, retention, access, rights and terms`, () => {
@@ -105,11 +106,15 @@ describe('content', () => {
       assert.equal(consentTextFromLines(c.version, c.ownership, c.lines).sha256, c.sha256);
     });
 
+    it('when the content is drafted under the current version, then it is exactly the published text (the privacy card cannot drift from it)', () => {
+      for (const ownership of OWNERSHIPS) assert.equal(draftConsentText(ownership, { version: notices.current(ownership).version }).sha256, consentTextFor(ownership).sha256);
+    });
+
     it('when the ownership or privacy contact differs, then the text and hash differ', () => {
       assert.notEqual(consentTextFor('personal').sha256, consentTextFor('company').sha256);
-      const custom = consentTextFor('personal', { privacyContact: 'dpo@example.org' });
+      const custom = draftConsentText('personal', { privacyContact: 'dpo@example.org' });
       assert.ok(custom.text.includes('dpo@example.org'));
-      assert.notEqual(custom.sha256, consentTextFor('personal').sha256);
+      assert.notEqual(custom.sha256, draftConsentText('personal').sha256);
     });
 
     it('when personal, then IT never sees location or personal apps; when company, IT sees all apps', () => {

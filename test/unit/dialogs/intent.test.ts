@@ -17,3 +17,34 @@ describe('classifyIntent: handing approvals to someone else', () => {
     it(`when someone types "${text}", then it reads as ${expected.kind}`, () => assert.deepEqual(classifyIntent(text), expected));
   }
 });
+
+/** What people type about consent and their data, and what the bot must understand. */
+const CASES: [string, Intent['kind']][] = [
+  ['show my consents', 'myConsents'],
+  ['My consent', 'myConsents'],
+  ['what did I consent to?', 'myConsents'],
+  ['consent history', 'myConsents'],
+  ['what data do you have about me', 'myData'],
+  ['my data', 'myData'],
+  ['download my personal data', 'myData'],
+  ['what information do you hold about me?', 'myData'],
+  ['what can IT see on my phone?', 'transparency'],
+  ['What can my company see', 'transparency'],
+  ['what does my employer know about my iPhone', 'transparency'],
+  ['withdraw my consent', 'withdrawConsent'],
+  ['I want to revoke consent for my phone', 'withdrawConsent'],
+  ['consent withdrawal please: withdraw', 'withdrawConsent'],
+  ['withdraw', 'withdrawUnclear'],
+  ['withdraw it', 'withdrawUnclear'],
+  ['withdraw my request', 'cancel'],
+  ['cancel', 'cancel'],
+  ['privacy', 'privacy'],
+  ['what can you see', 'privacy'],
+  ['I want to use my phone for work', 'request'],
+];
+
+describe('intent', () => {
+  for (const [text, kind] of CASES) {
+    it(`when someone types "${text}", then it is understood as ${kind}`, () => assert.equal(classifyIntent(text).kind, kind));
+  }
+});

@@ -152,7 +152,7 @@ describe('Teams app package', function () {
   });
 
   it('when a user picks a command from the manifest, then the bot understands it', () => {
-    const expected: Record<string, string> = { 'request device access': 'request', status: 'status', cancel: 'cancel', privacy: 'privacy', help: 'help', 'status for': 'lookup' };
+    const expected: Record<string, string> = { 'request device access': 'request', status: 'status', cancel: 'cancel', privacy: 'privacy', help: 'help', 'status for': 'lookup', 'my consents': 'myConsents', 'my data': 'myData', 'what can IT see': 'transparency' };
     const lists: { scopes: string[]; commands: { title: string }[] }[] = template().bots[0].commandLists;
     assert.deepEqual(lists.map((l) => l.scopes), [['personal'], ['team']]);
     for (const { title } of lists.flatMap((l) => l.commands)) {

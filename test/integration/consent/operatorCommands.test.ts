@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Db } from 'mongodb';
+import { ConsentLedgerRepository, ensureConsentLedgerIndexes } from '../../../services/consent/consentLedgerRepository';
+import { OperatorAuditLog } from '../../../services/consent/operatorAuditLog';
+import type { PublishedNotice } from '../../../services/content/notices/noticeRegistry';
+import { startDemoGraph } from '../bot/botHarness';
+import { dropTestDb, testDb } from '../../support/testDb';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** The command-line doors, run as an operator would, against the Graph simulator's demo tenant (Patti: admin; Lynne: auditor). */
+describe('operator commands from the command line (real processes, database and Graph simulator)', function () {
+  this.timeout(90_000);
+  let db: Db;
+  let sim: Awaited<ReturnType<typeof startDemoGraph>>;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    sim = await startDemoGraph();
+  });
+  after(async () => sim.close());
+  beforeEach(async () => {
+    db = await testDb('operator_cli');
+    await ensureConsentLedgerIndexes(db);
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      MONGODB_URI: process.env.MONGODB_URI,
+      MONGODB_DB: db.databaseName,
+      GRAPH_BASE_URL: sim.url,
+      ACCESS_GROUP_ID: 'b0000000-0000-4000-8000-0000000000a1',
+      IT_SECURITY_GROUP_ID: 'b0000000-0000-4000-8000-0000000000a3',
+      ADMIN_GROUP_ID: 'b0000000-0000-4000-8000-0000000000a4',
+      AUDITOR_GROUP_ID: 'b0000000-0000-4000-8000-0000000000a5',
+    };
+  });
+  afterEach(async () => dropTestDb(db));
+
+  const cli = (script: string, args: string[]) => run(TSX, [path.join(ROOT, 'scripts', script), ...args], { env, cwd: ROOT });
+
+  it('when the auditor exports consents as CSV, then the rows come out and the export is audited; an employee is refused with exit code 3', async () => {
+    await new ConsentLedgerRepository(db).append({
+      kind: 'consented',
+      at: '2026-11-02T10:00:00.000Z',
+      subject: { aadObjectId: 'a0000000-0000-4000-8000-000000000000', displayName: 'Alex Wilber' },
+      device: { requestId: 'r1', platform: 'ios', ownership: 'personal' },
+      noticeVersion: '2026-11-01',
+      textHash: 'h',
+    });
+    const { stdout } = await cli('consentsExport.ts', ['--as', 'lynner@contoso.example', '--from', '2026-11-01', '--format', 'csv']);
+    assert.match(stdout, /^at,aadObjectId,displayName,/);
+    assert.match(stdout, /Alex Wilber,r1,ios,personal,consented,2026-11-01/);
+    const [entry] = await new OperatorAuditLog(db).list();
+    assert.deepEqual([entry.action, entry.operator.aadObjectId, entry.details.rows], ['consents.export', 'a0000000-0000-4000-8000-000000000005', 1]);
+
+    await assert.rejects(cli('consentsExport.ts', ['--as', 'alexw@contoso.example']), (e: { code?: number; stderr?: string }) => e.code === 3 && /may not export consents/.test(e.stderr ?? ''));
+    assert.equal((await new OperatorAuditLog(db).list()).length, 1);
+  });
+
+  it('when the administrator publishes a new version, then the registry file gains it and the publication is audited; the auditor may not publish', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'notices-')), 'published.json');
+    copyFileSync(path.join(ROOT, 'services/content/notices/published.json'), file);
+    const args = ['publish', '--file', file, '--ownership', 'company', '--version', '2027-01-01', '--summary', 'Wording of the terms clarified', '--at', '2027-01-01'];
+    await assert.rejects(cli('notice.ts', [...args, '--as', 'lynner@contoso.example']), (e: { code?: number }) => e.code === 3);
+    const { stdout } = await cli('notice.ts', [...args, '--as', 'pattif@contoso.example']);
+    assert.match(stdout, /Published company@2027-01-01 \(minor\)/);
+    const versions = (JSON.parse(readFileSync(file, 'utf8')) as PublishedNotice[]).map((n) => `${n.ownership}@${n.version}`);
+    assert.ok(versions.includes('company@2027-01-01'));
+    const [entry] = await new OperatorAuditLog(db).list();
+    assert.deepEqual([entry.action, entry.details.version, entry.operator.aadObjectId], ['notice.publish', '2027-01-01', 'a0000000-0000-4000-8000-000000000004']);
+  });
+});

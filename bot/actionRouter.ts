@@ -37,6 +37,8 @@ export type ActionHandler = (ctx: ActionContext) => Promise<CardJson>;
 export interface ActionRouterOptions {
   /** How long "I've enrolled" waits for the device check it starts before answering (default 2000 ms). */
   enrollmentCheckWaitMs?: number;
+  /** Check again on an enrolled device's notice: checks the actor owns the device, re-reads Intune, returns the card. */
+  deviceRecheck?: (deviceId: string, actor: ActionContext['actor']) => Promise<CardJson>;
 }
 
 /**
@@ -210,6 +212,14 @@ export class ActionRouter {
         card: 'welcome',
         roles: 'never',
         handle: async () => this.cards.privacy(),
+      },
+      [Verb.DeviceRecheck]: {
+        card: 'welcome',
+        handle: async (c) => {
+          const deviceId = str(c.data.deviceId);
+          if (!deviceId || !this.options.deviceRecheck) throw new ValidationError(['This card does not name a device.']);
+          return this.options.deviceRecheck(deviceId, c.actor);
+        },
       },
     };
     this.table = new Map(Object.entries(table));

@@ -13,6 +13,8 @@ export interface Remediation {
   title: string;
   /** Bot-authored markdown (bold UI labels only). */
   steps: readonly string[];
+  /** Microsoft's end-user help for this setting. */
+  helpUrl?: string;
 }
 
 /** How to make Intune re-evaluate the device from the device itself; shown once under the fix steps. */

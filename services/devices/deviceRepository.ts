@@ -1,0 +1,110 @@
+import type { Collection, Db } from 'mongodb';
+import { ConcurrencyError } from '../workflow/errors';
+import type { DeviceCore } from '../workflow/deviceTransition';
+import type { AuditEntry, PersonRef } from '../workflow/model';
+
+/**
+ * An enrolled device: created when access is granted, it outlives the request that created it. `_id` is the
+ * Intune managed device id. The chain head of its audit trail and the commit tokens of its outbox entries live
+ * here, written in the same document write as each state change.
+ */
+export interface EnrolledDevice extends DeviceCore {
+  version: number;
+  person: PersonRef;
+  requestId: string;
+  /** The consent record the grant relied on. */
+  consentId?: string;
+  deviceName: string;
+  operatingSystem: string;
+  /** The directory object that is (or was) in the access group, and the group. */
+  access: { groupId: string; memberId: string };
+  /** The IT alert of the current failing settings. */
+  alertId?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The newest audit entry (the chain head); re-appended before the next one, so none is ever left unwritten. */
+  auditHead: AuditEntry;
+  /** Commit tokens of recent writes (see Outbox). */
+  outboxTokens: string[];
+}
+
+/**
+ * What the last sweep saw of a device, kept apart from the device so that sweep bookkeeping never races a state
+ * change (FerretDB v1 applies an update as a read and a whole-document write).
+ */
+export interface DeviceSighting {
+  _id: string;
+  sweepId: string;
+  at: string;
+  /** Intune's complianceState, to ask for per-setting detail only when it changes. */
+  intuneState: string;
+}
+
+export const DEVICES_COLLECTION = 'enrolledDevices';
+export const SIGHTINGS_COLLECTION = 'deviceSightings';
+
+/** Enrolled devices, written with optimistic concurrency. */
+export class DeviceRepository {
+  readonly collection: Collection<EnrolledDevice>;
+  readonly sightings: Collection<DeviceSighting>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<EnrolledDevice>(DEVICES_COLLECTION);
+    this.sightings = db.collection<DeviceSighting>(SIGHTINGS_COLLECTION);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ 'person.aadObjectId': 1 }, { name: 'by_person' });
+    await this.collection.createIndex({ state: 1, graceEndsAt: 1 }, { name: 'by_state_grace_end' });
+  }
+
+  async get(id: string): Promise<EnrolledDevice | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  /** Inserts a new device; false when one with this id exists already. */
+  async create(device: EnrolledDevice): Promise<boolean> {
+    try {
+      await this.collection.insertOne(device);
+      return true;
+    } catch (e) {
+      if ((e as { code?: number }).code === 11000) return false;
+      throw e;
+    }
+  }
+
+  /** Replaces the device if it is still at `expectedVersion`; throws ConcurrencyError otherwise. */
+  async save(next: EnrolledDevice, expectedVersion: number): Promise<void> {
+    const r = await this.collection.replaceOne({ _id: next._id, version: expectedVersion }, next);
+    if (r.matchedCount !== 1) throw new ConcurrencyError(next._id, expectedVersion);
+  }
+
+  /** Devices still watched (not retired) among `ids`. */
+  async watchedAmong(ids: readonly string[]): Promise<EnrolledDevice[]> {
+    if (!ids.length) return [];
+    return this.collection.find({ _id: { $in: [...ids] }, state: { $ne: 'retired' } }).toArray();
+  }
+
+  /** Watched devices the sweep `sweepId` did not see (created before it started). */
+  async notSeenBy(sweepId: string, startedAt: string): Promise<EnrolledDevice[]> {
+    const watched = await this.collection.find({ state: { $ne: 'retired' }, createdAt: { $lt: startedAt } }, { projection: { _id: 1 } }).toArray();
+    const seen = new Set((await this.sightings.find({ sweepId }, { projection: { _id: 1 } }).toArray()).map((s) => s._id));
+    const gone = watched.map((d) => d._id).filter((id) => !seen.has(id));
+    return gone.length ? this.collection.find({ _id: { $in: gone } }).toArray() : [];
+  }
+
+
+  /** Devices in grace whose period ends before `before`, soonest first (the digest's "nearing the end"). */
+  async inGraceEndingBefore(before: string, limit = 20): Promise<EnrolledDevice[]> {
+    return this.collection.find({ state: 'inGrace', graceEndsAt: { $lte: before } }).sort({ graceEndsAt: 1 }).limit(limit).toArray();
+  }
+
+  /** Records what a sweep saw of a page of devices (one round trip). */
+  async sighted(seen: readonly { id: string; intuneState: string }[], sweepId: string, at: string): Promise<void> {
+    if (!seen.length) return;
+    await this.sightings.bulkWrite(
+      seen.map((s) => ({ replaceOne: { filter: { _id: s.id }, replacement: { sweepId, at, intuneState: s.intuneState }, upsert: true } })),
+      { ordered: false },
+    );
+  }
+}

@@ -215,6 +215,8 @@ export class ActionRouter {
       },
       [Verb.DeviceRecheck]: {
         card: 'welcome',
+        // Only the device's own person may ask, checked against the stored device: no role is needed.
+        roles: 'never',
         handle: async (c) => {
           const deviceId = str(c.data.deviceId);
           if (!deviceId || !this.options.deviceRecheck) throw new ValidationError(['This card does not name a device.']);

@@ -121,6 +121,19 @@ const schema = z.object({
   TAB_SSO_JWKS_TIMEOUT_MS: positiveNumber(5_000),
   TAB_DEV_SIGN_IN_URL: z.preprocess(emptyToUndefined, z.string().url('must be a URL').optional()),
   TAB_DIST_DIR: z.preprocess(emptyToUndefined, z.string().default('tab/dist')),
+  COMPLIANCE_SWEEP_INTERVAL_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(5).default(240)),
+  COMPLIANCE_GRACE_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(24 * 90).default(72)),
+  COMPLIANCE_REMINDER_HOURS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'must be a comma-separated list of hours, e.g. 72,24')
+      .default('72,24')
+      .transform((v) => [...new Set(v.split(',').map((h) => Number(h.trim())))].filter((h) => h > 0).sort((a, b) => b - a)),
+  ),
+  COMPLIANCE_DIGEST_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).default(24)),
+  OUTBOX_MAX_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(8)),
+  OUTBOX_RETRY_BASE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.1).default(30)),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -205,6 +218,17 @@ export interface AppConfig {
     devSignInUrl?: string;
     distDir: string;
   };
+  /** Continuous compliance of enrolled devices after access is granted. */
+  compliance: {
+    sweepIntervalMs: number;
+    /** Grace period after a drift when Intune reports none of its own. */
+    graceHours: number;
+    /** Reminders before the end of grace, in hours, largest first. */
+    reminderHoursBefore: number[];
+    digestIntervalMs: number;
+  };
+  /** The shared outbox: attempts before a message is given up and shown to IT, and the retry backoff base. */
+  outbox: { maxAttempts: number; baseDelayMs: number };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -377,5 +401,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       devSignInUrl: e.TAB_DEV_SIGN_IN_URL?.replace(/\/$/, ''),
       distDir: e.TAB_DIST_DIR,
     }),
+    compliance: Object.freeze({
+      sweepIntervalMs: e.COMPLIANCE_SWEEP_INTERVAL_MINUTES * 60_000,
+      graceHours: e.COMPLIANCE_GRACE_HOURS,
+      reminderHoursBefore: e.COMPLIANCE_REMINDER_HOURS,
+      digestIntervalMs: e.COMPLIANCE_DIGEST_HOURS * 3_600_000,
+    }),
+    outbox: Object.freeze({ maxAttempts: e.OUTBOX_MAX_ATTEMPTS, baseDelayMs: e.OUTBOX_RETRY_BASE_SECONDS * 1000 }),
   });
 }

@@ -1,8 +1,10 @@
 /** The daily digest IT Security gets in its channel: alerts opened, open, fixed, access removed, and grace ending soon. */
 import { cardDateTime } from './cardHelpers';
 import { escapeCardText } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/complianceDigest.json';
+
+const cardTemplate = compileTemplate('complianceDigest', template);
 
 /** Counts and the devices nearing the end of grace. */
 export interface ComplianceDigestInput {
@@ -18,7 +20,7 @@ export interface ComplianceDigestInput {
 
 /** Renders the digest card. */
 export function renderComplianceDigestCard(d: ComplianceDigestInput): AdaptiveCard {
-  return renderTemplate('complianceDigest', template, {
+  return cardTemplate.render({
     period: `${cardDateTime(d.since)} – ${cardDateTime(d.until)}`,
     newCount: String(d.newCount),
     openCount: String(d.openCount),
@@ -26,6 +28,6 @@ export function renderComplianceDigestCard(d: ComplianceDigestInput): AdaptiveCa
     removedCount: String(d.removedCount),
     failedCount: String(d.failedCount),
     nearingTitle: d.nearing.length ? 'Grace period ending soon' : 'No grace period ends soon',
-    nearing: d.nearing.map((n) => ({ line: escapeCardText(`${n.personName} · ${n.deviceName} · ends`, { maxLength: 200 }) + ` ${cardDateTime(n.graceEndsAt)}` })),
+    nearing: d.nearing.map((n) => ({ who: escapeCardText(`${n.personName} · ${n.deviceName}`, { maxLength: 200 }), ends: cardDateTime(n.graceEndsAt) })),
   });
 }

@@ -7,8 +7,10 @@ import type { AlertStatus } from '../services/workflow/deviceTransition';
 import { PLATFORM_LABELS, type Platform } from '../services/workflow/model';
 import { cardDateTime } from './cardHelpers';
 import { escapeCardText } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/deviceAlert.json';
+
+const cardTemplate = compileTemplate('deviceAlert', template);
 
 /** The alert as the card shows it. */
 export interface DeviceAlertInput {
@@ -34,7 +36,7 @@ const STATUS: Record<AlertStatus, { style: string; line: string }> = {
 
 /** Renders the alert card for its current status. */
 export function renderDeviceAlertCard(a: DeviceAlertInput): AdaptiveCard {
-  return renderTemplate('deviceAlert', template, {
+  return cardTemplate.render({
     style: STATUS[a.status].style,
     statusLine: STATUS[a.status].line,
     person: escapeCardText(a.personName, { maxLength: 120 }),

@@ -8,9 +8,11 @@ import type { DeviceNotice } from '../services/workflow/deviceTransition';
 import { PLATFORM_LABELS, type Platform } from '../services/workflow/model';
 import { cardDateTime } from './cardHelpers';
 import { escapeCardText } from './escape';
-import { renderTemplate, type AdaptiveCard } from './renderTemplate';
+import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/deviceNotice.json';
 import { Verb, type CardActionData } from './verbs';
+
+const cardTemplate = compileTemplate('deviceNotice', template);
 
 /** The device facts a notice shows; ids and a version only go into the action data. */
 export interface DeviceNoticeInput {
@@ -64,7 +66,7 @@ export function renderDeviceNoticeCard(input: DeviceNoticeInput): AdaptiveCard {
   });
   const canRecheck = input.failing.length > 0;
   const recheck: CardActionData = { verb: Verb.DeviceRecheck, deviceId: input.deviceId, version: input.version };
-  return renderTemplate('deviceNotice', template, {
+  return cardTemplate.render({
     ...HEADLINES[input.about](input),
     deviceLine: escapeCardText(`${input.deviceName} · ${PLATFORM_LABELS[input.platform]}`, { maxLength: 160 }),
     fixes,

@@ -12,6 +12,7 @@ import type { ConversationReferenceRepository } from '../storage/conversationRef
 import { NotAuthorizedError } from '../workflow/errors';
 import type { DevicePolicy } from '../workflow/deviceTransition';
 import type { OnboardingRequest } from '../workflow/model';
+import type { CardJson } from '../onboarding/views';
 import { AlertRepository } from './alertRepository';
 import { ComplianceDigest } from './complianceDigest';
 import { ComplianceSweep, failingSettings } from './complianceSweep';
@@ -90,7 +91,7 @@ export function createDeviceModule(deps: {
   }
 
   /** Check again from the employee's device notice: only the device's own person may ask. */
-  async function recheck(deviceId: string, actor: { aadObjectId: string; displayName: string }): Promise<object> {
+  async function recheck(deviceId: string, actor: { aadObjectId: string; displayName: string }): Promise<CardJson> {
     const device = await devices.get(deviceId);
     if (!device || device.person.aadObjectId !== actor.aadObjectId) throw new NotAuthorizedError(deviceId, actor.aadObjectId, 'device.recheck');
     const seen = await deps.graph.intune.getDevice(deviceId);

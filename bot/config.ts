@@ -128,7 +128,7 @@ const schema = z.object({
     z
       .string()
       .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'must be a comma-separated list of hours, e.g. 72,24')
-      .default('72,24')
+      .default('48,24')
       .transform((v) => [...new Set(v.split(',').map((h) => Number(h.trim())))].filter((h) => h > 0).sort((a, b) => b - a)),
   ),
   COMPLIANCE_DIGEST_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).default(24)),
@@ -267,6 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (!hasCredentials && !isLoopbackHost(new URL(e.GRAPH_BASE_URL).hostname)) {
     problems.push('GRAPH_BASE_URL is not a loopback address, so GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are required');
+  }
+  if (e.COMPLIANCE_REMINDER_HOURS.some((h) => h >= e.COMPLIANCE_GRACE_HOURS)) {
+    problems.push('COMPLIANCE_REMINDER_HOURS must all be shorter than COMPLIANCE_GRACE_HOURS (a reminder before the grace period starts is never sent)');
   }
   if (e.MicrosoftAppId) {
     if (e.MicrosoftAppType === 'SingleTenant' && !e.MicrosoftAppTenantId) problems.push('MicrosoftAppTenantId is required for a SingleTenant bot');

@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { DocumentLock } from '../storage/documentLock';
 import { ConcurrencyError } from '../workflow/errors';
 import type { DeviceCore } from '../workflow/deviceTransition';
 import type { AuditEntry, PersonRef } from '../workflow/model';
@@ -47,8 +48,10 @@ export const SIGHTINGS_COLLECTION = 'deviceSightings';
 export class DeviceRepository {
   readonly collection: Collection<EnrolledDevice>;
   readonly sightings: Collection<DeviceSighting>;
+  private readonly lock: DocumentLock;
 
   constructor(db: Db) {
+    this.lock = new DocumentLock(db);
     this.collection = db.collection<EnrolledDevice>(DEVICES_COLLECTION);
     this.sightings = db.collection<DeviceSighting>(SIGHTINGS_COLLECTION);
   }
@@ -73,9 +76,12 @@ export class DeviceRepository {
     }
   }
 
-  /** Replaces the device if it is still at `expectedVersion`; throws ConcurrencyError otherwise. */
+  /**
+   * Replaces the device if it is still at `expectedVersion`; throws ConcurrencyError otherwise. Under the
+   * per-document lock, because FerretDB v1 applies a conditional replace as a separate read and write.
+   */
   async save(next: EnrolledDevice, expectedVersion: number): Promise<void> {
-    const r = await this.collection.replaceOne({ _id: next._id, version: expectedVersion }, next);
+    const r = await this.lock.withLock(`device:${next._id}`, () => this.collection.replaceOne({ _id: next._id, version: expectedVersion }, next));
     if (r.matchedCount !== 1) throw new ConcurrencyError(next._id, expectedVersion);
   }
 

@@ -16,11 +16,15 @@ export interface SweepStats {
   detailRequested: number;
   transitions: number;
   retired: number;
+  /** Milliseconds spent reading Intune, applying transitions, and recording sightings. */
+  ms: { graph: number; transitions: number; bookkeeping: number };
 }
 
 /** Intune states that say the device is out of compliance; any other non-compliant state says nothing yet. */
 const NOT_COMPLIANT = new Set(['noncompliant', 'inGracePeriod']);
 const FAILING = new Set(['nonCompliant', 'error']);
+/** Device transitions applied at once during a sweep. */
+const TRANSITION_CONCURRENCY = 8;
 
 /** The setting ids that fail, from policy detail (a failing policy without setting detail is named by its policy). */
 export function failingSettings(device: SweptDevice, policies: readonly SweptPolicyState[]): string[] {
@@ -73,12 +77,20 @@ export class ComplianceSweep {
   async sweep(lease?: Lease): Promise<SweepStats> {
     const sweepId = randomUUID();
     const startedAt = this.clock().toISOString();
-    const stats: SweepStats = { pages: 0, devicesListed: 0, watched: 0, detailRequested: 0, transitions: 0, retired: 0 };
+    const stats: SweepStats = { pages: 0, devicesListed: 0, watched: 0, detailRequested: 0, transitions: 0, retired: 0, ms: { graph: 0, transitions: 0, bookkeeping: 0 } };
+    let mark = performance.now();
+    const lap = (k: keyof SweepStats['ms']) => {
+      const t = performance.now();
+      stats.ms[k] += t - mark;
+      mark = t;
+    };
     await this.source.forEachDevicePage(async (page) => {
+      lap('graph');
       if (lease) await this.jobs.leases.assertHeld(lease);
       stats.pages++;
       stats.devicesListed += page.length;
       const watched = await this.devices.watchedAmong(page.map((d) => d.id));
+      lap('bookkeeping');
       if (!watched.length) return;
       stats.watched += watched.length;
       const byId = new Map(page.map((d) => [d.id, d]));
@@ -86,18 +98,25 @@ export class ComplianceSweep {
       const needDetail = watched.filter((w) => byId.get(w._id)!.complianceState !== 'compliant').map((w) => w._id);
       stats.detailRequested += needDetail.length;
       const detail = await this.source.policyStates(needDetail);
+      lap('graph');
       const now = this.clock().toISOString();
-      for (const w of watched) {
-        const seen = byId.get(w._id)!;
-        const event = this.observation(w, seen, detail.get(w._id));
-        if (event && (await this.service.apply(w._id, event))?.version !== w.version) stats.transitions++;
+      // Devices are independent aggregates: a few transitions at a time keep the database busy, not waiting.
+      const changes = watched.map((w) => ({ w, event: this.observation(w, byId.get(w._id)!, detail.get(w._id)) })).filter((c) => c.event);
+      for (let i = 0; i < changes.length; i += TRANSITION_CONCURRENCY) {
+        const results = await Promise.all(changes.slice(i, i + TRANSITION_CONCURRENCY).map(({ w, event }) => this.service.apply(w._id, event!)));
+        stats.transitions += results.filter((r, n) => r && r.version !== changes[i + n].w.version).length;
       }
+      lap('transitions');
       await this.devices.sighted(watched.map((w) => ({ id: w._id, intuneState: byId.get(w._id)!.complianceState })), sweepId, now);
+      lap('bookkeeping');
     });
+    lap('graph');
     for (const gone of await this.devices.notSeenBy(sweepId, startedAt)) {
       await this.service.apply(gone._id, { type: 'deviceGone' });
       stats.retired++;
     }
+    lap('bookkeeping');
+    for (const k of Object.keys(stats.ms) as (keyof SweepStats['ms'])[]) stats.ms[k] = Math.round(stats.ms[k]);
     return stats;
   }
 

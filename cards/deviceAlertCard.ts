@@ -32,6 +32,7 @@ const STATUS: Record<AlertStatus, { style: string; line: string }> = {
   accessRemoved: { style: 'attention', line: 'Access removed: the grace period ended' },
   restored: { style: 'good', line: 'Access restored: the device complies again' },
   retired: { style: 'default', line: 'Closed: the device left Intune or its person left' },
+  superseded: { style: 'default', line: 'Replaced by a newer alert: other settings fail now' },
 };
 
 /** Renders the alert card for its current status. */

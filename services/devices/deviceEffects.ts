@@ -85,8 +85,13 @@ export class DeviceEffects {
   }
 
   private async alert(entry: OutboxEntry): Promise<void> {
-    const p = entry.payload as { deviceId: string; alertId: string; status: AlertStatus; failing: string[]; graceEndsAt: string | null };
-    if (!this.messenger.hasItChannel) return;
+    const p = entry.payload as { deviceId: string; alertId: string; previousAlertId?: string | null; status: AlertStatus; failing: string[]; graceEndsAt: string | null };
+    if (p.previousAlertId) {
+      const previous = await this.alerts.get(p.previousAlertId);
+      if (previous && (previous.status === 'open' || previous.status === 'employeeTold')) {
+        await this.show(await this.alerts.moveTo({ ...previous, status: 'superseded' }, this.clock().toISOString()));
+      }
+    }
     const device = await this.devices.get(p.deviceId);
     if (!device) return;
     const alert = await this.alerts.moveTo(

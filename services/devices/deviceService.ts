@@ -149,7 +149,7 @@ export class DeviceService {
     const draft: EnrolledDevice = { ...changed, version, updatedAt: at, alertId, outboxTokens: [...current.outboxTokens, commitToken].slice(-50) };
     const entry = this.auditEntry(draft, current.auditHead.seq + 1, current.auditHead.hash, event, current.state, actor, at);
     const next: EnrolledDevice = { ...draft, auditHead: entry };
-    const staged = this.outboxEntries(next, effects, version, now);
+    const staged = this.outboxEntries(next, effects, version, now, current.state === 'inGrace' ? current.alertId : undefined);
     // The previous head first: a crash after the last write but before its audit append loses nothing.
     await this.audit.append(current.auditHead);
     if (next.timerAt) await this.jobs.announce('deviceGrace', next._id, new Date(next.timerAt));
@@ -189,7 +189,7 @@ export class DeviceService {
   }
 
   /** The outbox entries a change owes, in order (the drain takes entries due together in key order). */
-  private outboxEntries(device: EnrolledDevice, effects: DeviceEffect[], version: number, now: Date): NewOutboxEntry[] {
+  private outboxEntries(device: EnrolledDevice, effects: DeviceEffect[], version: number, now: Date, previousAlertId?: string): NewOutboxEntry[] {
     // IT's card goes first so that "employee told" updates an existing card.
     const ordered = [...effects].sort((a, b) => Number(b.type === 'alertIt') - Number(a.type === 'alertIt'));
     return ordered.map((effect, i) => {
@@ -227,6 +227,8 @@ export class DeviceService {
             payload: {
               deviceId: device._id,
               alertId: alertIdFor(device._id, effect.failing),
+              // A new set of failing settings replaces the alert of the previous set.
+              previousAlertId: effect.status === 'open' && previousAlertId && previousAlertId !== alertIdFor(device._id, effect.failing) ? previousAlertId : null,
               status: effect.status,
               failing: [...effect.failing],
               graceEndsAt: device.graceEndsAt ?? null,

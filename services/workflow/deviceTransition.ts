@@ -32,7 +32,7 @@ export const DEVICE_EVENT_TYPES: readonly DeviceEventType[] = ['complianceObserv
 export type DeviceNotice = 'drift' | 'reminder' | 'accessRemoved' | 'accessRestored' | 'fixed';
 
 /** Where the IT alert for the current failing settings stands. */
-export type AlertStatus = 'open' | 'employeeTold' | 'fixed' | 'accessRemoved' | 'restored' | 'retired';
+export type AlertStatus = 'open' | 'employeeTold' | 'fixed' | 'accessRemoved' | 'restored' | 'retired' | 'superseded';
 
 /** Side effects of a device transition, carried out after the device is saved. */
 export type DeviceEffect =

@@ -135,6 +135,23 @@ describe('continuous compliance after access is granted', function () {
     assert.equal(inGroup(), false);
   });
 
+  it('when other settings fail during grace, then a new alert card opens and the old one says it was replaced', async () => {
+    const a = deviceInstance(db, sim.url, clock, { name: 'a' });
+    const m = a.messenger as RecordingMessenger;
+    await granted(a);
+    sim.controls.setCompliance(MEGAN_IPHONE, { complianceState: 'noncompliant', settingStates: [{ setting: PASSCODE, state: 'nonCompliant' }] });
+    await a.runDue();
+    sim.controls.setCompliance(MEGAN_IPHONE, { settingStates: [{ setting: PASSCODE, state: 'compliant' }, { setting: 'IosCompliancePolicy.osMinimumVersion', state: 'nonCompliant' }] });
+    clock.advance(7 * HOUR);
+    await a.runDue();
+    assert.equal(alertCards(m), 2, 'a second alert for the new set of failing settings');
+    const first = m.to('it').find((s) => /Device out of compliance/.test(s.text))!;
+    assert.ok(m.updates.some((u) => u.activityId === first.activityId && /Replaced by a newer alert/.test(u.text)));
+    assert.match(texts(m, MEGAN)[1], /Update iOS/);
+    const alerts = await a.module.alerts.collection.find().toArray();
+    assert.deepEqual(alerts.map((x) => x.status).sort(), ['employeeTold', 'superseded']);
+  });
+
   it("when Intune reports its own grace period, then its end date is used", async () => {
     const a = deviceInstance(db, sim.url, clock, { name: 'a' });
     await granted(a);

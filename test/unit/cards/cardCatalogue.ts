@@ -77,7 +77,7 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
         graceEndsAt: '2026-03-05T09:00:00.000Z',
       }),
   ]),
-  ...(['open', 'employeeTold', 'fixed', 'accessRemoved', 'restored', 'retired'] as const).map((status): [string, () => AdaptiveCard] => [
+  ...(['open', 'employeeTold', 'fixed', 'accessRemoved', 'restored', 'retired', 'superseded'] as const).map((status): [string, () => AdaptiveCard] => [
     `deviceAlert/${status}`,
     () =>
       renderDeviceAlertCard({

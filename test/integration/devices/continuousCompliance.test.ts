@@ -3,7 +3,8 @@ import type { Db } from 'mongodb';
 import { deviceAuditStream } from '../../../services/devices/deviceService';
 import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
-import { RecordingMessenger } from '../../support/onboardingInstance';
+import { LeaseLostError } from '../../../services/jobs/leases';
+import { RecordingMessenger, sleep } from '../../support/onboardingInstance';
 import { useTestDb } from '../../support/testDb';
 import { ACCESS_GROUP, deviceInstance, HOUR, MEGAN, MEGAN_IPHONE, TestClock, useClockedSimulator } from './deviceHarness';
 
@@ -176,6 +177,39 @@ describe('continuous compliance after access is granted', function () {
     const all = [...(a.messenger as RecordingMessenger).sent, ...(b.messenger as RecordingMessenger).sent];
     assert.equal(all.filter((s) => s.to === MEGAN).length, 1, 'one drift message');
     assert.equal(all.filter((s) => s.to === 'it' && /Device out of compliance/.test(s.text)).length, 1, 'one alert card');
+  });
+
+  it("when a sweep's lease expires mid-work, then the holder stops before its next page and the instance that took over sweeps once", async () => {
+    const LEASE = 5_000;
+    let stalled: (() => void) | undefined;
+    // Instance a lists one device per page and stalls on its first page, as a frozen process would.
+    const a = deviceInstance(db, sim.url, clock, {
+      name: 'a',
+      leaseMs: LEASE,
+      source: (inner) => ({
+        policyStates: (ids) => inner.policyStates(ids),
+        forEachDevicePage: (visit) =>
+          inner.forEachDevicePage(async (page) => {
+            for (const one of page) {
+              if (!stalled) await new Promise<void>((resume) => (stalled = resume));
+              await visit([one]);
+            }
+          }),
+      }),
+    });
+    const b = deviceInstance(db, sim.url, clock, { name: 'b', leaseMs: LEASE });
+    await granted(a);
+    sim.controls.setCompliance(MEGAN_IPHONE, { complianceState: 'noncompliant', settingStates: [{ setting: PASSCODE, state: 'nonCompliant' }] });
+    const aRun = a.runDue();
+    while (!stalled) await sleep(10);
+    clock.advance(LEASE + 1);
+    await b.runDue();
+    stalled();
+    await assert.rejects(aRun, LeaseLostError);
+    const all = [...(a.messenger as RecordingMessenger).sent, ...(b.messenger as RecordingMessenger).sent];
+    assert.equal(all.filter((s) => s.to === MEGAN).length, 1, 'one drift message');
+    assert.equal((a.messenger as RecordingMessenger).sent.length, 0, 'the stalled instance did nothing after losing its lease');
+    assert.equal((await a.module.service.get(MEGAN_IPHONE))?.state, 'inGrace');
   });
 
   it('when the detail batch is throttled, then the throttled sub-request is retried after its Retry-After', async () => {

@@ -8,6 +8,7 @@ import { createGraphServices } from '../../../services/graph/graphServices';
 import { JobQueue } from '../../../services/jobs/jobQueue';
 import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import type { Messenger } from '../../../services/messaging/proactiveMessenger';
+import type { ComplianceSweepSource } from '../../../services/graph/intuneSweep';
 import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { RecordingMessenger } from '../../support/onboardingInstance';
@@ -52,9 +53,15 @@ export const OPTIONS: DeviceModuleOptions = {
 };
 
 /** One bot instance's continuous-compliance machinery on a shared database. */
-export function deviceInstance(db: Db, graphUrl: string, clock: TestClock, o: { name: string; leaseMs?: number; messenger?: Messenger; options?: Partial<DeviceModuleOptions> }) {
+export function deviceInstance(
+  db: Db,
+  graphUrl: string,
+  clock: TestClock,
+  o: { name: string; leaseMs?: number; messenger?: Messenger; options?: Partial<DeviceModuleOptions>; source?: (graphSource: ComplianceSweepSource) => ComplianceSweepSource },
+) {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const graph = createGraphServices({ baseUrl: graphUrl, logger, retry: { maxDelayMs: 50 } });
+  const created = createGraphServices({ baseUrl: graphUrl, logger, retry: { maxDelayMs: 50 } });
+  const graph = o.source ? { ...created, complianceSweep: o.source(created.complianceSweep!) } : created;
   const jobs = new JobQueue(db, { owner: o.name, leaseMs: o.leaseMs ?? 5_000 }, clock.now);
   const messenger = o.messenger ?? new RecordingMessenger(o.name);
   const module = createDeviceModule({

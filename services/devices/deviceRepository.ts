@@ -29,31 +29,16 @@ export interface EnrolledDevice extends DeviceCore {
   outboxTokens: string[];
 }
 
-/**
- * What the last sweep saw of a device, kept apart from the device so that sweep bookkeeping never races a state
- * change (FerretDB v1 applies an update as a read and a whole-document write).
- */
-export interface DeviceSighting {
-  _id: string;
-  sweepId: string;
-  at: string;
-  /** Intune's complianceState, to ask for per-setting detail only when it changes. */
-  intuneState: string;
-}
-
 export const DEVICES_COLLECTION = 'enrolledDevices';
-export const SIGHTINGS_COLLECTION = 'deviceSightings';
 
 /** Enrolled devices, written with optimistic concurrency. */
 export class DeviceRepository {
   readonly collection: Collection<EnrolledDevice>;
-  readonly sightings: Collection<DeviceSighting>;
   private readonly lock: DocumentLock;
 
   constructor(db: Db) {
     this.lock = new DocumentLock(db);
     this.collection = db.collection<EnrolledDevice>(DEVICES_COLLECTION);
-    this.sightings = db.collection<DeviceSighting>(SIGHTINGS_COLLECTION);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -91,26 +76,15 @@ export class DeviceRepository {
     return this.collection.find({ _id: { $in: [...ids] }, state: { $ne: 'retired' } }).toArray();
   }
 
-  /** Watched devices the sweep `sweepId` did not see (created before it started). */
-  async notSeenBy(sweepId: string, startedAt: string): Promise<EnrolledDevice[]> {
+  /** Watched devices (created before `startedAt`) whose ids are not in `listed`. */
+  async notListed(listed: ReadonlySet<string>, startedAt: string): Promise<EnrolledDevice[]> {
     const watched = await this.collection.find({ state: { $ne: 'retired' }, createdAt: { $lt: startedAt } }, { projection: { _id: 1 } }).toArray();
-    const seen = new Set((await this.sightings.find({ sweepId }, { projection: { _id: 1 } }).toArray()).map((s) => s._id));
-    const gone = watched.map((d) => d._id).filter((id) => !seen.has(id));
+    const gone = watched.map((d) => d._id).filter((id) => !listed.has(id));
     return gone.length ? this.collection.find({ _id: { $in: gone } }).toArray() : [];
   }
-
 
   /** Devices in grace whose period ends before `before`, soonest first (the digest's "nearing the end"). */
   async inGraceEndingBefore(before: string, limit = 20): Promise<EnrolledDevice[]> {
     return this.collection.find({ state: 'inGrace', graceEndsAt: { $lte: before } }).sort({ graceEndsAt: 1 }).limit(limit).toArray();
-  }
-
-  /** Records what a sweep saw of a page of devices (one round trip). */
-  async sighted(seen: readonly { id: string; intuneState: string }[], sweepId: string, at: string): Promise<void> {
-    if (!seen.length) return;
-    await this.sightings.bulkWrite(
-      seen.map((s) => ({ replaceOne: { filter: { _id: s.id }, replacement: { sweepId, at, intuneState: s.intuneState }, upsert: true } })),
-      { ordered: false },
-    );
   }
 }

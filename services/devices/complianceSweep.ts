@@ -74,9 +74,6 @@ export class ComplianceSweep {
 
   /** One sweep over the tenant. */
   async sweep(lease?: Lease): Promise<SweepStats> {
-    // The ids Intune listed (ids only: about 40 bytes a device), to retire watched devices it no longer lists.
-    const listed = new Set<string>();
-    const startedAt = this.clock().toISOString();
     const stats: SweepStats = { pages: 0, devicesListed: 0, watched: 0, detailRequested: 0, transitions: 0, retired: 0, ms: { graph: 0, transitions: 0, bookkeeping: 0 } };
     let mark = performance.now();
     const lap = (k: keyof SweepStats['ms']) => {
@@ -84,33 +81,35 @@ export class ComplianceSweep {
       stats.ms[k] += t - mark;
       mark = t;
     };
+    // Devices watched when the sweep starts (id, state, version: a few dozen bytes each); a device enrolled during
+    // the sweep waits for the next one. Whatever Intune lists is removed from it, so what is left is gone.
+    const unseen = await this.devices.watchedStates();
+    lap('bookkeeping');
     await this.source.forEachDevicePage(async (page) => {
       lap('graph');
       if (lease) await this.jobs.leases.assertHeld(lease);
       stats.pages++;
       stats.devicesListed += page.length;
-      for (const d of page) listed.add(d.id);
-      const watched = await this.devices.watchedAmong(page.map((d) => d.id));
-      lap('bookkeeping');
+      const watched = page.filter((d) => unseen.has(d.id)).map((d) => ({ seen: d, ...unseen.get(d.id)! }));
+      for (const w of watched) unseen.delete(w.seen.id);
       if (!watched.length) return;
       stats.watched += watched.length;
-      const byId = new Map(page.map((d) => [d.id, d]));
       // A compliant device needs no setting detail; a non-compliant one does (its failing set may have changed).
-      const needDetail = watched.filter((w) => byId.get(w._id)!.complianceState !== 'compliant').map((w) => w._id);
+      const needDetail = watched.filter((w) => w.seen.complianceState !== 'compliant').map((w) => w.seen.id);
       stats.detailRequested += needDetail.length;
       const detail = await this.source.policyStates(needDetail);
       lap('graph');
       // Devices are independent aggregates: a few transitions at a time keep the database busy, not waiting.
-      const changes = watched.map((w) => ({ w, event: this.observation(w, byId.get(w._id)!, detail.get(w._id)) })).filter((c) => c.event);
+      const changes = watched.map((w) => ({ w, event: this.observation(w.state, w.seen, detail.get(w.seen.id)) })).filter((c) => c.event);
       for (let i = 0; i < changes.length; i += TRANSITION_CONCURRENCY) {
-        const results = await Promise.all(changes.slice(i, i + TRANSITION_CONCURRENCY).map(({ w, event }) => this.service.apply(w._id, event!)));
+        const results = await Promise.all(changes.slice(i, i + TRANSITION_CONCURRENCY).map(({ w, event }) => this.service.apply(w.seen.id, event!)));
         stats.transitions += results.filter((r, n) => r && r.version !== changes[i + n].w.version).length;
       }
       lap('transitions');
     });
     lap('graph');
-    for (const gone of await this.devices.notListed(listed, startedAt)) {
-      await this.service.apply(gone._id, { type: 'deviceGone' });
+    for (const id of unseen.keys()) {
+      await this.service.apply(id, { type: 'deviceGone' });
       stats.retired++;
     }
     lap('bookkeeping');
@@ -118,8 +117,8 @@ export class ComplianceSweep {
     return stats;
   }
 
-  private observation(device: EnrolledDevice, seen: SweptDevice, policies: SweptPolicyState[] | undefined): DeviceEvent | null {
-    if (seen.complianceState === 'compliant') return device.state === 'compliant' ? null : { type: 'complianceObserved', compliant: true, failing: [] };
+  private observation(state: EnrolledDevice['state'], seen: SweptDevice, policies: SweptPolicyState[] | undefined): DeviceEvent | null {
+    if (seen.complianceState === 'compliant') return state === 'compliant' ? null : { type: 'complianceObserved', compliant: true, failing: [] };
     if (!NOT_COMPLIANT.has(seen.complianceState)) return null;
     const failing = failingSettings(seen, policies ?? []);
     return {

@@ -70,17 +70,14 @@ export class DeviceRepository {
     if (r.matchedCount !== 1) throw new ConcurrencyError(next._id, expectedVersion);
   }
 
-  /** Devices still watched (not retired) among `ids`. */
-  async watchedAmong(ids: readonly string[]): Promise<EnrolledDevice[]> {
-    if (!ids.length) return [];
-    return this.collection.find({ _id: { $in: [...ids] }, state: { $ne: 'retired' } }).toArray();
-  }
-
-  /** Watched devices (created before `startedAt`) whose ids are not in `listed`. */
-  async notListed(listed: ReadonlySet<string>, startedAt: string): Promise<EnrolledDevice[]> {
-    const watched = await this.collection.find({ state: { $ne: 'retired' }, createdAt: { $lt: startedAt } }, { projection: { _id: 1 } }).toArray();
-    const gone = watched.map((d) => d._id).filter((id) => !listed.has(id));
-    return gone.length ? this.collection.find({ _id: { $in: gone } }).toArray() : [];
+  /**
+   * The state and version of every watched (not retired) device, read once per sweep with a projection: one pass
+   * over the collection instead of a query per page (FerretDB does not push a large `$in` down to its backend).
+   */
+  async watchedStates(): Promise<Map<string, Pick<EnrolledDevice, 'state' | 'version'>>> {
+    const out = new Map<string, Pick<EnrolledDevice, 'state' | 'version'>>();
+    for await (const d of this.collection.find({ state: { $ne: 'retired' } }, { projection: { _id: 1, state: 1, version: 1 } })) out.set(d._id, { state: d.state, version: d.version });
+    return out;
   }
 
   /** Devices in grace whose period ends before `before`, soonest first (the digest's "nearing the end"). */

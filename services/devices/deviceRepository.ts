@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { DocumentLock } from '../storage/documentLock';
+import { COLLECTIONS } from '../storage/mongoConnection';
 import { ConcurrencyError } from '../workflow/errors';
 import type { DeviceCore } from '../workflow/deviceTransition';
 import type { AuditEntry, PersonRef } from '../workflow/model';
@@ -35,9 +36,11 @@ export const DEVICES_COLLECTION = 'enrolledDevices';
 export class DeviceRepository {
   readonly collection: Collection<EnrolledDevice>;
   private readonly lock: DocumentLock;
+  private readonly heads: Collection<{ _id: string; collection: string; chainId: string; seq: number; hash: string }>;
 
   constructor(db: Db) {
     this.lock = new DocumentLock(db);
+    this.heads = db.collection(COLLECTIONS.chainHeads);
     this.collection = db.collection<EnrolledDevice>(DEVICES_COLLECTION);
   }
 
@@ -78,6 +81,20 @@ export class DeviceRepository {
     const out = new Map<string, Pick<EnrolledDevice, 'state' | 'version'>>();
     for await (const d of this.collection.find({ state: { $ne: 'retired' } }, { projection: { _id: 1, state: 1, version: 1 } })) out.set(d._id, { state: d.state, version: d.version });
     return out;
+  }
+
+  /**
+   * Publishes a device's audit chain head where audit verification finds heads of chains that have no request
+   * (`chainHeads`); the device document keeps the authoritative copy and every change publishes it again, so a
+   * crash between the two is repaired by the device's next change. An older head never replaces a newer one.
+   */
+  async publishHead(entry: AuditEntry): Promise<void> {
+    const _id = `${COLLECTIONS.audit}:${entry.requestId}`;
+    try {
+      await this.heads.updateOne({ _id, seq: { $lt: entry.seq } }, { $set: { collection: COLLECTIONS.audit, chainId: entry.requestId, seq: entry.seq, hash: entry.hash } }, { upsert: true });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+    }
   }
 
   /** Devices in grace whose period ends before `before`, soonest first (the digest's "nearing the end"). */

@@ -111,6 +111,7 @@ export class DeviceService {
       return (await this.devices.get(input.intuneDeviceId))!;
     }
     await this.audit.append(entry);
+    await this.devices.publishHead(entry);
     this.logger.info({ deviceId: device._id, requestId: device.requestId }, 'enrolled device watched');
     return device;
   }
@@ -152,10 +153,12 @@ export class DeviceService {
     const staged = this.outboxEntries(next, effects, version, now, current.state === 'inGrace' ? current.alertId : undefined);
     // The previous head first: a crash after the last write but before its audit append loses nothing.
     await this.audit.append(current.auditHead);
+    await this.devices.publishHead(current.auditHead);
     if (next.timerAt) await this.jobs.announce('deviceGrace', next._id, new Date(next.timerAt));
     await this.outbox.stage({ type: DEVICE_AGGREGATE, id: next._id, version, commitToken }, staged);
     await this.devices.save(next, current.version);
     await this.audit.append(entry);
+    await this.devices.publishHead(entry);
     this.logger.info({ deviceId: next._id, event: event.type, from: current.state, to: next.state, effects: effects.map((e) => e.type) }, 'device transition');
     return next;
   }

@@ -39,6 +39,8 @@ export interface ActionRouterOptions {
   enrollmentCheckWaitMs?: number;
   /** Handlers of the consent commands (my consents, my data, what IT can see); absent verbs answer "unknown action". */
   consentHandlers?: Partial<Record<ConsentCommandVerb, ActionHandler>>;
+  /** Check again on an enrolled device's notice: checks the actor owns the device, re-reads Intune, returns the card. */
+  deviceRecheck?: (deviceId: string, actor: ActionContext['actor']) => Promise<CardJson>;
 }
 
 /**
@@ -212,6 +214,16 @@ export class ActionRouter {
         card: 'welcome',
         roles: 'never',
         handle: async () => this.cards.privacy(),
+      },
+      [Verb.DeviceRecheck]: {
+        card: 'welcome',
+        // Only the device's own person may ask, checked against the stored device: no role is needed.
+        roles: 'never',
+        handle: async (c) => {
+          const deviceId = str(c.data.deviceId);
+          if (!deviceId || !this.options.deviceRecheck) throw new ValidationError(['This card does not name a device.']);
+          return this.options.deviceRecheck(deviceId, c.actor);
+        },
       },
     };
     const consent = Object.entries(options.consentHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);

@@ -140,6 +140,19 @@ const schema = z.object({
       .refine((u) => new URL(u).protocol === 'https:', 'must be https')
       .default(DEFAULT_TRANSPARENCY_URL),
   ),
+  COMPLIANCE_SWEEP_INTERVAL_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(5).default(240)),
+  COMPLIANCE_GRACE_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(24 * 90).default(72)),
+  COMPLIANCE_REMINDER_HOURS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'must be a comma-separated list of hours, e.g. 72,24')
+      .default('48,24')
+      .transform((v) => [...new Set(v.split(',').map((h) => Number(h.trim())))].filter((h) => h > 0).sort((a, b) => b - a)),
+  ),
+  COMPLIANCE_DIGEST_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).default(24)),
+  OUTBOX_MAX_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(8)),
+  OUTBOX_RETRY_BASE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.1).default(30)),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -234,6 +247,17 @@ export interface AppConfig {
     /** Microsoft's page on what an organization can see on an enrolled device. */
     transparencyUrl: string;
   };
+  /** Continuous compliance of enrolled devices after access is granted. */
+  compliance: {
+    sweepIntervalMs: number;
+    /** Grace period after a drift when Intune reports none of its own. */
+    graceHours: number;
+    /** Reminders before the end of grace, in hours, largest first. */
+    reminderHoursBefore: number[];
+    digestIntervalMs: number;
+  };
+  /** The shared outbox: attempts before a message is given up and shown to IT, and the retry backoff base. */
+  outbox: { maxAttempts: number; baseDelayMs: number };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -272,6 +296,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (!hasCredentials && !isLoopbackHost(new URL(e.GRAPH_BASE_URL).hostname)) {
     problems.push('GRAPH_BASE_URL is not a loopback address, so GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are required');
+  }
+  if (e.COMPLIANCE_REMINDER_HOURS.some((h) => h >= e.COMPLIANCE_GRACE_HOURS)) {
+    problems.push('COMPLIANCE_REMINDER_HOURS must all be shorter than COMPLIANCE_GRACE_HOURS (a reminder before the grace period starts is never sent)');
   }
   if (e.MicrosoftAppId) {
     if (e.MicrosoftAppType === 'SingleTenant' && !e.MicrosoftAppTenantId) problems.push('MicrosoftAppTenantId is required for a SingleTenant bot');
@@ -413,5 +440,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       exportLinkMinutes: e.DATA_EXPORT_LINK_MINUTES,
       transparencyUrl: e.TRANSPARENCY_URL,
     }),
+    compliance: Object.freeze({
+      sweepIntervalMs: e.COMPLIANCE_SWEEP_INTERVAL_MINUTES * 60_000,
+      graceHours: e.COMPLIANCE_GRACE_HOURS,
+      reminderHoursBefore: e.COMPLIANCE_REMINDER_HOURS,
+      digestIntervalMs: e.COMPLIANCE_DIGEST_HOURS * 3_600_000,
+    }),
+    outbox: Object.freeze({ maxAttempts: e.OUTBOX_MAX_ATTEMPTS, baseDelayMs: e.OUTBOX_RETRY_BASE_SECONDS * 1000 }),
   });
 }

@@ -12,9 +12,10 @@ import { ConsentService } from '../services/consent/consentService';
 import { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
 import { DownloadLinks } from '../services/consent/downloadLinks';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
+import { createDeviceModule } from '../services/devices/deviceModule';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
-import { JobQueue } from '../services/jobs/jobQueue';
+import { JobQueue, type JobKind } from '../services/jobs/jobQueue';
 import { newInstanceId } from '../services/jobs/leases';
 import { TimedBotFrameworkAuthentication } from '../services/messaging/connectorTimeout';
 import { DeliveryLog } from '../services/messaging/deliveryLog';
@@ -116,6 +117,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   );
   const instanceId = newInstanceId(config.leases.instanceIdPrefix);
   const jobs = new JobQueue(mongo.db, { owner: instanceId, leaseMs: config.leases.ttlSeconds * 1000 });
+  const deliveries = new DeliveryLog(mongo.db);
   const runner = new EffectRunner(
     requests,
     audit,
@@ -125,12 +127,32 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     graph,
     service,
     jobs,
-    new DeliveryLog(mongo.db),
+    deliveries,
     { accessGroupId: config.groups.access, accessGrantTarget: config.workflow.accessGrantTarget },
     logger.child({ component: 'effects' }),
   );
   // Effects run after the turn has answered: they take the Graph client's own budget, not the turn's.
   service.setDrain({ announce: (requestId) => runner.announce(requestId), kick: (requestId) => outsideGraphBudget(() => runner.kick(requestId)) });
+  // Continuous compliance after the grant: enrolled devices, sweeps, grace timers, IT alerts, the shared outbox.
+  const devices = createDeviceModule({
+    db: mongo.db,
+    jobs,
+    audit,
+    messenger,
+    deliveries,
+    refs,
+    graph,
+    options: {
+      policy: { graceHours: config.compliance.graceHours, reminderHoursBefore: config.compliance.reminderHoursBefore },
+      sweepIntervalMs: config.compliance.sweepIntervalMs,
+      digestIntervalMs: config.compliance.digestIntervalMs,
+      digestNearingMs: Math.max(...config.compliance.reminderHoursBefore, 24) * 3_600_000,
+      outbox: config.outbox,
+    },
+    logger,
+  });
+  await devices.ensureIndexes();
+  runner.setGrantListener((request, access) => devices.enrollFromGrant(request, access));
   const worker = new BackgroundWorker(jobs, requests, runner, logger.child({ component: 'worker', instanceId }), {
     intervalMs: config.workerIntervalSeconds * 1000,
     idleMaxMs: config.workerIdleMaxSeconds * 1000,
@@ -145,6 +167,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   );
   service.setApprovalClock(approvalTimers);
   worker.on(APPROVAL_TIMER, (requestId, lease) => approvalTimers.runClaimed(requestId, lease));
+  for (const [kind, run] of Object.entries(devices.handlers)) if (run) worker.on(kind as JobKind, (subject, lease) => run(lease, subject));
 
   const roles = new RoleResolver(
     graph.directory,
@@ -184,6 +207,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), {
     enrollmentCheckWaitMs: config.enrollmentCheckWaitMs,
     consentHandlers: consentCommands.handlers(),
+    deviceRecheck: (deviceId, actor) => devices.recheck(deviceId, actor),
   });
   const dialog = new MainDialog(
     async (context) => {
@@ -246,6 +270,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const port = (server.address() as { port: number }).port;
   void approvalTimers.adoptPending().catch((e) => logger.error({ err: e }, 'could not schedule approval timers found at start-up'));
   void worker.start();
+  void devices.start().catch((e) => logger.error({ err: e }, 'could not schedule the compliance sweep and digest'));
   logger.info({ port, authEnabled: config.bot.authEnabled, startupMs: Date.now() - startedAt }, 'bot listening');
 
   return {

@@ -44,6 +44,8 @@ export const Verb = {
   ConsentHistory: 'consent.history',
   /** Show what the bot stores about the employee, with a download link. */
   MyDataShow: 'mydata.show',
+  /** The employee asks for a fresh compliance check of an enrolled device (data.deviceId) after fixing it. */
+  DeviceRecheck: 'device.recheck',
 } as const;
 
 /** Verbs answered by the consent commands (handlers supplied to the action router by the composition root). */
@@ -73,10 +75,12 @@ export interface CardActionData {
   version?: number;
   /** SHA-256 of the consent text the employee saw (consent verbs only). */
   textHash?: string;
+  /** The enrolled device (Intune managed device id) a device card is about. */
+  deviceId?: string;
 }
 
 /** The keys CardActionData may have; anything else in an action's data is a bug (tests check this). */
-export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash'];
+export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId'];
 
 /** Ids of the inputs cards send back with their action (merged into data / activity.value by Teams). */
 export const InputId = {

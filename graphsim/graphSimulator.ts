@@ -56,6 +56,8 @@ export interface SimulatorControls {
   setCompliance(deviceId: string, change: ComplianceChange): DeviceRecord;
   /** Enrolls a device for a user (validated like a fixture device; enrolledDateTime defaults to now). */
   enrollDevice(device: EnrollDeviceInput): DeviceRecord;
+  /** Removes a managed device (retired or deleted in Intune). */
+  removeDevice(deviceId: string): void;
   /** The user's pending enrollments appear the next time their devices are listed; returns how many. */
   activateEnrollments(userId: string): number;
   /** Adds a fault; returns its id. */
@@ -272,6 +274,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       const d = store.setCompliance(deviceId, validateComplianceChange(change));
       if (!d) throw new SimulatorControlError(404, `no managed device ${deviceId}`);
       return d;
+    },
+    removeDevice(deviceId) {
+      if (!store.removeDevice(deviceId)) throw new SimulatorControlError(404, `no managed device ${deviceId}`);
     },
     enrollDevice(device) {
       const parsed = validateManagedDevice({ ...device, enrolledDateTime: device.enrolledDateTime ?? 'now' });

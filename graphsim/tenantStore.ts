@@ -228,6 +228,11 @@ export class TenantStore {
     return d;
   }
 
+  /** Removes a managed device, as retiring or deleting it in Intune does (test control); false when unknown. */
+  removeDevice(deviceId: string): boolean {
+    return this.devices.delete(deviceId.toLowerCase());
+  }
+
   /** Changes a device's compliance (test control); undefined when the device does not exist. */
   setCompliance(deviceId: string, change: ComplianceChange): DeviceRecord | undefined {
     const d = this.device(deviceId);

@@ -1,5 +1,8 @@
+import { ALERTS_COLLECTION } from '../devices/alertRepository';
+import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import { JOBS_COLLECTION } from '../jobs/jobQueue';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
+import { OUTBOX_COLLECTION } from '../outbox/outbox';
 import { COLLECTIONS } from '../storage/mongoConnection';
 
 /** How stored data is categorised (privacy SOP §2: data "properly categorized, labeled, and stored"). */
@@ -52,4 +55,12 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
   [CARD_RENDERS_COLLECTION]: { category: 'conversationState', retention: 'conversationState', from: 'at', note: 'Fingerprints of the card last rendered per activity.' },
   [JOBS_COLLECTION]: { category: 'log', retention: null, note: 'Timers and leases of background work; each is finished by the job queue.' },
   [LOCKS_COLLECTION]: { category: 'log', retention: null, note: 'Short-lived write locks; each expires within seconds and is taken over.' },
+  [DEVICES_COLLECTION]: {
+    category: 'device',
+    alsoHolds: ['personal'],
+    retention: null,
+    note: 'Enrolled devices watched for compliance after the grant: person, Intune device id, request, consent, state; kept while watched (removal after retirement is not automated yet).',
+  },
+  [ALERTS_COLLECTION]: { category: 'device', alsoHolds: ['personal'], retention: null, note: "IT Security's compliance alerts per device and failing settings, with where their card is (removal by age is not automated yet)." },
+  [OUTBOX_COLLECTION]: { category: 'conversationState', alsoHolds: ['personal'], retention: null, note: 'Messages and effects owed by device changes, with their attempts; failed ones are shown to IT (removal by age is not automated yet).' },
 });

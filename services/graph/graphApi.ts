@@ -70,10 +70,10 @@ export class GraphApi {
    * Visits every page of a collection by following `@odata.nextLink` as-is until it is absent; a page may be empty
    * (https://learn.microsoft.com/en-us/graph/paging). Stops early when `visit` returns true.
    */
-  async forEachPage<T>(path: string, options: CallOptions, visit: (items: T[]) => boolean | void): Promise<void> {
+  async forEachPage<T>(path: string, options: CallOptions, visit: (items: T[]) => boolean | void | Promise<boolean | void>): Promise<void> {
     let page = await this.get<Page<T>>(path, options);
     for (let n = 1; ; n++) {
-      if (visit(page.value ?? []) === true) return;
+      if ((await visit(page.value ?? [])) === true) return;
       const next = page['@odata.nextLink'];
       if (!next) return;
       if (n >= MAX_PAGES) throw new GraphRequestError({ method: 'GET', path: redactGraphPath(path), status: 0, code: 'TooManyPages' });

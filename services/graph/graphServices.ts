@@ -13,6 +13,7 @@ import type { GraphServices } from './graphTypes';
 import { GraphDirectoryService } from './directoryService';
 import { GraphGroupService } from './groupService';
 import { GraphIntuneService } from './intuneService';
+import { GraphComplianceSweepSource } from './intuneSweep';
 import { GraphTeamsAppInstallService } from './teamsAppInstallService';
 
 /** Options for createGraphServices. */
@@ -82,6 +83,7 @@ export function createGraphServices(options: GraphServicesOptions): GraphService
     directory: new GraphDirectoryService(api, logger),
     intune: new GraphIntuneService(api, logger),
     groups: new GraphGroupService(api, logger),
+    complianceSweep: new GraphComplianceSweepSource(api, logger),
     teamsApps: new GraphTeamsAppInstallService(api, logger, (attempt) => retryDelayMs(attempt, undefined, retry)),
     health: {
       async ping() {

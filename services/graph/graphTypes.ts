@@ -138,6 +138,8 @@ export interface GraphHealth {
 
 /** Everything the product needs from Graph, built once in the composition root. */
 export interface GraphServices {
+  /** The reads of a compliance sweep (paged device list, batched per-setting detail). */
+  complianceSweep?: import('./intuneSweep').ComplianceSweepSource;
   directory: DirectoryService;
   intune: IntuneService;
   groups: GroupService;

@@ -3,7 +3,7 @@ import { DocumentLock } from '../storage/documentLock';
 import { Leases, type Lease, type LeaseFields } from './leases';
 
 /** Kinds of background work. Each kind names what is due, not how it is carried out. */
-export type JobKind = 'onboardingRequest' | 'approvalTimer';
+export type JobKind = 'onboardingRequest' | 'approvalTimer' | 'outbox' | 'deviceGrace' | 'complianceSweep' | 'complianceDigest';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,

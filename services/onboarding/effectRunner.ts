@@ -66,6 +66,7 @@ export class EffectRunner implements EffectDrain {
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private readonly heartbeats = new Set<() => void>();
   private halted = false;
+  private onGranted?: (request: OnboardingRequest, access: { groupId: string; memberId: string }) => Promise<void>;
 
   constructor(
     private readonly requests: RequestRepository,
@@ -81,6 +82,11 @@ export class EffectRunner implements EffectDrain {
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Called after access is granted (the enrolled device starts being watched); a failure retries the grant effect. */
+  setGrantListener(listener: (request: OnboardingRequest, access: { groupId: string; memberId: string }) => Promise<void>): void {
+    this.onGranted = listener;
+  }
 
   /** Makes sure the request's job fires soon even if this process dies before carrying out what comes next. */
   async announce(requestId: string): Promise<void> {
@@ -472,6 +478,8 @@ export class EffectRunner implements EffectDrain {
       memberId = objectId;
     }
     await this.graph.groups.addMember(this.options.accessGroupId, memberId);
+    // Watched from here on; before the transition, so a failure retries the (idempotent) grant and the watch.
+    await this.onGranted?.(request, { groupId: this.options.accessGroupId, memberId });
     await this.service.apply(request._id, { type: 'accessApplied', groupId: this.options.accessGroupId, memberId }, SYSTEM);
   }
 }

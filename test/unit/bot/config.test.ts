@@ -39,6 +39,8 @@ describe('loadConfig', () => {
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.groups));
     assert.equal(c.mongo.unavailableNoticeMs, 3000);
     assert.equal(c.enrollmentCheckWaitMs, 2000);
+    assert.deepEqual(c.compliance, { sweepIntervalMs: 4 * 3_600_000, graceHours: 72, reminderHoursBefore: [48, 24], digestIntervalMs: 24 * 3_600_000 });
+    assert.deepEqual(c.outbox, { maxAttempts: 8, baseDelayMs: 30_000 });
     assert.deepEqual({ ...c.consent }, {
       publicBaseUrl: 'http://localhost:3978',
       exportSigningKey: undefined,
@@ -50,6 +52,10 @@ describe('loadConfig', () => {
   it('when production has no public address, then "my data" offers no download link instead of a localhost one', () => {
     assert.equal(loadConfig({ ...prod, PUBLIC_BASE_URL: '' }).consent.publicBaseUrl, undefined);
     assert.equal(loadConfig({ ...prod }).consent.publicBaseUrl, 'https://bot.contoso.com');
+  });
+
+  it('when compliance reminders are listed in any order, then they are kept largest first without repeats', () => {
+    assert.deepEqual(loadConfig({ ...base, COMPLIANCE_GRACE_HOURS: '120', COMPLIANCE_REMINDER_HOURS: '24, 72,24' }).compliance.reminderHoursBefore, [72, 24]);
   });
 
   it('when a complete production configuration is given, then it loads with authentication on', () => {
@@ -85,6 +91,9 @@ describe('loadConfig', () => {
     ['a Graph timeout that is not a number', { ...base, GRAPH_TIMEOUT_MS: 'soon' }, /GRAPH_TIMEOUT_MS/],
     ['a turn budget longer than a whole Graph call may take', { ...base, TURN_GRAPH_BUDGET_MS: '90000', GRAPH_CALL_BUDGET_MS: '60000' }, /TURN_GRAPH_BUDGET_MS must not exceed GRAPH_CALL_BUDGET_MS/],
     ['a stale window shorter than the role cache', { ...base, ROLE_CACHE_SECONDS: '600', ROLE_CACHE_STALE_SECONDS: '60' }, /ROLE_CACHE_STALE_SECONDS/],
+    ['a reminder list that is not numbers', { ...base, COMPLIANCE_REMINDER_HOURS: 'three days' }, /COMPLIANCE_REMINDER_HOURS/],
+    ['a reminder before the grace period starts', { ...base, COMPLIANCE_GRACE_HOURS: '48', COMPLIANCE_REMINDER_HOURS: '72,24' }, /COMPLIANCE_REMINDER_HOURS must all be shorter/],
+    ['a sweep more often than every 5 minutes', { ...base, COMPLIANCE_SWEEP_INTERVAL_MINUTES: '1' }, /COMPLIANCE_SWEEP_INTERVAL_MINUTES/],
     ['a zero database timeout', { ...base, MONGODB_SOCKET_TIMEOUT_MS: '0' }, /MONGODB_SOCKET_TIMEOUT_MS/],
     ['production on a loopback database without TLS', { ...prod, MONGODB_URI: 'mongodb://127.0.0.1:27017/' }, /MONGODB_URI does not use TLS/],
     ['production on an SRV database with TLS switched off', { ...prod, MONGODB_URI: 'mongodb+srv://cluster.example.net/?tls=false' }, /MONGODB_URI/],

@@ -6,6 +6,9 @@ import { renderApprovalCard } from '../../../cards/approvalCard';
 import { renderComplianceCard } from '../../../cards/complianceCard';
 import { renderConsentCard } from '../../../cards/consentCard';
 import { renderEnrollmentCard } from '../../../cards/enrollmentCard';
+import { renderComplianceDigestCard } from '../../../cards/complianceDigestCard';
+import { renderDeviceAlertCard } from '../../../cards/deviceAlertCard';
+import { renderDeviceNoticeCard } from '../../../cards/deviceNoticeCard';
 import { renderErrorCard } from '../../../cards/errorCard';
 import { FIXTURE_LIST, FIXTURE_NOW, FIXTURE_PEOPLE, HOSTILE_JUSTIFICATION, HOSTILE_MODEL } from '../../../cards/fixtures';
 import { renderItCard } from '../../../cards/itCard';
@@ -71,6 +74,49 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
   ['myData/no public address', () => renderMyDataCard({ ...FIXTURE_MY_DATA, downloadUrl: undefined })],
   ['myData/nothing stored', () => renderMyDataCard({ ...FIXTURE_MY_DATA, counts: { requests: 0, consentEntries: 0, auditEntries: 0 }, references: [] })],
   ...Object.entries(FIXTURE_TRANSPARENCY).map(([name, input]) => [`transparency/${name}`, () => renderTransparencyCard(input)] as [string, () => AdaptiveCard]),
+  ...(['drift', 'reminder', 'accessRemoved', 'fixed', 'accessRestored'] as const).map((about): [string, () => AdaptiveCard] => [
+    `deviceNotice/${about}`,
+    () =>
+      renderDeviceNoticeCard({
+        about,
+        deviceId: 'd1',
+        version: 3,
+        platform: 'ios',
+        deviceName: HOSTILE_MODEL,
+        failing: about === 'fixed' || about === 'accessRestored' ? [] : ['IosCompliancePolicy.passcodeRequired', 'Unknown.setting'],
+        graceEndsAt: '2026-03-05T09:00:00.000Z',
+      }),
+  ]),
+  ...(['open', 'employeeTold', 'fixed', 'accessRemoved', 'restored', 'retired', 'superseded'] as const).map((status): [string, () => AdaptiveCard] => [
+    `deviceAlert/${status}`,
+    () =>
+      renderDeviceAlertCard({
+        status,
+        personName: '[Megan](https://evil.example) Bowen',
+        deviceName: HOSTILE_MODEL,
+        platform: 'android',
+        intuneDeviceId: 'd1',
+        failing: ['AndroidCompliancePolicy.passwordRequired'],
+        graceEndsAt: status === 'open' ? '2026-03-05T09:00:00.000Z' : undefined,
+        openedAt: '2026-03-01T09:00:00.000Z',
+        history: [{ status: 'open', at: '2026-03-01T09:00:00.000Z' }, { status, at: '2026-03-02T09:00:00.000Z' }],
+      }),
+  ]),
+  [
+    'complianceDigest',
+    () =>
+      renderComplianceDigestCard({
+        since: '2026-03-01T09:00:00.000Z',
+        until: '2026-03-02T09:00:00.000Z',
+        newCount: 2,
+        openCount: 3,
+        fixedCount: 1,
+        removedCount: 1,
+        failedCount: 0,
+        nearing: [{ personName: 'Megan <b>Bowen</b>', deviceName: 'iPhone', graceEndsAt: '2026-03-03T09:00:00.000Z' }],
+      }),
+  ],
+  ['complianceDigest/quiet', () => renderComplianceDigestCard({ since: '2026-03-01T09:00:00.000Z', until: '2026-03-02T09:00:00.000Z', newCount: 0, openCount: 0, fixedCount: 0, removedCount: 0, failedCount: 0, nearing: [] })],
 ];
 
 export const ALL_CARDS: [string, () => AdaptiveCard][] = [

@@ -52,7 +52,7 @@ describe('cards', () => {
           }
         });
 
-        it('when it carries action data, then the data holds only verb, requestId, version and textHash', () => {
+        it('when it carries action data, then the data holds only verb, ids, version and textHash', () => {
           const datas = [...allActions(card), ...(card.refresh ? [(card.refresh as { action: Record<string, unknown> }).action] : [])]
             .filter((a) => a.type === 'Action.Execute' || a.type === 'Action.Submit')
             .map((a) => a.data as Record<string, unknown>);
@@ -366,10 +366,10 @@ describe('cards', () => {
   });
 
   describe('verbs', () => {
-    it('when listed, then they are exactly the 19 verbs of the product, all distinct', () => {
+    it('when listed, then they are exactly the 20 verbs of the product, all distinct', () => {
       assert.equal(new Set(ALL_VERBS).size, ALL_VERBS.length);
       assert.deepEqual([...ALL_VERBS].sort(), [
-        'approval.approve', 'approval.deny', 'approval.reassign', 'approval.refresh', 'compliance.recheck', 'consent.accept', 'consent.decline', 'consent.history', 'enrollment.done',
+        'approval.approve', 'approval.deny', 'approval.reassign', 'approval.refresh', 'compliance.recheck', 'consent.accept', 'consent.decline', 'consent.history', 'device.recheck', 'enrollment.done',
         'it.confirm', 'it.deny', 'it.refresh', 'mydata.show', 'privacy.show', 'request.cancel', 'request.start', 'request.status', 'request.submit', 'transparency.show',
       ]);
     });

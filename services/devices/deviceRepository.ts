@@ -1,0 +1,104 @@
+import type { Collection, Db } from 'mongodb';
+import { DocumentLock } from '../storage/documentLock';
+import { COLLECTIONS } from '../storage/mongoConnection';
+import { ConcurrencyError } from '../workflow/errors';
+import type { DeviceCore } from '../workflow/deviceTransition';
+import type { AuditEntry, PersonRef } from '../workflow/model';
+
+/**
+ * An enrolled device: created when access is granted, it outlives the request that created it. `_id` is the
+ * Intune managed device id. The chain head of its audit trail and the commit tokens of its outbox entries live
+ * here, written in the same document write as each state change.
+ */
+export interface EnrolledDevice extends DeviceCore {
+  version: number;
+  person: PersonRef;
+  requestId: string;
+  /** The consent record the grant relied on. */
+  consentId?: string;
+  deviceName: string;
+  operatingSystem: string;
+  /** The directory object that is (or was) in the access group, and the group. */
+  access: { groupId: string; memberId: string };
+  /** The IT alert of the current failing settings. */
+  alertId?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The newest audit entry (the chain head); re-appended before the next one, so none is ever left unwritten. */
+  auditHead: AuditEntry;
+  /** Commit tokens of recent writes (see Outbox). */
+  outboxTokens: string[];
+}
+
+export const DEVICES_COLLECTION = 'enrolledDevices';
+
+/** Enrolled devices, written with optimistic concurrency. */
+export class DeviceRepository {
+  readonly collection: Collection<EnrolledDevice>;
+  private readonly lock: DocumentLock;
+  private readonly heads: Collection<{ _id: string; collection: string; chainId: string; seq: number; hash: string }>;
+
+  constructor(db: Db) {
+    this.lock = new DocumentLock(db);
+    this.heads = db.collection(COLLECTIONS.chainHeads);
+    this.collection = db.collection<EnrolledDevice>(DEVICES_COLLECTION);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ 'person.aadObjectId': 1 }, { name: 'by_person' });
+    await this.collection.createIndex({ state: 1, graceEndsAt: 1 }, { name: 'by_state_grace_end' });
+  }
+
+  async get(id: string): Promise<EnrolledDevice | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  /** Inserts a new device; false when one with this id exists already. */
+  async create(device: EnrolledDevice): Promise<boolean> {
+    try {
+      await this.collection.insertOne(device);
+      return true;
+    } catch (e) {
+      if ((e as { code?: number }).code === 11000) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Replaces the device if it is still at `expectedVersion`; throws ConcurrencyError otherwise. Under the
+   * per-document lock, because FerretDB v1 applies a conditional replace as a separate read and write.
+   */
+  async save(next: EnrolledDevice, expectedVersion: number): Promise<void> {
+    const r = await this.lock.withLock(`device:${next._id}`, () => this.collection.replaceOne({ _id: next._id, version: expectedVersion }, next));
+    if (r.matchedCount !== 1) throw new ConcurrencyError(next._id, expectedVersion);
+  }
+
+  /**
+   * The state and version of every watched (not retired) device, read once per sweep with a projection: one pass
+   * over the collection instead of a query per page (FerretDB does not push a large `$in` down to its backend).
+   */
+  async watchedStates(): Promise<Map<string, Pick<EnrolledDevice, 'state' | 'version'>>> {
+    const out = new Map<string, Pick<EnrolledDevice, 'state' | 'version'>>();
+    for await (const d of this.collection.find({ state: { $ne: 'retired' } }, { projection: { _id: 1, state: 1, version: 1 } })) out.set(d._id, { state: d.state, version: d.version });
+    return out;
+  }
+
+  /**
+   * Publishes a device's audit chain head where audit verification finds heads of chains that have no request
+   * (`chainHeads`); the device document keeps the authoritative copy and every change publishes it again, so a
+   * crash between the two is repaired by the device's next change. An older head never replaces a newer one.
+   */
+  async publishHead(entry: AuditEntry): Promise<void> {
+    const _id = `${COLLECTIONS.audit}:${entry.requestId}`;
+    try {
+      await this.heads.updateOne({ _id, seq: { $lt: entry.seq } }, { $set: { collection: COLLECTIONS.audit, chainId: entry.requestId, seq: entry.seq, hash: entry.hash } }, { upsert: true });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+    }
+  }
+
+  /** Devices in grace whose period ends before `before`, soonest first (the digest's "nearing the end"). */
+  async inGraceEndingBefore(before: string, limit = 20): Promise<EnrolledDevice[]> {
+    return this.collection.find({ state: 'inGrace', graceEndsAt: { $lte: before } }).sort({ graceEndsAt: 1 }).limit(limit).toArray();
+  }
+}

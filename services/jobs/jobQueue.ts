@@ -48,6 +48,7 @@ export class JobQueue {
   readonly leases: Leases<JobDocument>;
   private readonly lock: DocumentLock;
   private nextDue?: Date;
+  private readonly announced = new Set<(kind: JobKind, dueAt: Date) => void>();
 
   constructor(
     db: Db,
@@ -78,6 +79,16 @@ export class JobQueue {
     await this.lock.withLock(this.lockKey(_id), () =>
       this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
     );
+    for (const listener of this.announced) listener(kind, dueAt);
+  }
+
+  /**
+   * Calls `listener` after every announcement made through this queue (this process only: other instances learn of
+   * the job from their next claimDue). Returns the function that removes it.
+   */
+  onAnnounce(listener: (kind: JobKind, dueAt: Date) => void): () => void {
+    this.announced.add(listener);
+    return () => this.announced.delete(listener);
   }
 
   /**

@@ -3,7 +3,15 @@ import { DocumentLock } from '../storage/documentLock';
 import { Leases, type Lease, type LeaseFields } from './leases';
 
 /** Kinds of background work. Each kind names what is due, not how it is carried out. */
-export type JobKind = 'onboardingRequest' | 'approvalTimer' | 'outbox' | 'deviceGrace' | 'complianceSweep' | 'complianceDigest';
+export type JobKind =
+  | 'onboardingRequest'
+  | 'approvalTimer'
+  | 'outbox'
+  | 'deviceGrace'
+  | 'complianceSweep'
+  | 'complianceDigest'
+  /** A manager's approval delegation runs out (subject: the manager's Entra object id). */
+  | 'delegationExpiry';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,

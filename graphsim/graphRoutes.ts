@@ -376,6 +376,13 @@ route('GET', '/users/:id/manager', (req, p, store) => {
   return { status: 200, body: { '@odata.context': contextUrl(req, 'directoryObjects', true), '@odata.type': '#microsoft.graph.user', ...selectUser(req, manager) } };
 });
 
+/** The users whose manager this user is, as directory objects, paged (https://learn.microsoft.com/en-us/graph/api/user-list-directreports). */
+route('GET', '/users/:id/directReports', (req, p, store) => {
+  const u = requireUser(store, p.id);
+  const reports = store.allUsers().filter((x) => x.managerId === u.id);
+  return pageOf(req, reports, store.settings, 'directoryObjects', (r) => ({ '@odata.type': '#microsoft.graph.user', ...selectUser(req, r) }));
+});
+
 /**
  * The user's Outlook settings (https://learn.microsoft.com/en-us/graph/api/user-get-mailboxsettings, application
  * permission MailboxSettings.Read). A user without an Exchange Online mailbox gets 404 MailboxNotEnabledForRESTAPI.

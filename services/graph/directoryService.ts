@@ -77,6 +77,12 @@ export class GraphDirectoryService implements DirectoryService {
     return (page.value ?? []).map(toDirectoryUser);
   }
 
+  /** The manager's direct reports (first page only: the picker offers a handful, the search finds the rest). */
+  async listDirectReports(userId: string, top: number): Promise<DirectoryUser[]> {
+    const page = await this.api.get<{ value?: DirectoryObjectJson[] }>(`${userSegment(userId)}/directReports`, { query: { $select: USER_FIELDS, $top: String(top) } });
+    return (page.value ?? []).filter(isUser).map(toDirectoryUser);
+  }
+
   /** Time zone and working hours; a user without an Exchange Online mailbox answers 404 MailboxNotEnabledForRESTAPI. */
   async getMailboxSettings(userId: string): Promise<MailboxSettings | undefined> {
     return this.api.getOptional<MailboxSettings>(`${userSegment(userId)}/mailboxSettings`, { query: { $select: 'timeZone,workingHours' } });

@@ -40,6 +40,8 @@ export interface DirectoryService {
    * `top`, for a people picker.
    */
   searchUsers?(text: string, top: number): Promise<DirectoryUser[]>;
+  /** GET /users/{id}/directReports (first page), users only: the people a manager most often hands approvals to. */
+  listDirectReports?(userId: string, top: number): Promise<DirectoryUser[]>;
   /** GET /users/{id}/mailboxSettings; undefined when the user has no mailbox (404). Needs MailboxSettings.Read. */
   getMailboxSettings?(userId: string): Promise<MailboxSettings | undefined>;
   /** GET /devices?$filter=deviceId eq '{azureADDeviceId}': the Entra device OBJECT id groups hold; undefined if none. */

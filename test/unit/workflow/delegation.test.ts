@@ -31,11 +31,12 @@ describe('approval delegation rules', () => {
 
   it('when a manager delegates until a day, then the whole of that day in her time zone is covered, from now', () => {
     const d = newDelegation(megan, dana, { fromDate: '2026-11-23', untilDate: '2026-12-24', timeZone: 'America/Los_Angeles' }, NOW);
+    const ended = { ...d, endedAt: '2026-11-24T00:00:00.000Z' };
     assert.equal(d.from, NOW, 'today: from now');
     assert.equal(d.until, '2026-12-25T08:00:00.000Z', 'the end of 24 December in Los Angeles');
     assert.ok(isActive(d, '2026-12-25T07:59:00.000Z'));
     assert.ok(!isActive(d, '2026-12-25T08:00:00.000Z'));
-    assert.ok(!isActive({ ...d, endedAt: '2026-11-24T00:00:00.000Z' }, '2026-11-25T00:00:00.000Z'));
+    assert.ok(!isActive(ended, '2026-11-25T00:00:00.000Z'));
   });
 
   it('when a delegation starts on a later day, then it starts at that midnight in her time zone, not before', () => {

@@ -53,6 +53,8 @@ describe('approval delegation rules', () => {
     ['from the delegate herself', [megan, d, dana, '2026-12-01T00:00:00.000Z'], 'u-megan', undefined],
     ["with another manager's delegation", [{ aadObjectId: 'u-patti', displayName: 'Patti' }, d, alex, '2026-12-01T00:00:00.000Z'], 'u-patti', undefined],
     ['without a delegation', [megan, null, alex, '2026-12-01T00:00:00.000Z'], 'u-megan', undefined],
+    // Only the manager's own delegation is read: the delegate's own (Dana → Alex) is never followed on.
+    ["with only the delegate's own delegation (no chain)", [megan, newDelegation(dana, alex, utc('2026-11-23', '2026-12-24'), NOW), { aadObjectId: 'u-pat', displayName: 'Pat' }, '2026-12-01T00:00:00.000Z'], 'u-megan', undefined],
     ['after it was ended early', [megan, { ...d, endedAt: '2026-11-25T00:00:00.000Z' }, alex, '2026-12-01T00:00:00.000Z'], 'u-megan', undefined],
   ];
   for (const [name, args, approver, onBehalf] of routes) {

@@ -108,14 +108,17 @@ describe('e2e approvals: a delegation set in chat, and a reminder arriving on th
     const adele = search.value.results[0].value;
     assert.match(picker, new RegExp(`"value":"${adele}"`), 'Adele, one of her direct reports, is also offered before anything is typed');
 
-    const first = new Date().toISOString().slice(0, 10);
-    const last = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    // The card starts on Megan's today in her own time zone (Los Angeles), which is not always the UTC date.
+    const first = /"id":"delegateFrom"[^}]*"value":"(\d{4}-\d{2}-\d{2})"/.exec(picker)?.[1];
+    assert.ok(first, 'the first day is filled in');
+    const last = new Date(Date.parse(`${first}T12:00:00.000Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
     const refused = await pressAs(stack.api, log, megan, meganChat, form, 'Delegate', { delegateTo: megan.aadObjectId, delegateFrom: first, delegateUntil: last });
     assert.match(textOf(refused.value), /cannot delegate approvals to yourself/);
     const saved = await pressAs(stack.api, log, megan, meganChat, form, 'Delegate', { delegateTo: adele, delegateFrom: first, delegateUntil: last });
     assert.match(textOf(saved.value), /Approvals delegated[\s\S]*Adele Vance, who decides on your behalf/);
+    assert.doesNotMatch(textOf(saved.value), /It starts on the first day/, 'it runs from now');
     await stack.api.sendMessageAs(megan, 'my delegation', meganChat, log);
-    const mine = await waitForSent(log, 'My delegation', { conversationId: meganChat.id });
+    const mine = await waitForSent(log, /^My delegation\n[\s\S]*History/, { conversationId: meganChat.id });
     assert.match(mine.text, /Adele Vance decides on your behalf[\s\S]*Set: Adele Vance/);
   });
 

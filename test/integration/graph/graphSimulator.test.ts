@@ -139,6 +139,14 @@ describe('Graph simulator (wire)', () => {
       assert.equal((await fetch(page['@odata.nextLink'])).status, 400, 'the next page needs the header too');
     });
 
+    it("when a manager's direct reports are listed, then they are her reports as users, paged", async () => {
+      const r = await call('GET', `/v1.0/users/${MEGAN}/directReports?$select=id,displayName`);
+      const page = r.json as { value: { '@odata.type': string; displayName: string }[]; '@odata.nextLink'?: string };
+      assert.equal(r.status, 200);
+      assert.deepEqual(page.value.map((u) => [u['@odata.type'], u.displayName]), [['#microsoft.graph.user', 'Alex Wilber'], ['#microsoft.graph.user', 'Adele Vance']]);
+      assert.deepEqual(((await call('GET', `/v1.0/users/${ISAIAH}/directReports`)).json as { value: unknown[] }).value, [], 'nobody reports to Isaiah');
+    });
+
     it("when users are filtered with startswith, then prefixes match case-insensitively; other filters are refused", async () => {
       const r = await call('GET', `/v1.0/users?$filter=${encodeURIComponent("startswith(displayName,'meg') or startswith(mail,'ADELEV')")}`);
       assert.deepEqual(names(r.json).sort(), ['Adele Vance', 'Megan Bowen']);

@@ -144,6 +144,7 @@ export class DelegationService {
     const timeZone = await this.timeZoneOf(me.aadObjectId);
     const now = this.now();
     const before = await this.repo.find(me.aadObjectId);
+    await this.catchUp(before);
     const delegation = newDelegation({ aadObjectId: me.aadObjectId, displayName: me.displayName }, person(user), { fromDate: to.fromDate.trim(), untilDate: to.untilDate.trim(), timeZone }, now, {
       id: randomUUID(),
       delegatesOwn: await this.repo.find(user.id),
@@ -160,6 +161,7 @@ export class DelegationService {
   async end(actor: Actor): Promise<ApprovalDelegation | null> {
     const me = this.requireUser(actor);
     const now = this.now();
+    await this.catchUp(await this.repo.find(me.aadObjectId));
     const before = await this.repo.end(me.aadObjectId, now);
     if (!before) return null;
     await this.audit.record('ended', { ...before, endedAt: now }, { kind: 'user', aadObjectId: me.aadObjectId }, now);
@@ -171,8 +173,28 @@ export class DelegationService {
   async overview(actor: Actor): Promise<DelegationOverview> {
     const me = this.requireUser(actor);
     const now = this.now();
-    const [d, standingInFor, history] = await Promise.all([this.repo.find(me.aadObjectId), this.repo.findByDelegate(me.aadObjectId, now), this.audit.list(me.aadObjectId)]);
+    const d = await this.repo.find(me.aadObjectId);
+    await this.catchUp(d);
+    const [standingInFor, history] = await Promise.all([this.repo.findByDelegate(me.aadObjectId, now), this.audit.list(me.aadObjectId)]);
     return { current: isCurrent(d, now) ? d : null, standingInFor, history };
+  }
+
+  /**
+   * The delegation document is written before its audit entry (two writes, no transaction on every supported
+   * server): a crash between them would leave a change unaudited. Whenever the delegation is read to be shown or
+   * changed, a change its chain lacks is recorded then, at the time it happened, so the chain always catches up.
+   */
+  private async catchUp(d: ApprovalDelegation | null): Promise<void> {
+    if (!d?.id) return;
+    const entries = (await this.audit.list(d._id)).filter((e) => e.delegationId === d.id);
+    const has = (change: DelegationAuditEntry['change']) => entries.some((e) => e.change === change || (change === 'set' && e.change === 'changed'));
+    const byManager = { kind: 'user' as const, aadObjectId: d._id };
+    const missing: [DelegationAuditEntry['change'], DelegationAuditEntry['actor'], string][] = [];
+    if (!has('set')) missing.push(['set', byManager, d.createdAt]);
+    if (d.endedAt && !has('ended')) missing.push(['ended', byManager, d.endedAt]);
+    if (d.expiredAt && !has('expired')) missing.push(['expired', { kind: 'system' }, d.expiredAt]);
+    for (const [change, actor, at] of missing) await this.audit.record(change, d, actor, at);
+    if (missing.length) this.logger.warn({ delegator: d._id, changes: missing.map(([c]) => c) }, 'delegation change recorded late');
   }
 
   /** The delegation job: records that the manager's delegation ran out (once), then the job is done. */
@@ -194,6 +216,7 @@ export class DelegationService {
   async recordExpiry(delegatorId: string): Promise<Date | null> {
     const now = this.now();
     const d = await this.repo.find(delegatorId);
+    await this.catchUp(d);
     if (!d || d.endedAt || d.expiredAt) return null;
     if (d.until > now) return new Date(d.until);
     const expired = await this.repo.markExpired(delegatorId, d.id, now);

@@ -275,6 +275,21 @@ describe('the approval step over time (clock moved forward, embedded database, G
     assert.equal(tampered.firstBad?.seq, 2);
   });
 
+  it('when the process stops between saving a delegation and auditing it, then the chain catches up the next time it is read', async () => {
+    clock = new Date('2026-11-23T17:00:00.000Z');
+    const app = build();
+    const d = await app.delegations.set(megan, { delegateId: ADELE, fromDate: '2026-11-23', untilDate: '2026-11-27' });
+    // What a crash after the document write leaves: a changed, then ended delegation with no entries for either.
+    const changed = { ...d, id: 'after-crash', delegate: { aadObjectId: LYNNE, displayName: 'Lynne Robbins' }, createdAt: '2026-11-23T18:00:00.000Z', endedAt: '2026-11-23T19:00:00.000Z' };
+    await new DelegationRepository(db).set(changed);
+    clock = new Date('2026-11-23T20:00:00.000Z');
+    const { history } = await app.delegations.overview(megan);
+    assert.deepEqual(history.map((e) => `${e.change}@${e.at}`), ['set@2026-11-23T17:00:00.000Z', 'set@2026-11-23T18:00:00.000Z', 'ended@2026-11-23T19:00:00.000Z']);
+    assert.equal((await app.delegations.overview(megan)).history.length, 3, 'recorded once');
+    const [report] = await new DelegationAuditLog(db).verify(MEGAN);
+    assert.ok(report.ok);
+  });
+
   it('when a request from before approval timers waits for approval, then start-up gives it a timer counted from its submission', async () => {
     clock = new Date('2026-11-23T17:00:00.000Z');
     const app = build();

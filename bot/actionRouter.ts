@@ -1,7 +1,7 @@
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { cardDateTime } from '../cards/cardHelpers';
 import { escapeCardText } from '../cards/escape';
-import { Verb, type ConsentCommandVerb } from '../cards/verbs';
+import { Verb, type ConsentCommandVerb, type DelegationVerb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
 import { GraphRequestError } from '../services/graph/graphErrors';
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
@@ -39,6 +39,8 @@ export interface ActionRouterOptions {
   enrollmentCheckWaitMs?: number;
   /** Handlers of the consent commands (my consents, my data, what IT can see); absent verbs answer "unknown action". */
   consentHandlers?: Partial<Record<ConsentCommandVerb, ActionHandler>>;
+  /** Handlers of the delegation card and "my delegation"; absent verbs answer "unknown action". */
+  delegationHandlers?: Partial<Record<DelegationVerb, ActionHandler>>;
   /** Check again on an enrolled device's notice: checks the actor owns the device, re-reads Intune, returns the card. */
   deviceRecheck?: (deviceId: string, actor: ActionContext['actor']) => Promise<CardJson>;
 }
@@ -97,7 +99,7 @@ export class ActionRouter {
       return id;
     };
     const version = (c: ActionContext) => num(c.data.version);
-    const table: Record<Exclude<Verb, ConsentCommandVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
+    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
       [Verb.RequestStart]: {
         card: 'welcome',
         roles: 'never',
@@ -227,7 +229,8 @@ export class ActionRouter {
       },
     };
     const consent = Object.entries(options.consentHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
-    this.table = new Map([...Object.entries(table), ...consent]);
+    const delegation = Object.entries(options.delegationHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
+    this.table = new Map([...Object.entries(table), ...consent, ...delegation]);
   }
 
   /**

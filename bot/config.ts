@@ -87,6 +87,8 @@ const schema = z.object({
       .refine((v) => v.split(',').every((d) => (DAY_NAMES as readonly string[]).includes(d.trim())), 'must be day names such as monday,tuesday')
       .default('monday,tuesday,wednesday,thursday,friday'),
   ),
+  /** How many people the delegation card's people picker offers per search. */
+  DELEGATION_SEARCH_MAX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(25).default(8)),
   COMPLIANCE_POLL_FIRST_SECONDS: positiveNumber(60),
   COMPLIANCE_POLL_MAX_SECONDS: positiveNumber(3600),
   WORKER_INTERVAL_SECONDS: positiveNumber(5),
@@ -212,6 +214,8 @@ export interface AppConfig {
   };
   /** Working hours for approval reminders where the approver's mailbox does not give them. */
   approvalWorkingHours: WorkingHours;
+  /** Approval delegations: people offered per picker search (their dates use approvalWorkingHours.timeZone by default). */
+  delegation: { searchMax: number };
   workerIntervalSeconds: number;
   /** Longest pause of the background worker when nothing is due. */
   workerIdleMaxSeconds: number;
@@ -402,6 +406,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       startMinute: minutesOf(e.APPROVAL_WORKING_HOURS.split('-')[0]) ?? 540,
       endMinute: minutesOf(e.APPROVAL_WORKING_HOURS.split('-')[1]) ?? 1020,
     }),
+    delegation: Object.freeze({ searchMax: e.DELEGATION_SEARCH_MAX }),
     workerIntervalSeconds: e.WORKER_INTERVAL_SECONDS,
     workerIdleMaxSeconds: Math.max(e.WORKER_IDLE_MAX_SECONDS, e.WORKER_INTERVAL_SECONDS),
     leases: Object.freeze({ ttlSeconds: e.LEASE_SECONDS, instanceIdPrefix: e.INSTANCE_ID_PREFIX }),

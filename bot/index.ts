@@ -29,7 +29,10 @@ import { AccessLog } from '../services/governance/accessLog';
 import { AuditRepository } from '../services/storage/auditRepository';
 import { ConsentRepository } from '../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
-import { DelegationRepository } from '../services/storage/delegationRepository';
+import { DelegationAuditLog, DelegationRepository } from '../services/storage/delegationRepository';
+import { DELEGATION_EXPIRY, DelegationService } from '../services/onboarding/delegationService';
+import { DelegationCommands } from './delegationCommands';
+import { ValidationError } from '../services/workflow/errors';
 import { connectMongo, ensureIndexes } from '../services/storage/mongoConnection';
 import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
@@ -101,11 +104,12 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   adapter.use(async (_context, next) => withGraphBudget(config.graph.turnBudgetMs, next));
 
   const tenantId = config.bot.tenantId ?? config.graph.tenantId ?? '';
+  const delegations = new DelegationRepository(mongo.db);
   const service = new OnboardingService(
     requests,
     consents,
     graph,
-    { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow, delegations: new DelegationRepository(mongo.db) },
+    { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow, delegations },
     logger.child({ component: 'onboarding' }),
   );
   const messenger = new ProactiveMessenger(
@@ -167,6 +171,17 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   );
   service.setApprovalClock(approvalTimers);
   worker.on(APPROVAL_TIMER, (requestId, lease) => approvalTimers.runClaimed(requestId, lease));
+  // Managers' approval delegations: set in chat or on the card, audited in their own chain, recorded when they run out.
+  const delegationService = new DelegationService(
+    delegations,
+    new DelegationAuditLog(mongo.db),
+    graph.directory,
+    jobs,
+    { defaultTimeZone: config.approvalWorkingHours.timeZone, searchMax: config.delegation.searchMax },
+    logger.child({ component: 'delegations' }),
+  );
+  const delegationCommands = new DelegationCommands(delegationService, graph.directory, botCards, logger.child({ component: 'delegations' }));
+  worker.on(DELEGATION_EXPIRY, (delegatorId, lease) => delegationService.runClaimed(delegatorId, lease));
   for (const [kind, run] of Object.entries(devices.handlers)) if (run) worker.on(kind as JobKind, (subject, lease) => run(lease, subject));
 
   const roles = new RoleResolver(
@@ -207,6 +222,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), {
     enrollmentCheckWaitMs: config.enrollmentCheckWaitMs,
     consentHandlers: consentCommands.handlers(),
+    delegationHandlers: delegationCommands.handlers(),
     deviceRecheck: (deviceId, actor) => devices.recheck(deviceId, actor),
   });
   const dialog = new MainDialog(
@@ -217,6 +233,11 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     async (context) => {
       const id = context.activity.from?.aadObjectId;
       return typeof id === 'string' && id ? consentCommands.withdrawable(id) : null;
+    },
+    async (context, said) => {
+      const actor = await actions.actorOf(context, false);
+      if (!actor) throw new ValidationError(['Teams did not identify you; open the bot from Teams and try again.']);
+      return delegationService.plan(actor, said);
     },
   );
   const bot = new OnboardingBot({
@@ -231,6 +252,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     itTeamId: config.teams.itTeamId,
     roles,
     withdrawConsent: (actor, requestId) => consentCommands.withdraw(actor, requestId),
+    delegation: delegationCommands,
     databaseWatch: {
       afterMs: config.mongo.unavailableNoticeMs,
       // A ping that has not answered within half the notice time counts as the database being unreachable.

@@ -7,10 +7,11 @@ import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   type ConversationState,
+  type SearchInvokeResponse,
+  type SearchInvokeValue,
   type StatePropertyAccessor,
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import { escapeCardText } from '../cards/escape';
 import { Verb } from '../cards/verbs';
 import type { MainDialog, MainDialogResult } from '../dialogs/mainDialog';
 import type { AccessRecorder } from '../services/governance/accessLog';
@@ -25,6 +26,7 @@ import { ValidationError } from '../services/workflow/errors';
 import type { ActionData, ActionRouter } from './actionRouter';
 import { tenantOf } from './activitySchema';
 import type { BotCards } from './botCards';
+import type { DelegationCommands } from './delegationCommands';
 import type { Logger } from './logger';
 import { DatabaseUnavailableError, failureCard, isDatabaseUnavailable, UNAVAILABLE_MESSAGE, UNAVAILABLE_TOLD } from './turnErrors';
 
@@ -50,6 +52,8 @@ export interface OnboardingBotDeps {
   databaseWatch?: { afterMs: number; probe: () => Promise<unknown> };
   /** Records reads of other people's records (the access log). */
   accessLog?: AccessRecorder;
+  /** Approval delegations: the card with its people picker, "my delegation", ending it, the line in `status`. */
+  delegation?: DelegationCommands;
   /** Withdraws the acting person's consent for a device (after they confirmed) and returns the card saying what followed. */
   withdrawConsent?: (actor: Extract<Actor, { kind: 'user' }>, requestId: string) => Promise<CardJson>;
 }
@@ -140,6 +144,23 @@ export class OnboardingBot extends TeamsActivityHandler {
     }
   }
 
+  /**
+   * The people picker's typeahead (`Input.ChoiceSet` with `choices.data`): Teams sends what was typed as an
+   * `application/search` invoke and shows the `results` of a searchResponse. An empty list, never an error, for
+   * anything the bot cannot answer, so the picker says "no results" instead of failing.
+   */
+  protected override async onSearchInvoke(context: TurnContext, invokeValue: SearchInvokeValue): Promise<SearchInvokeResponse> {
+    const empty = { statusCode: 200, type: 'application/vnd.microsoft.search.searchResponse', value: { results: [] } };
+    const actor = await this.deps.actions.actorOf(context, false);
+    if (!actor || !this.deps.delegation || typeof invokeValue.queryText !== 'string' || typeof invokeValue.dataset !== 'string') return empty;
+    try {
+      return await this.deps.delegation.search(actor, invokeValue.queryText, invokeValue.dataset);
+    } catch (e) {
+      this.deps.logger.warn({ err: e, dataset: invokeValue.dataset.slice(0, 32) }, 'people search failed');
+      return empty;
+    }
+  }
+
   /** Action.Submit fallback (clients without Universal Actions): update the clicked card in place. */
   private async handleSubmit(context: TurnContext, data: ActionData) {
     const card = await this.deps.actions.handle(context, data);
@@ -173,8 +194,13 @@ export class OnboardingBot extends TeamsActivityHandler {
     const send = (card: CardJson) => context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
     switch (result.intent.kind) {
       case 'request':
-      case 'status':
-        return send(await actions.handle(context, { verb: result.intent.kind === 'request' ? Verb.RequestStart : Verb.RequestStatus }));
+        return send(await actions.handle(context, { verb: Verb.RequestStart }));
+      case 'status': {
+        await send(await actions.handle(context, { verb: Verb.RequestStatus }));
+        // A manager away (or a delegate standing in) sees who decides for whom.
+        const line = actor && this.deps.delegation ? await this.deps.delegation.statusLine(actor) : undefined;
+        return line ? send(cards.message('Approvals', line)) : undefined;
+      }
       case 'cancel': {
         const open = actor ? await service.openRequestOf(actor.aadObjectId) : null;
         if (!open) return context.sendActivity('You have no open request to cancel.');
@@ -205,8 +231,10 @@ export class OnboardingBot extends TeamsActivityHandler {
         return send(await actions.handle(context, { verb: Verb.ApprovalReassign, requestId: request._id, reassignTo: result.intent.to, reassignReason: result.intent.reason }));
       }
       case 'delegate':
+      case 'delegateCard':
+      case 'myDelegation':
       case 'endDelegation':
-        return this.delegation(context, result.intent);
+        return this.delegation(context, result);
       case 'help':
         return this.welcome(context);
       default:
@@ -235,22 +263,30 @@ export class OnboardingBot extends TeamsActivityHandler {
     return context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.lookup(person, requests))] });
   }
 
-  /** "delegate approvals to dana@… until 2026-12-24" and "stop delegating", for the person writing. */
-  private async delegation(context: TurnContext, intent: Extract<MainDialogResult['intent'], { kind: 'delegate' | 'endDelegation' }>) {
-    const actor = await this.deps.actions.actorOf(context);
+  /** "delegate approvals [to … until …]", "my delegation" and "end delegation", for the person writing. */
+  private async delegation(context: TurnContext, result: MainDialogResult) {
+    const actor = await this.deps.actions.actorOf(context, false);
+    const commands = this.deps.delegation;
     if (!actor) return context.sendActivity('Teams did not identify you; open the bot from Teams and try again.');
-    const send = (title: string, text: string) => context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.message(title, text))] });
-    if (intent.kind === 'endDelegation') {
-      const ended = await this.deps.service.endDelegation(actor);
-      return send(ended ? 'Delegation ended' : 'No delegation running', ended ? 'New requests for your approval come to you again.' : 'New requests for your approval already come to you.');
+    if (!commands) return context.sendActivity('Delegating approvals is not available here.');
+    const send = (card: CardJson) => context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
+    switch (result.intent.kind) {
+      case 'delegateCard':
+        return send(await commands.formCard(actor));
+      case 'myDelegation':
+        return send(await commands.overviewCard(actor));
+      case 'endDelegation':
+        return send(await commands.end(actor));
+      default:
+        break;
     }
+    const d = result.delegation;
+    if (!d) return send(await commands.formCard(actor));
+    if ('problems' in d) return context.sendActivity(d.problems.join(' '));
+    if (!result.confirmed) return context.sendActivity('OK, nothing was changed: new requests for your approval still go where they went.');
     try {
-      const d = await this.deps.service.delegate(actor, { emailOrUpn: intent.to, untilDate: intent.until });
-      const name = escapeCardText(d.delegate.displayName, { maxLength: 120 });
-      return send(
-        'Approvals delegated',
-        `Until the end of ${intent.until} (UTC), new requests for your approval go to ${name}, who decides on your behalf. Requests already waiting stay with you. Type "stop delegating" to end it early.`,
-      );
+      // The question named a person and days; the service checks all of it again before saving.
+      return send(await commands.set(actor, { delegateId: d.plan.delegateId, fromDate: d.plan.fromDate, untilDate: d.plan.untilDate }));
     } catch (e) {
       if (e instanceof ValidationError) return context.sendActivity(e.problems.join(' '));
       throw e;

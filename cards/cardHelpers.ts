@@ -150,6 +150,26 @@ export function approvalHistoryFields(r: OnboardingRequest): { fields: Field[]; 
 }
 
 /** "Dana Lee" or "Dana Lee on behalf of Megan Bowen", escaped, for a decision line. */
+/**
+ * Who decided, as the employee reads it: "Your manager" when the manager did; otherwise the decider by name and on
+ * whose behalf ("Dana Lee" … "on behalf of your manager Megan Bowen"), so a delegate's or a skip-level manager's
+ * decision is never passed off as the manager's own. Names come from the directory and are escaped.
+ */
+export function decisionWords(r: Pick<OnboardingRequest, 'decision' | 'approverSource' | 'approval'>): { who: string; behalf: string } {
+  const d = r.decision;
+  if (!d) return { who: 'Your approver', behalf: '' };
+  const source = r.approverSource;
+  if (!d.onBehalfOf && source === 'manager') return { who: 'Your manager', behalf: '' };
+  const behalf = d.onBehalfOf;
+  // Delegations and escalations only ever start from the employee's manager; a reassignment may start elsewhere.
+  const isManager =
+    Boolean(behalf) && (source === 'delegate' || source === 'skipLevelManager' || source === 'fallbackGroup' || r.approval?.onBehalfOf?.aadObjectId === behalf?.aadObjectId);
+  const who = source === 'skipLevelManager' ? `${personName(d.by)}, your manager's manager,` : personName(d.by);
+  const onBehalf = behalf ? ` on behalf of ${isManager ? 'your manager ' : ''}${personName(behalf)}` : source === 'fallbackGroup' ? ' (an approver for people without a manager in the directory)' : '';
+  return { who, behalf: onBehalf };
+}
+
+/** The decider's name, and on whose behalf they decided when they stood in for someone. */
 export function deciderName(r: Pick<OnboardingRequest, 'decision'>): string {
   const d = r.decision;
   if (!d) return '';

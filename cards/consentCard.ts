@@ -5,7 +5,7 @@
 import type { ConsentText } from '../services/content/consentText';
 import { DEFAULT_TRANSPARENCY_URL } from '../services/content/transparency';
 import { PLATFORM_LABELS, type OnboardingRequest } from '../services/workflow/model';
-import { actionData, cardDateTime, ownershipLabel, shortHash } from './cardHelpers';
+import { actionData, cardDateTime, ownershipLabel, shortHash, decisionWords } from './cardHelpers';
 import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/consent.json';
 import { Verb } from './verbs';
@@ -18,6 +18,13 @@ export interface ConsentCardOptions {
   answered?: 'consented' | 'declined';
   /** Microsoft's page on what an organization can see (configuration); defaults to the documented page. */
   transparencyUrl?: string;
+}
+
+/** "Your manager approved your request." or who approved it on whose behalf. */
+function approvedBy(r: OnboardingRequest): string {
+  if (r.decision?.outcome !== 'approved') return 'Your request was approved.';
+  const { who, behalf } = decisionWords(r);
+  return `${who} approved your request${behalf}.`;
 }
 
 /** Renders the consent card; "I consent" / "I decline" carry the SHA-256 of the text shown. */
@@ -47,7 +54,7 @@ export function renderConsentCard(
   const lines = consent.text.split('\n');
   return cardTemplate.render({
     subtitle: `Reference ${r.reference} · ${PLATFORM_LABELS[r.device.platform]} · ${ownershipLabel(r.device.ownership)}`,
-    intro: 'Your manager approved your request. Before you enroll the device, please read what the company can and cannot see, and the terms of use.',
+    intro: `${approvedBy(r)} Before you enroll the device, please read what the company can and cannot see, and the terms of use.`,
     // A blank line in the text starts a new block: it becomes extra space above the next line, not an empty TextBlock.
     lines: lines
       .map((text, i) => ({ text, spacing: i > 0 && lines[i - 1] === '' ? 'Medium' : 'None' }))

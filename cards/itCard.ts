@@ -15,6 +15,7 @@ import {
   actionData,
   cardDate,
   cardDateTime,
+  deciderName,
   containerStyle,
   deviceKindLabel,
   failingSettings,
@@ -107,7 +108,7 @@ function fieldsFor(r: OnboardingRequest): Field[] {
   ];
   if (r.decision) {
     fields.push(
-      { label: 'Manager', typed: `${r.decision.outcome === 'approved' ? 'Approved' : 'Denied'} by ${personName(r.decision.by)}` },
+      { label: 'Manager', typed: `${r.decision.outcome === 'approved' ? 'Approved' : 'Denied'} by ${deciderName(r)}` },
       { label: 'Decided', text: cardDateTime(r.decision.at) },
     );
   } else {

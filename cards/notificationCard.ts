@@ -1,11 +1,12 @@
 /**
  * The words of every workflow notification (NotifyTopic × audience), as notice cards. Bot-authored text never
- * includes a name or anything typed; a reason or comment a person wrote goes in the notice's escaped `detail`.
+ * includes anything typed (a reason or comment a person wrote goes in the notice's escaped `detail`); the only names
+ * in it are directory names of who decides or decided, escaped, so a delegate's decision is never "your manager's".
  * The bot's card views can implement `OnboardingViews.notice` with this directly.
  */
 import { complianceStateText, requestStateText } from '../services/content/stateText';
 import { PLATFORM_LABELS, type NotifyTopic, type OnboardingRequest } from '../services/workflow/model';
-import { cardDateTime, failingSettings } from './cardHelpers';
+import { cardDateTime, decisionWords, failingSettings, personName } from './cardHelpers';
 import { renderNoticeCard, type NoticeAction, type NoticeCardInput } from './noticeCard';
 import type { AdaptiveCard } from './renderTemplate';
 import { Verb } from './verbs';
@@ -26,12 +27,23 @@ export function notificationFor(request: OnboardingRequest, topic: NotifyTopic, 
 
   if (audience === 'requester') {
     switch (topic) {
-      case 'submitted':
-        return { ...base, title: 'Request sent', tone: 'accent', text: `Your request ${ref} went to your manager for approval. I will message you as soon as they decide.`, actions: [status] };
-      case 'approved':
-        return { ...base, title: 'Approved', tone: 'good', text: `Your manager approved request ${ref}. Next, read and answer the consent and terms card.`, detail: r.decision?.comment };
-      case 'denied':
-        return { ...base, title: 'Not approved', tone: 'attention', text: `Your manager did not approve request ${ref}. Their reason:`, detail: joinTyped(r.decision?.reason, r.decision?.comment), actions: [startAgain] };
+      case 'submitted': {
+        const to =
+          r.approverSource === 'delegate' && r.approval?.onBehalfOf
+            ? `${personName(r.approvers[0])}, who decides on behalf of your manager ${personName(r.approval.onBehalfOf)} while they are away,`
+            : r.approverSource === 'fallbackGroup'
+              ? 'the approvers for people without a manager in the directory'
+              : 'your manager';
+        return { ...base, title: 'Request sent', tone: 'accent', text: `Your request ${ref} went to ${to} for approval. I will message you as soon as they decide.`, actions: [status] };
+      }
+      case 'approved': {
+        const { who, behalf } = decisionWords(r);
+        return { ...base, title: 'Approved', tone: 'good', text: `${who} approved request ${ref}${behalf}. Next, read and answer the consent and terms card.`, detail: r.decision?.comment };
+      }
+      case 'denied': {
+        const { who, behalf } = decisionWords(r);
+        return { ...base, title: 'Not approved', tone: 'attention', text: `${who} did not approve request ${ref}${behalf}. Their reason:`, detail: joinTyped(r.decision?.reason, r.decision?.comment), actions: [startAgain] };
+      }
       case 'cancelled':
         return { ...base, title: 'Request cancelled', tone: 'default', text: `Request ${ref} is cancelled. Start a new one whenever you need to.`, actions: [startAgain] };
       case 'consentDeclined':

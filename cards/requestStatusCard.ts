@@ -38,7 +38,8 @@ function decisionFields(r: OnboardingRequest): { fields: Field[]; notes: Note[] 
   if (r.decision) {
     const verb = r.decision.outcome === 'approved' ? 'Approved' : 'Denied';
     fields.push({ label: 'Decision', typed: `${verb} by ${deciderName(r)}` }, { label: 'Decided', text: cardDateTime(r.decision.at) });
-    notes.push(...note('Reason', r.decision.reason), ...note('Comment from your manager', r.decision.comment));
+    const fromManager = !r.decision.onBehalfOf && r.approverSource === 'manager';
+    notes.push(...note('Reason', r.decision.reason), ...note(fromManager ? 'Comment from your manager' : 'Comment from the approver', r.decision.comment));
   }
   if (r.itReview?.outcome === 'denied') {
     fields.push({ label: 'IT Security', typed: `Denied by ${personName(r.itReview.by)}` });

@@ -46,7 +46,27 @@ export const Verb = {
   MyDataShow: 'mydata.show',
   /** The employee asks for a fresh compliance check of an enrolled device (data.deviceId) after fixing it. */
   DeviceRecheck: 'device.recheck',
+  /** A manager opens the delegation card (people picker and dates), filled in from a running delegation. */
+  DelegationOpen: 'delegation.open',
+  /** A manager sets or changes their delegation (inputs: delegateTo, delegateFrom, delegateUntil). */
+  DelegationSet: 'delegation.set',
+  /** A manager ends their delegation now. */
+  DelegationEnd: 'delegation.end',
+  /** Show the person's delegation, whom they stand in for, and its history. */
+  DelegationShow: 'delegation.show',
 } as const;
+
+/** Verbs answered by the delegation commands (handlers supplied to the action router by the composition root). */
+export const DELEGATION_VERBS = [Verb.DelegationOpen, Verb.DelegationSet, Verb.DelegationEnd, Verb.DelegationShow] as const;
+
+/** One of the delegation verbs. */
+export type DelegationVerb = (typeof DELEGATION_VERBS)[number];
+
+/**
+ * The dataset the delegation card's people picker asks for (`Input.ChoiceSet` `choices.data`): Teams sends the
+ * typed text to the bot as an `application/search` invoke naming it, and the bot answers from the directory.
+ */
+export const PEOPLE_DATASET = 'graph.people';
 
 /** Verbs answered by the consent commands (handlers supplied to the action router by the composition root). */
 export const CONSENT_COMMAND_VERBS = [Verb.TransparencyShow, Verb.ConsentHistory, Verb.MyDataShow] as const;
@@ -96,6 +116,11 @@ export const InputId = {
   ReassignTo: 'reassignTo',
   /** Required reason for handing a pending approval to someone else. */
   ReassignReason: 'reassignReason',
+  /** The delegate picked in the people picker (their Entra object id). */
+  DelegateTo: 'delegateTo',
+  /** First and last day of a delegation (YYYY-MM-DD, the manager's own days). */
+  DelegateFrom: 'delegateFrom',
+  DelegateUntil: 'delegateUntil',
 } as const;
 
 /** One of the input ids. */

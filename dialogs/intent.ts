@@ -7,7 +7,9 @@ export type Intent =
   | { kind: 'help' }
   | { kind: 'lookup'; who: string }
   | { kind: 'reassign'; reference: string; to: string; reason: string }
-  | { kind: 'delegate'; to: string; until: string }
+  | { kind: 'delegate'; to: string; when: string }
+  | { kind: 'delegateCard' }
+  | { kind: 'myDelegation' }
   | { kind: 'endDelegation' }
   | { kind: 'myConsents' }
   | { kind: 'myData' }
@@ -45,10 +47,12 @@ export function classifyIntent(text: string): Intent {
   // "reassign DEV-7K3Q2M to dana@contoso.com because I am on leave"
   const reassign = /^\s*reassign\s+(DEV-[A-Za-z0-9]{6})\s+to\s+(\S+?)(?:[\s:,]+(?:because\s+)?(.*))?$/is.exec(t);
   if (reassign) return { kind: 'reassign', reference: reassign[1].toUpperCase(), to: reassign[2], reason: (reassign[3] ?? '').trim() };
-  // "delegate approvals to dana@contoso.com until 2026-12-24"
-  const delegate = /^\s*delegate\s+(?:my\s+)?approvals?\s+to\s+(\S+)\s+until\s+(\d{4}-\d{2}-\d{2})\s*\.?\s*$/i.exec(t);
-  if (delegate) return { kind: 'delegate', to: delegate[1], until: delegate[2] };
+  // "delegate approvals to Dana Lee until Friday", "… to dana@contoso.com for 2 weeks", "… from Monday to Friday"
+  const delegate = /^\s*delegate\s+(?:my\s+)?approvals?\s+to\s+(.+?)\s+((?:until|till|til|through|thru|from|for)\s+.+)$/i.exec(t);
+  if (delegate) return { kind: 'delegate', to: delegate[1].trim(), when: delegate[2].trim() };
+  if (/^\s*delegate(\s+my)?(\s+approvals?)?\s*\.?\s*$/i.test(t)) return { kind: 'delegateCard' };
   if (/^\s*(stop|end)\s+(delegating|(my\s+)?delegation)\b/i.test(t)) return { kind: 'endDelegation' };
+  if (/^\s*(show\s+)?my\s+delegations?\s*\??\s*$|^\s*who\s+(decides|approves)\s+for\s+me\b/i.test(t)) return { kind: 'myDelegation' };
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
   return { kind: 'unknown' };
 }

@@ -8,6 +8,8 @@ import {
 } from 'botbuilder-dialogs';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { BoundedConfirmPrompt } from './boundedConfirmPrompt';
+import type { DelegationPlan } from '../services/onboarding/delegationService';
+import { ValidationError } from '../services/workflow/errors';
 import { classifyIntent, type Intent } from './intent';
 
 /** What the main dialog hands back to the bot once the conversation step is complete. */
@@ -17,7 +19,12 @@ export interface MainDialogResult {
   confirmed?: boolean;
   /** For "withdraw my consent": the request whose device's consent the question named. */
   requestId?: string;
+  /** For "delegate approvals to … until …": what the question named, or why there was no question. */
+  delegation?: { plan: DelegationPlan } | { problems: string[] };
 }
+
+/** Reads a delegation sentence into the person and days it names, checked against the rules (ValidationError if not). */
+export type DelegationPlanner = (context: TurnContext, said: { to: string; when: string }) => Promise<DelegationPlan>;
 
 /** Looks up the consent the employee would withdraw (named in the question). */
 export type WithdrawableLookup = (context: TurnContext) => Promise<{ requestId: string; label: string } | null>;
@@ -37,6 +44,7 @@ export class MainDialog extends ComponentDialog {
   constructor(
     private readonly openRequest: OpenRequestLookup,
     private readonly withdrawable?: WithdrawableLookup,
+    private readonly planDelegation?: DelegationPlanner,
   ) {
     super(MAIN_DIALOG);
     this.addDialog(new BoundedConfirmPrompt(CONFIRM_PROMPT));
@@ -55,6 +63,19 @@ export class MainDialog extends ComponentDialog {
         prompt: `Withdraw your consent for ${target.label}? Work access from that device ends: an open request is closed, the device leaves the access group, and IT Security is told so it can remove work apps and data from it. Your answer is recorded.`,
       });
     }
+    if (intent.kind === 'delegate' && this.planDelegation) {
+      // Dates said in words are confirmed in words before anything is saved ("Delegate to Dana Lee from … to …?").
+      const values = step.values as { delegation?: MainDialogResult['delegation'] };
+      try {
+        const plan = await this.planDelegation(step.context, { to: intent.to, when: intent.when });
+        values.delegation = { plan };
+        return step.prompt(CONFIRM_PROMPT, { prompt: plan.question });
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        values.delegation = { problems: e.problems };
+        return step.next();
+      }
+    }
     if (intent.kind !== 'cancel') return step.next();
     const open = await this.openRequest(step.context);
     if (!open) return step.next();
@@ -64,7 +85,13 @@ export class MainDialog extends ComponentDialog {
   private async finish(step: WaterfallStepContext) {
     const intent = (step.values as { intent: Intent }).intent;
     const requestId = (step.values as { requestId?: string }).requestId;
-    const result: MainDialogResult = { intent, confirmed: typeof step.result === 'boolean' ? step.result : undefined, ...(requestId ? { requestId } : {}) };
+    const delegation = (step.values as { delegation?: MainDialogResult['delegation'] }).delegation;
+    const result: MainDialogResult = {
+      intent,
+      confirmed: typeof step.result === 'boolean' ? step.result : undefined,
+      ...(requestId ? { requestId } : {}),
+      ...(delegation ? { delegation } : {}),
+    };
     return step.endDialog(result);
   }
 

@@ -295,9 +295,72 @@ route('GET', '/organization', (req, _p, store) => ({
   },
 }));
 
+/** User properties `$search` and `startswith` accept (the tokenized, indexed string properties). */
+const USER_SEARCHABLE = ['displayName', 'givenName', 'surname', 'mail', 'userPrincipalName', 'jobTitle'] as const;
+
+/** Words of a property as directory search indexes them: split on spaces and punctuation, matched by prefix. */
+function searchTokens(value: string | null | undefined): string[] {
+  return (value ?? '').toLowerCase().split(/[\s.@_\-,]+/).filter(Boolean);
+}
+
+/**
+ * `$search="displayName:dan" OR "mail:dan"` as directory objects answer it: clauses in double quotes, joined by OR
+ * or AND, each a property and a term matched by word prefix (https://learn.microsoft.com/en-us/graph/search-query-parameter).
+ * Anything else is the 400 Graph gives for a malformed search.
+ */
+function userSearch(search: string): (u: UserFixture) => boolean {
+  const parts = search.trim().split(/\s+(OR|AND)\s+/);
+  const clauses: { property: string; term: string }[] = [];
+  const joiners = new Set<string>();
+  parts.forEach((part, i) => {
+    if (i % 2 === 1) return void joiners.add(part);
+    const m = /^"([A-Za-z]+):([^"]*)"$/.exec(part.trim());
+    if (!m || !(USER_SEARCHABLE as readonly string[]).includes(m[1])) {
+      throw new SimHttpError(400, 'Request_UnsupportedQuery', `Invalid search clause '${part.trim()}': use "property:term" with one of ${USER_SEARCHABLE.join(', ')}.`);
+    }
+    clauses.push({ property: m[1], term: m[2].trim().toLowerCase() });
+  });
+  if (joiners.size > 1) throw new SimHttpError(400, 'Request_UnsupportedQuery', 'Mixing OR and AND in one $search is not supported.');
+  const matches = (u: UserFixture, c: { property: string; term: string }) => {
+    const words = c.term.split(/\s+/).filter(Boolean);
+    const tokens = searchTokens((u as unknown as Record<string, string | null | undefined>)[c.property]);
+    return words.every((w) => tokens.some((t) => t.startsWith(w)));
+  };
+  return joiners.has('AND') ? (u) => clauses.every((c) => matches(u, c)) : (u) => clauses.some((c) => matches(u, c));
+}
+
+/** `startswith(displayName,'Dan') or startswith(mail,'dan')`: the string prefix filter users support. */
+function userStartsWith(filter: string): ((u: UserFixture) => boolean) | undefined {
+  const clauses = filter.split(/\s+or\s+/i).map((c) => /^startswith\((\w+),\s*'((?:[^']|'')*)'\)$/i.exec(c.trim()));
+  if (clauses.some((m) => !m || !(USER_SEARCHABLE as readonly string[]).includes(m[1]))) return undefined;
+  const parsed = clauses.map((m) => ({ property: m![1], prefix: m![2].replace(/''/g, "'").toLowerCase() }));
+  return (u) => parsed.some((c) => ((u as unknown as Record<string, string | null | undefined>)[c.property] ?? '').toLowerCase().startsWith(c.prefix));
+}
+
 route('GET', '/users', (req, _p, store) => {
-  if (queryOption(req.query, '$filter')) throw new SimHttpError(400, 'Request_UnsupportedQuery', 'The simulator does not support $filter on /users.');
-  return pageOf(req, store.allUsers(), store.settings, 'users', (u) => selectUser(req, u));
+  const search = queryOption(req.query, '$search');
+  const filter = queryOption(req.query, '$filter');
+  const count = queryOption(req.query, '$count');
+  const orderBy = queryOption(req.query, '$orderby');
+  // Advanced directory queries need the eventual-consistency index (https://learn.microsoft.com/en-us/graph/aad-advanced-queries).
+  if ((search !== undefined || count === 'true' || orderBy) && (req.headers.consistencylevel ?? '').toLowerCase() !== 'eventual') {
+    const what = search !== undefined ? '$search' : count === 'true' ? '$count' : '$orderby';
+    throw new SimHttpError(400, 'Request_UnsupportedQuery', `Request with ${what} query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'`);
+  }
+  let users = store.allUsers();
+  if (search !== undefined) users = users.filter(userSearch(search));
+  if (filter) {
+    const startsWith = userStartsWith(filter);
+    if (!startsWith) throw new SimHttpError(400, 'Request_UnsupportedQuery', 'The simulator supports only startswith(property,\'text\') filters, joined by or, on /users.');
+    users = users.filter(startsWith);
+  }
+  if (orderBy) {
+    if (orderBy.trim() !== 'displayName') throw new SimHttpError(400, 'Request_UnsupportedQuery', `Sorting by '${orderBy}' is not supported.`);
+    users = [...users].sort((a, b) => a.displayName.localeCompare(b.displayName));
+  }
+  const page = pageOf(req, users, store.settings, 'users', (u) => selectUser(req, u));
+  if (count === 'true') (page.body as Record<string, unknown>)['@odata.count'] = users.length;
+  return page;
 });
 
 route('GET', '/users/:id', (req, p, store) => ({
@@ -311,6 +374,13 @@ route('GET', '/users/:id/manager', (req, p, store) => {
   const manager = u.managerId ? store.user(u.managerId) : undefined;
   if (!manager) throw resourceNotFound('manager');
   return { status: 200, body: { '@odata.context': contextUrl(req, 'directoryObjects', true), '@odata.type': '#microsoft.graph.user', ...selectUser(req, manager) } };
+});
+
+/** The users whose manager this user is, as directory objects, paged (https://learn.microsoft.com/en-us/graph/api/user-list-directreports). */
+route('GET', '/users/:id/directReports', (req, p, store) => {
+  const u = requireUser(store, p.id);
+  const reports = store.allUsers().filter((x) => x.managerId === u.id);
+  return pageOf(req, reports, store.settings, 'directoryObjects', (r) => ({ '@odata.type': '#microsoft.graph.user', ...selectUser(req, r) }));
 });
 
 /**

@@ -27,7 +27,9 @@ runTool(async () => {
       reports = [report];
     } else {
       await ctx.accessLog.record({ actor: ctx.actor, door: 'cli', action: 'verifyAudit', subject: { kind: 'audit', id: 'all' } });
-      reports = [...(await ctx.audit.verifyAll()), ...(await ctx.accessLog.verify()), ...(await new HeadedChain(ctx.db, COLLECTIONS.retentionRuns).verify())];
+      reports = [...(await ctx.audit.verifyAll()), ...(await ctx.accessLog.verify()), ...(await new HeadedChain(ctx.db, COLLECTIONS.retentionRuns).verify()),
+        ...(await new HeadedChain(ctx.db, COLLECTIONS.delegationAudit).verify()),
+      ];
     }
     const bad = reports.filter((r) => !r.ok);
     for (const r of reports) {

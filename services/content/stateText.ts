@@ -33,7 +33,7 @@ const REQUEST_STATES: Record<RequestState, StateText> = {
   },
   awaitingConsent: {
     label: 'Waiting for consent',
-    next: 'Your manager approved. Read the consent and terms card and choose "I consent" or "I decline".',
+    next: 'Your request was approved. Read the consent and terms card and choose "I consent" or "I decline".',
     tone: 'accent',
   },
   consentDeclined: {

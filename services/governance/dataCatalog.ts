@@ -42,6 +42,11 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     from: 'until',
     note: "A manager's approval delegation: delegate and date range; one per manager, replaced by the next.",
   },
+  [COLLECTIONS.delegationAudit]: {
+    category: 'audit',
+    retention: null,
+    note: "Changes to a manager's approval delegation (set, changed, ended early, ran out): ids and dates only, one hash chain per manager with its head in chainHeads; kept, like the request audit's heads.",
+  },
   [COLLECTIONS.consents]: { category: 'consent', retention: 'consent', from: 'at', note: 'The consent ledger: answer, text version and hash.' },
   [COLLECTIONS.audit]: { category: 'audit', retention: 'audit', from: 'at', note: 'Hash-chained audit entries; a chain is removed whole, after its last entry is past retention and its request is gone.' },
   [COLLECTIONS.pendingAudit]: { category: 'audit', retention: null, note: 'Audit entries waiting to be written; never removed by age (they move into the audit trail).' },

@@ -59,6 +59,30 @@ export class GraphDirectoryService implements DirectoryService {
     return toDirectoryUser(m);
   }
 
+  /**
+   * A people picker's search. `$search` on directory objects is an advanced query: without the header
+   * `ConsistencyLevel: eventual` Graph answers 400 (https://learn.microsoft.com/en-us/graph/aad-advanced-queries).
+   * Each word of a display name or address matches by prefix, so "dan" finds "Dana Lee". Only the first page is
+   * read: a picker shows a handful and the person types more.
+   */
+  async searchUsers(text: string, top: number): Promise<DirectoryUser[]> {
+    // A double quote or backslash ends the $search phrase early; they never occur in names worth searching for.
+    const term = text.replace(/["\\]/g, ' ').trim().slice(0, 64);
+    if (!term) return [];
+    const search = ['displayName', 'mail', 'userPrincipalName'].map((p) => `"${p}:${term}"`).join(' OR ');
+    const page = await this.api.get<{ value?: DirectoryObjectJson[] }>('users', {
+      query: { $search: search, $select: USER_FIELDS, $top: String(Math.max(1, Math.min(top, 25))), $orderby: 'displayName' },
+      headers: { ConsistencyLevel: 'eventual' },
+    });
+    return (page.value ?? []).map(toDirectoryUser);
+  }
+
+  /** The manager's direct reports (first page only: the picker offers a handful, the search finds the rest). */
+  async listDirectReports(userId: string, top: number): Promise<DirectoryUser[]> {
+    const page = await this.api.get<{ value?: DirectoryObjectJson[] }>(`${userSegment(userId)}/directReports`, { query: { $select: USER_FIELDS, $top: String(top) } });
+    return (page.value ?? []).filter(isUser).map(toDirectoryUser);
+  }
+
   /** Time zone and working hours; a user without an Exchange Online mailbox answers 404 MailboxNotEnabledForRESTAPI. */
   async getMailboxSettings(userId: string): Promise<MailboxSettings | undefined> {
     return this.api.getOptional<MailboxSettings>(`${userSegment(userId)}/mailboxSettings`, { query: { $select: 'timeZone,workingHours' } });

@@ -18,6 +18,8 @@ export interface CallOptions {
   query?: Record<string, string>;
   /** Safe to repeat after a 503/504 even though it is a POST. */
   idempotent?: boolean;
+  /** Extra request headers, e.g. `ConsistencyLevel: eventual` for advanced directory queries ($search, $count). */
+  headers?: Record<string, string>;
 }
 
 /** One page of a Graph collection. */
@@ -113,6 +115,7 @@ export class GraphApi {
       .version(options.version ?? 'v1.0')
       .header('client-request-id', clientRequestId)
       .middlewareOptions([new GraphCallOptions(options.idempotent ?? false)]);
+    for (const [k, v] of Object.entries(options.headers ?? {})) request = request.header(k, v);
     if (options.query) {
       const encoded: Record<string, string> = {};
       for (const [k, v] of Object.entries(options.query)) encoded[k] = encodeURIComponent(v);

@@ -35,6 +35,13 @@ export interface DirectoryService {
   listGroupMembers(groupId: string): Promise<DirectoryUser[]>;
   /** POST /users/{id}/checkMemberGroups; returns the subset of groupIds the user belongs to (transitively). */
   checkMemberGroups(userId: string, groupIds: string[]): Promise<string[]>;
+  /**
+   * People whose name or address starts with `text` (GET /users?$search with `ConsistencyLevel: eventual`), at most
+   * `top`, for a people picker.
+   */
+  searchUsers?(text: string, top: number): Promise<DirectoryUser[]>;
+  /** GET /users/{id}/directReports (first page), users only: the people a manager most often hands approvals to. */
+  listDirectReports?(userId: string, top: number): Promise<DirectoryUser[]>;
   /** GET /users/{id}/mailboxSettings; undefined when the user has no mailbox (404). Needs MailboxSettings.Read. */
   getMailboxSettings?(userId: string): Promise<MailboxSettings | undefined>;
   /** GET /devices?$filter=deviceId eq '{azureADDeviceId}': the Entra device OBJECT id groups hold; undefined if none. */

@@ -3,7 +3,15 @@ import { DocumentLock } from '../storage/documentLock';
 import { Leases, type Lease, type LeaseFields } from './leases';
 
 /** Kinds of background work. Each kind names what is due, not how it is carried out. */
-export type JobKind = 'onboardingRequest' | 'approvalTimer' | 'outbox' | 'deviceGrace' | 'complianceSweep' | 'complianceDigest';
+export type JobKind =
+  | 'onboardingRequest'
+  | 'approvalTimer'
+  | 'outbox'
+  | 'deviceGrace'
+  | 'complianceSweep'
+  | 'complianceDigest'
+  /** A manager's approval delegation runs out (subject: the manager's Entra object id). */
+  | 'delegationExpiry';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,
@@ -48,6 +56,7 @@ export class JobQueue {
   readonly leases: Leases<JobDocument>;
   private readonly lock: DocumentLock;
   private nextDue?: Date;
+  private readonly announced = new Set<(kind: JobKind, dueAt: Date) => void>();
 
   constructor(
     db: Db,
@@ -78,6 +87,16 @@ export class JobQueue {
     await this.lock.withLock(this.lockKey(_id), () =>
       this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
     );
+    for (const listener of this.announced) listener(kind, dueAt);
+  }
+
+  /**
+   * Calls `listener` after every announcement made through this queue (this process only: other instances learn of
+   * the job from their next claimDue). Returns the function that removes it.
+   */
+  onAnnounce(listener: (kind: JobKind, dueAt: Date) => void): () => void {
+    this.announced.add(listener);
+    return () => this.announced.delete(listener);
   }
 
   /**

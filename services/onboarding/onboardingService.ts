@@ -6,7 +6,7 @@ import { hashAuditEntry } from '../storage/auditRepository';
 import { ConsentAlreadyRecordedError, type ConsentRepository } from '../storage/consentRepository';
 import type { DelegationRepository } from '../storage/delegationRepository';
 import { DuplicateOpenRequestError, type RequestRepository } from '../storage/requestRepository';
-import { newDelegation, routeThroughDelegation, type ApprovalDelegation } from '../workflow/delegation';
+import { routeThroughDelegation } from '../workflow/delegation';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../workflow/errors';
 import type { AuditEntry, Effect, OnboardingRequest, PendingEffect, PersonRef } from '../workflow/model';
 import {
@@ -251,36 +251,6 @@ export class OnboardingService {
     if (!user) throw new ValidationError([`Nobody with the address ${address} was found in the directory.`]);
     const person: PersonRef = { aadObjectId: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName };
     return this.apply(requestId, { type: 'reassignApproval', to: person, reason: to.reason }, actor, cardVersion);
-  }
-
-  /**
-   * A manager hands their approvals to a delegate (email or user principal name) until the end of a day: requests
-   * arriving meanwhile go to the delegate, who decides on the manager's behalf.
-   */
-  async delegate(actor: Actor, to: { emailOrUpn: string; untilDate: string }): Promise<ApprovalDelegation> {
-    const repo = this.options.delegations;
-    if (!repo || actor.kind !== 'user') throw new ValidationError(['Delegating approvals is not available.']);
-    const address = to.emailOrUpn.trim().replace(/^@/, '');
-    if (!/^[^@\s/?#']+@[^@\s/?#']+$/.test(address) || address.length > 254) throw new ValidationError(['Name the delegate by their work email address.']);
-    const user = await this.graph.directory.getUser(address);
-    if (!user) throw new ValidationError([`Nobody with the address ${address} was found in the directory.`]);
-    const delegation = newDelegation(
-      { aadObjectId: actor.aadObjectId, displayName: actor.displayName },
-      { aadObjectId: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName },
-      to.untilDate,
-      this.now(),
-    );
-    await repo.set(delegation);
-    this.logger.info({ delegator: actor.aadObjectId, delegate: user.id, until: delegation.until }, 'approval delegation set');
-    return delegation;
-  }
-
-  /** Ends the actor's running delegation; false when none was running. */
-  async endDelegation(actor: Actor): Promise<boolean> {
-    if (!this.options.delegations || actor.kind !== 'user') return false;
-    const ended = await this.options.delegations.end(actor.aadObjectId, this.now());
-    if (ended) this.logger.info({ delegator: actor.aadObjectId }, 'approval delegation ended');
-    return ended;
   }
 
   /**

@@ -12,6 +12,9 @@ export interface WorkerOptions {
   idleMaxMs: number;
 }
 
+/** Why the worker started a round: its planned pause ran out, or a job was announced in this process before it would. */
+export type WakeReason = 'timer' | 'announce';
+
 /**
  * The background loop shared by every bot instance: claims due jobs (an indexed due time in the small jobs
  * collection, never a scan of the requests) under a lease, and runs them. Work in progress lives in the
@@ -22,6 +25,12 @@ export class BackgroundWorker {
   private timer?: NodeJS.Timeout;
   private tick?: Promise<void>;
   private stopped = false;
+  /** When the sleeping worker plans to wake (epoch ms); undefined while a round runs. */
+  private sleepingUntil?: number;
+  /** The earliest job announced while a round ran (epoch ms), which that round's claimDue may not have seen. */
+  private announcedDuringRound?: number;
+  private unsubscribe?: () => void;
+  private readonly wakeListeners = new Set<(reason: WakeReason) => void>();
   /** Runners of job kinds other than the request's effects and checks. */
   private readonly kinds = new Map<JobKind, (subject: string, lease: Lease) => Promise<void>>();
 
@@ -37,6 +46,8 @@ export class BackgroundWorker {
   /** Gives pending work a job, then starts polling; the promise settles when polling has started. */
   start(): Promise<void> {
     this.stopped = false;
+    this.unsubscribe?.();
+    this.unsubscribe = this.jobs.onAnnounce((_kind, dueAt) => this.announced(dueAt));
     this.tick = this.adoptUnscheduledWork()
       .then(() => undefined)
       .catch((e) => this.logger.error({ err: e }, 'could not schedule work found at start-up'))
@@ -53,6 +64,8 @@ export class BackgroundWorker {
   /** Stops polling and waits for the current round to finish. */
   async stop() {
     this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     if (this.timer) clearTimeout(this.timer);
     await this.tick;
     await this.runner.idle();
@@ -73,16 +86,50 @@ export class BackgroundWorker {
     return adopted;
   }
 
-  private schedule(ms: number) {
+  /** Calls `listener` at the start of every round, with why the worker woke. */
+  onWake(listener: (reason: WakeReason) => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
+  }
+
+  /**
+   * A job was announced in this process. When it comes due before the sleeping worker would wake, the worker's
+   * timer is moved to the job's due time (at once when already due), so a reminder due in a second is not left
+   * for the idle pause. During a round, the pause that follows is cut short instead. Other instances see the job
+   * at their next round, within their own pause.
+   */
+  private announced(dueAt: Date) {
     if (this.stopped) return;
+    const due = dueAt.getTime();
+    if (this.sleepingUntil === undefined) {
+      this.announcedDuringRound = Math.min(this.announcedDuringRound ?? Infinity, due);
+      return;
+    }
+    if (due >= this.sleepingUntil) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(Math.max(0, due - this.clock().getTime()), 'announce');
+  }
+
+  private schedule(ms: number, reason: WakeReason = 'timer') {
+    if (this.stopped) return;
+    this.sleepingUntil = this.clock().getTime() + ms;
     this.timer = setTimeout(() => {
+      this.sleepingUntil = undefined;
+      this.announcedDuringRound = undefined;
+      for (const listener of this.wakeListeners) listener(reason);
       this.tick = this.runOnce()
         .then((done) => (done ? this.options.intervalMs : this.idlePause()))
         .catch((e) => {
           this.logger.error({ err: e }, 'background round failed');
           return this.options.intervalMs;
         })
-        .then((pause) => this.schedule(pause));
+        .then((pause) => {
+          const announced = this.announcedDuringRound;
+          const now = this.clock().getTime();
+          // Work announced during the round, due before the pause ends: wake when it is due.
+          if (announced !== undefined && announced < now + pause) this.schedule(Math.max(0, announced - now), 'announce');
+          else this.schedule(pause);
+        });
     }, ms);
     this.timer.unref();
   }

@@ -22,6 +22,8 @@ export const COLLECTIONS = {
   retentionRuns: 'retentionRuns',
   /** Managers' approval delegations, one per delegator. */
   delegations: 'approvalDelegations',
+  /** Every change to a manager's delegation (set, changed, ended, expired), hash-chained per manager. */
+  delegationAudit: 'approvalDelegationAudit',
 } as const;
 
 /** One pooled connection for the process. */

@@ -22,7 +22,9 @@ import { AccessLog } from '../../../services/governance/accessLog';
 import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ConsentRepository } from '../../../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
-import { DelegationRepository } from '../../../services/storage/delegationRepository';
+import { DelegationAuditLog, DelegationRepository } from '../../../services/storage/delegationRepository';
+import { DelegationService } from '../../../services/onboarding/delegationService';
+import { DelegationCommands } from '../../../bot/delegationCommands';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
 import { MongoStorage } from '../../../services/storage/mongoStorage';
 import { RequestRepository } from '../../../services/storage/requestRepository';
@@ -87,10 +89,17 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
     const runner = new EffectRunner(requests, new AuditRepository(db), refs, new NullMessenger(), botCards, graph, service, jobs, new DeliveryLog(db), { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' }, logger);
     service.setDrain(runner);
     const roles = new RoleResolver(graph.directory, { itSecurity: 'b0000000-0000-4000-8000-0000000000a3' });
-    const actions = new ActionRouter(service, roles, botCards, logger);
+    const delegationService = new DelegationService(new DelegationRepository(db), new DelegationAuditLog(db), graph.directory, jobs, { defaultTimeZone: 'UTC', searchMax: 8 }, logger);
+    const delegation = new DelegationCommands(delegationService, graph.directory, botCards, logger);
+    const actions = new ActionRouter(service, roles, botCards, logger, { delegationHandlers: delegation.handlers() });
     const bot = new OnboardingBot({
       conversationState: new ConversationState(new MongoStorage(db)),
-      dialog: new MainDialog(async (ctx) => service.openRequestOf(ctx.activity.from.aadObjectId!)),
+      dialog: new MainDialog(
+        async (ctx) => service.openRequestOf(ctx.activity.from.aadObjectId!),
+        undefined,
+        async (ctx, said) => delegationService.plan((await actions.actorOf(ctx, false))!, said),
+      ),
+      delegation,
       actions,
       refs,
       service,
@@ -260,17 +269,72 @@ describe('bot turns (TestAdapter, embedded database, Graph simulator)', function
     assert.match(byAdele.map(cardText).join(' '), /not yours/);
   });
 
-  it('when the manager types "delegate approvals to … until …", then the next request goes to the delegate, until "stop delegating"', async () => {
+  it('when the manager types "delegate approvals to Adele until <day>", then the bot asks back in words, saves only on yes, and the next request goes to Adele until "stop delegating"', async () => {
     const b = buildBot();
     const until = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
-    const set = await turn(b, teamsActivity(people.megan, { type: 'message', text: `delegate approvals to adelev@contoso.example until ${until}` }));
+    const asked = await turn(b, teamsActivity(people.megan, { type: 'message', text: `delegate approvals to Adele until ${until}` }));
+    assert.match(asked.map(cardText).join(' '), /Delegate to Adele Vance from \w{3} \d{1,2} \w{3} to \w{3} \d{1,2} \w{3}/);
+    const no = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'no' }));
+    assert.match(no.map(cardText).join(' '), /nothing was changed/);
+    await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' }));
+    assert.deepEqual((await b.service.openRequestOf(people.alex.aadObjectId))!.approvers.map((p) => p.aadObjectId), [people.megan.aadObjectId], 'no answer, no delegation');
+    await turn(b, teamsActivity(people.alex, { type: 'message', text: 'cancel' }));
+    await turn(b, teamsActivity(people.alex, { type: 'message', text: 'yes' }));
+
+    await turn(b, teamsActivity(people.megan, { type: 'message', text: `delegate approvals to adelev@contoso.example until ${until}` }));
+    const set = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'yes' }));
     assert.match(set.map(cardText).join(' '), /Approvals delegated[\s\S]*Adele Vance/);
     await turn(b, invoke(people.alex, Verb.RequestSubmit, { platform: 'ios', ownership: 'personal', model: 'iPhone 15', justification: 'Email while travelling' }));
     const request = (await b.service.openRequestOf(people.alex.aadObjectId))!;
     assert.deepEqual(request.approvers.map((p) => p.aadObjectId), [people.adele.aadObjectId]);
+    const status = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'status' }));
+    assert.match(status.map(cardText).join(' '), /Your approvals go to Adele Vance from/);
+    const adeleStatus = await turn(b, teamsActivity(people.adele, { type: 'message', text: 'status' }));
+    assert.match(adeleStatus.map(cardText).join(' '), /You decide on behalf of Megan Bowen/);
     const stop = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'stop delegating' }));
     assert.match(stop.map(cardText).join(' '), /Delegation ended/);
     const bad = await turn(b, teamsActivity(people.megan, { type: 'message', text: `delegate approvals to meganb@contoso.example until ${until}` }));
     assert.match(bad.map(cardText).join(' '), /cannot delegate approvals to yourself/);
+    const words = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'delegate approvals to Adele until whenever' }));
+    assert.match(words.map(cardText).join(' '), /not a day I can read/);
+  });
+
+  it('when the manager types "delegate approvals", then the card with a people picker opens; the typeahead is answered from the directory and the card saves only what the server accepts', async () => {
+    const b = buildBot();
+    const [opened] = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'delegate approvals' }));
+    const card = opened.attachments?.[0]?.content as { body: Record<string, unknown>[] };
+    const picker = JSON.stringify(card).match(/\{"type":"Input\.ChoiceSet","id":"delegateTo"[^]*?"choices\.data":\{[^}]*\}\}/)?.[0];
+    assert.ok(picker, 'a people picker');
+    assert.match(picker, /"choices\.data":\{"type":"Data\.Query","dataset":"graph\.people"\}/);
+    assert.match(picker, /Adele Vance/, "Megan's direct reports are offered before anything is typed");
+
+    const search = (from: Person, queryText: string, dataset = 'graph.people') =>
+      turn(b, teamsActivity(from, { type: 'invoke', name: 'application/search', value: { queryText, queryOptions: { skip: 0, top: 15 }, dataset } }));
+    const [answer] = await search(people.megan, 'ad');
+    const body = (answer.value as { status: number; body: { type: string; value: { results: { title: string; value: string }[] } } });
+    assert.equal(body.status, 200);
+    assert.equal(body.body.type, 'application/vnd.microsoft.search.searchResponse');
+    assert.deepEqual(body.body.value.results, [{ title: 'Adele Vance (adelev@contoso.example)', value: people.adele.aadObjectId }]);
+    const [self] = await search(people.megan, 'meg');
+    assert.deepEqual((self.value as { body: { value: { results: unknown[] } } }).body.value.results, [], 'the manager is never offered to herself');
+    const [other] = await search(people.megan, 'ad', 'graph.secrets');
+    assert.deepEqual((other.value as { body: { value: { results: unknown[] } } }).body.value.results, [], 'only the people dataset is answered');
+
+    const today = new Date().toISOString().slice(0, 10);
+    const until = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    const refused = invokeCard(await turn(b, invoke(people.megan, Verb.DelegationSet, { delegateTo: people.megan.aadObjectId, delegateFrom: today, delegateUntil: until })));
+    assert.match(JSON.stringify(refused), /cannot delegate approvals to yourself[\s\S]*"type":"Input\.ChoiceSet"/, 'the form again, with the reason');
+    const ghost = invokeCard(await turn(b, invoke(people.megan, Verb.DelegationSet, { delegateTo: 'a0000000-0000-4000-8000-0000000000ff', delegateFrom: today, delegateUntil: until })));
+    assert.match(JSON.stringify(ghost), /not found in the directory/);
+    const saved = invokeCard(await turn(b, invoke(people.megan, Verb.DelegationSet, { delegateTo: people.adele.aadObjectId, delegateFrom: today, delegateUntil: until })));
+    assert.match(JSON.stringify(saved), /Approvals delegated[\s\S]*Adele Vance/);
+
+    const mine = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'my delegation' }));
+    assert.match(mine.map(cardText).join(' '), /Adele Vance decides on your behalf[\s\S]*Set: Adele Vance/);
+    assert.deepEqual(buttons(mine[0].attachments?.[0]?.content), ['End delegation now', 'Change delegation']);
+    const ended = invokeCard(await turn(b, invoke(people.megan, Verb.DelegationEnd, {})));
+    assert.match(JSON.stringify(ended), /Delegation ended/);
+    const history = await turn(b, teamsActivity(people.megan, { type: 'message', text: 'my delegation' }));
+    assert.match(history.map(cardText).join(' '), /Nobody decides for you[\s\S]*Ended early: Adele Vance[\s\S]*Set: Adele Vance/);
   });
 });

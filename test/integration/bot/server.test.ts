@@ -46,6 +46,33 @@ describe('HTTP server (real restify, embedded database, Graph simulator)', funct
     });
   }
 
+  it("when Teams sends the people picker's application/search invoke over HTTP, then the answer is a searchResponse from the directory", async () => {
+    const search = (queryText: string, dataset = 'graph.people') =>
+      post(
+        JSON.stringify({
+          type: 'invoke',
+          name: 'application/search',
+          id: `search-${Math.random()}`,
+          channelId: 'msteams',
+          serviceUrl: 'http://127.0.0.1:9/',
+          from: { id: '29:megan', name: 'Megan Bowen', aadObjectId: 'a0000000-0000-4000-8000-000000000001' },
+          recipient: { id: '28:bot', name: 'Device Onboarding' },
+          conversation: { id: 'a:megan-personal', conversationType: 'personal', tenantId: '00000000-0000-0000-0000-000000000001' },
+          channelData: { tenant: { id: '00000000-0000-0000-0000-000000000001' } },
+          value: { queryText, queryOptions: { skip: 0, top: 15 }, dataset },
+        }),
+      );
+    const res = await search('adele');
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      statusCode: 200,
+      type: 'application/vnd.microsoft.search.searchResponse',
+      value: { results: [{ title: 'Adele Vance (adelev@contoso.example)', value: 'a0000000-0000-4000-8000-000000000002' }] },
+    });
+    const other = (await (await search('adele', 'contacts')).json()) as { value: { results: unknown[] } };
+    assert.deepEqual(other.value.results, [], 'another dataset gets no people');
+  });
+
   it('when Graph fails, then /readyz reports it unavailable with 503', async () => {
     sim.controls.injectFault({ path: '/organization', status: 503, count: 10 });
     const res = await fetch(`${base}/readyz`);

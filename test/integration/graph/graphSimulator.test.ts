@@ -97,6 +97,63 @@ describe('Graph simulator (wire)', () => {
     assert.equal(new Set(seen).size, 7);
   });
 
+  describe('people search ($search and startswith on /users)', () => {
+    const eventual = { ConsistencyLevel: 'eventual' };
+    const names = (j: unknown) => (j as { value: { displayName: string }[] }).value.map((u) => u.displayName);
+
+    it('when $search is sent without ConsistencyLevel: eventual, then it is the 400 Graph gives', async () => {
+      const r = await call('GET', '/v1.0/users?$search="displayName:ad"');
+      assert.equal(r.status, 400);
+      const body = r.json as GraphErrorBody;
+      assert.equal(body.error.code, 'Request_UnsupportedQuery');
+      assert.match(body.error.message, /ConsistencyLevel: eventual/);
+    });
+
+    const searches: [string, string, string[]][] = [
+      ['a word prefix of the display name', '"displayName:ad"', ['Adele Vance']],
+      ['a later word of the display name', '"displayName:van"', ['Adele Vance']],
+      ['two clauses joined by OR', '"displayName:meg" OR "mail:adelev"', ['Megan Bowen', 'Adele Vance']],
+      ['no match', '"displayName:zz"', []],
+    ];
+    for (const [name, search, expected] of searches) {
+      it(`when people are searched by ${name}, then exactly the matching users come back`, async () => {
+        const r = await call('GET', `/v1.0/users?$search=${encodeURIComponent(search)}&$select=id,displayName`, undefined, eventual);
+        assert.equal(r.status, 200);
+        assert.deepEqual(names(r.json).sort(), [...expected].sort());
+      });
+    }
+
+    it('when a search clause is malformed, then it is a 400', async () => {
+      assert.equal((await call('GET', `/v1.0/users?$search=${encodeURIComponent('displayName:ad')}`, undefined, eventual)).status, 400);
+      assert.equal((await call('GET', `/v1.0/users?$search=${encodeURIComponent('"secret:ad"')}`, undefined, eventual)).status, 400);
+    });
+
+    it('when a search asks for a count and one result a page, then @odata.count is the total and nextLink pages through the rest', async () => {
+      const first = await call('GET', `/v1.0/users?$search=${encodeURIComponent('"mail:a"')}&$count=true&$top=1&$orderby=displayName`, undefined, eventual);
+      const page = first.json as { value: { displayName: string }[]; '@odata.count': number; '@odata.nextLink'?: string };
+      assert.equal(page['@odata.count'], 2);
+      assert.deepEqual(names(page), ['Adele Vance']);
+      assert.ok(page['@odata.nextLink']);
+      const second = await fetch(page['@odata.nextLink'], { headers: eventual });
+      assert.deepEqual(names(await second.json()), ['Alex Wilber']);
+      assert.equal((await fetch(page['@odata.nextLink'])).status, 400, 'the next page needs the header too');
+    });
+
+    it("when a manager's direct reports are listed, then they are her reports as users, paged", async () => {
+      const r = await call('GET', `/v1.0/users/${MEGAN}/directReports?$select=id,displayName`);
+      const page = r.json as { value: { '@odata.type': string; displayName: string }[]; '@odata.nextLink'?: string };
+      assert.equal(r.status, 200);
+      assert.deepEqual(page.value.map((u) => [u['@odata.type'], u.displayName]), [['#microsoft.graph.user', 'Alex Wilber'], ['#microsoft.graph.user', 'Adele Vance']]);
+      assert.deepEqual(((await call('GET', `/v1.0/users/${ISAIAH}/directReports`)).json as { value: unknown[] }).value, [], 'nobody reports to Isaiah');
+    });
+
+    it("when users are filtered with startswith, then prefixes match case-insensitively; other filters are refused", async () => {
+      const r = await call('GET', `/v1.0/users?$filter=${encodeURIComponent("startswith(displayName,'meg') or startswith(mail,'ADELEV')")}`);
+      assert.deepEqual(names(r.json).sort(), ['Adele Vance', 'Megan Bowen']);
+      assert.equal((await call('GET', `/v1.0/users?$filter=${encodeURIComponent("jobTitle eq 'x'")}`)).status, 400);
+    });
+  });
+
   it('when $top is sent, then it sets the page size up to the cap', async () => {
     const page = (await call('GET', '/v1.0/users?$top=5')).json as { value: unknown[] };
     assert.equal(page.value.length, 5);

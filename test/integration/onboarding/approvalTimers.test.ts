@@ -16,8 +16,9 @@ import { BackgroundWorker } from '../../../services/onboarding/worker';
 import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ConsentRepository } from '../../../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
-import { ensureIndexes } from '../../../services/storage/mongoConnection';
-import { DelegationRepository } from '../../../services/storage/delegationRepository';
+import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
+import { DelegationAuditLog, DelegationRepository } from '../../../services/storage/delegationRepository';
+import { DelegationService } from '../../../services/onboarding/delegationService';
 import { RequestRepository } from '../../../services/storage/requestRepository';
 import { InvalidTransitionError, NotAuthorizedError, ValidationError } from '../../../services/workflow/errors';
 import type { Actor, WorkflowPolicy } from '../../../services/workflow/transition';
@@ -94,7 +95,10 @@ describe('the approval step over time (clock moved forward, embedded database, G
       now,
     );
     service.setApprovalClock(timers);
-    const worker = new BackgroundWorker(jobs, requests, runner, logger, { intervalMs: 60_000, idleMaxMs: 60_000 }, now).on(APPROVAL_TIMER, (id, lease) => timers.runClaimed(id, lease));
+    const delegations = new DelegationService(new DelegationRepository(db), new DelegationAuditLog(db), graph.directory, jobs, { defaultTimeZone: 'UTC', searchMax: 8 }, logger, now);
+    const worker = new BackgroundWorker(jobs, requests, runner, logger, { intervalMs: 60_000, idleMaxMs: 60_000 }, now)
+      .on(APPROVAL_TIMER, (id, lease) => timers.runClaimed(id, lease))
+      .on('delegationExpiry', (id, lease) => delegations.runClaimed(id, lease));
     /** Moves the clock and lets every due job run, as the background worker would. */
     async function at(iso: string) {
       clock = new Date(iso);
@@ -102,7 +106,7 @@ describe('the approval step over time (clock moved forward, embedded database, G
       await runner.idle();
     }
     const timerDue = async (id: string) => (await jobs.collection.findOne({ _id: JobQueue.id(APPROVAL_TIMER, id) }))?.dueAt?.toISOString();
-    return { service, requests, messenger, runner, at, timerDue, timers, jobs };
+    return { service, requests, messenger, runner, at, timerDue, timers, jobs, delegations };
   }
 
   it('when the manager never answers, then reminder, reminder, escalation to the skip-level manager, who decides on behalf', async () => {
@@ -213,12 +217,16 @@ describe('the approval step over time (clock moved forward, embedded database, G
     await assert.rejects(app.service.apply(r0._id, { type: 'approve' }, adele), NotAuthorizedError);
   });
 
-  it('when the manager delegates in chat for a date range, then requests arriving inside it go to the delegate, who decides on her behalf, and later ones to her again', async () => {
+  it('when the manager delegates for a date range, then requests arriving inside it go to the delegate, who decides on her behalf, and later ones to her again; every change is in the chain', async () => {
     clock = new Date('2026-11-23T17:00:00.000Z');
     const app = build();
-    await assert.rejects(app.service.delegate(megan, { emailOrUpn: 'meganb@contoso.example', untilDate: '2026-11-27' }), ValidationError);
-    const d = await app.service.delegate(megan, { emailOrUpn: 'adelev@contoso.example', untilDate: '2026-11-27' });
+    await assert.rejects(app.delegations.set(megan, { delegateId: MEGAN, fromDate: '2026-11-23', untilDate: '2026-11-27' }), ValidationError);
+    await assert.rejects(app.delegations.set(megan, { delegateId: 'nobody@contoso.example', fromDate: '2026-11-23', untilDate: '2026-11-27' }), ValidationError);
+    const plan = await app.delegations.plan(megan, { to: 'Adele', when: 'until Friday' });
+    assert.equal(plan.question, 'Delegate to Adele Vance from Mon 23 Nov to Fri 27 Nov? New requests for your approval in that time go to them, and they decide on your behalf.');
+    const d = await app.delegations.set(megan, { delegateId: plan.delegateId, fromDate: plan.fromDate, untilDate: plan.untilDate });
     assert.equal(d.delegate.aadObjectId, ADELE);
+    assert.equal(d.until, '2026-11-28T08:00:00.000Z', 'the whole of Friday in Los Angeles, where Megan works');
 
     const inside = await app.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
     await app.runner.idle();
@@ -226,6 +234,10 @@ describe('the approval step over time (clock moved forward, embedded database, G
     assert.equal(inside.approverSource, 'delegate');
     assert.ok(app.messenger.to(ADELE).some((s) => s.text.includes('On behalf of')), "the delegate's card says on whose behalf");
     await assert.rejects(app.service.apply(inside._id, { type: 'approve' }, megan), NotAuthorizedError, 'the delegation hands the decision over');
+
+    // Adele hands her own approvals on meanwhile: Megan's delegation to her is not followed on (no chain).
+    await app.delegations.set(adele, { delegateId: ISAIAH, fromDate: '2026-11-23', untilDate: '2026-11-25' });
+    await assert.rejects(app.delegations.set(megan, { delegateId: ADELE, fromDate: '2026-11-23', untilDate: '2026-11-27' }), ValidationError, 'no delegation to someone who is away');
 
     // Unanswered, it escalates past the delegate to the manager's own manager.
     await app.at('2026-11-26T17:00:00.000Z');
@@ -239,16 +251,43 @@ describe('the approval step over time (clock moved forward, embedded database, G
     assert.deepEqual(own.approvers.map((p) => p.aadObjectId), [MEGAN]);
     await app.service.apply(own._id, { type: 'cancel' }, adele);
 
-    clock = new Date('2026-11-28T09:00:00.000Z');
+    // The delegation runs out at the end of Friday in Los Angeles; the worker records it.
+    await app.at('2026-11-28T09:00:00.000Z');
     const after = await app.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
     assert.deepEqual(after.approvers.map((p) => p.aadObjectId), [MEGAN], 'after the last day, requests go to the manager again');
     assert.equal(after.approverSource, 'manager');
     await app.runner.idle();
 
-    const d2 = await app.service.delegate(megan, { emailOrUpn: 'adelev@contoso.example', untilDate: '2026-12-10' });
-    assert.ok(d2);
-    assert.equal(await app.service.endDelegation(megan), true);
-    assert.equal(await app.service.endDelegation(megan), false);
+    await app.delegations.set(megan, { delegateId: ADELE, fromDate: '2026-11-30', untilDate: '2026-12-10' });
+    await app.delegations.set(megan, { delegateId: 'lynner@contoso.example', fromDate: '2026-11-30', untilDate: '2026-12-04' });
+    assert.ok(await app.delegations.end(megan));
+    assert.equal(await app.delegations.end(megan), null);
+
+    const overview = await app.delegations.overview(megan);
+    assert.equal(overview.current, null);
+    assert.deepEqual(overview.history.map((e) => `${e.change}:${e.delegateId === ADELE ? 'adele' : e.delegateId === LYNNE ? 'lynne' : e.delegateId}`), ['set:adele', 'expired:adele', 'set:adele', 'changed:lynne', 'ended:lynne']);
+    assert.deepEqual(overview.history.map((e) => e.actor.kind), ['user', 'system', 'user', 'user', 'user']);
+    const reports = await new DelegationAuditLog(db).verify();
+    assert.ok(reports.length >= 2 && reports.every((r) => r.ok), 'every manager\'s delegation chain verifies against its head');
+    await db.collection(COLLECTIONS.delegationAudit).updateOne({ chainId: MEGAN, seq: 2 } as never, { $set: { until: '2027-01-01T00:00:00.000Z' } });
+    const [tampered] = await new DelegationAuditLog(db).verify(MEGAN);
+    assert.equal(tampered.ok, false);
+    assert.equal(tampered.firstBad?.seq, 2);
+  });
+
+  it('when the process stops between saving a delegation and auditing it, then the chain catches up the next time it is read', async () => {
+    clock = new Date('2026-11-23T17:00:00.000Z');
+    const app = build();
+    const d = await app.delegations.set(megan, { delegateId: ADELE, fromDate: '2026-11-23', untilDate: '2026-11-27' });
+    // What a crash after the document write leaves: a changed, then ended delegation with no entries for either.
+    const changed = { ...d, id: 'after-crash', delegate: { aadObjectId: LYNNE, displayName: 'Lynne Robbins' }, createdAt: '2026-11-23T18:00:00.000Z', endedAt: '2026-11-23T19:00:00.000Z' };
+    await new DelegationRepository(db).set(changed);
+    clock = new Date('2026-11-23T20:00:00.000Z');
+    const { history } = await app.delegations.overview(megan);
+    assert.deepEqual(history.map((e) => `${e.change}@${e.at}`), ['set@2026-11-23T17:00:00.000Z', 'set@2026-11-23T18:00:00.000Z', 'ended@2026-11-23T19:00:00.000Z']);
+    assert.equal((await app.delegations.overview(megan)).history.length, 3, 'recorded once');
+    const [report] = await new DelegationAuditLog(db).verify(MEGAN);
+    assert.ok(report.ok);
   });
 
   it('when a request from before approval timers waits for approval, then start-up gives it a timer counted from its submission', async () => {

@@ -110,6 +110,8 @@ describe('loadConfig', () => {
     ['a working day that is not a day', { ...base, APPROVAL_WORKING_DAYS: 'monday,funday' }, /APPROVAL_WORKING_DAYS/],
     ['a negative reminder count', { ...base, APPROVAL_REMINDER_MAX: '-1' }, /APPROVAL_REMINDER_MAX/],
     ['a zero expiry', { ...base, APPROVAL_EXPIRE_AFTER_DAYS: '0' }, /APPROVAL_EXPIRE_AFTER_DAYS/],
+    ['a people search offering nobody', { ...base, DELEGATION_SEARCH_MAX: '0' }, /DELEGATION_SEARCH_MAX/],
+    ['a people search offering a hundred', { ...base, DELEGATION_SEARCH_MAX: '100' }, /DELEGATION_SEARCH_MAX/],
   ];
   for (const [name, env, message] of bad) {
     it(`when ${name}, then start-up fails naming the setting`, () => {
@@ -132,6 +134,7 @@ describe('loadConfig', () => {
     const c = loadConfig(base);
     assert.deepEqual(c.workflow.approval, { reminderAfterHours: 24, reminderEveryHours: 24, reminderMax: 2, escalateAfterHours: 72, expireAfterDays: 14 });
     assert.deepEqual(c.approvalWorkingHours, { timeZone: 'UTC', days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1020 });
+    assert.equal(c.delegation.searchMax, 8);
   });
 
   it('when a Windows time zone and custom hours are configured, then they are read as IANA zone and minutes', () => {

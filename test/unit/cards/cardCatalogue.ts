@@ -22,6 +22,7 @@ import { renderRequestFormCard } from '../../../cards/requestFormCard';
 import { renderRequestStatusCard } from '../../../cards/requestStatusCard';
 import { Verb } from '../../../cards/verbs';
 import { renderWelcomeCard } from '../../../cards/welcomeCard';
+import { renderDelegationCard, renderDelegationOverviewCard } from '../../../cards/delegationCard';
 import { FIXTURE_CONSENT_HISTORY, FIXTURE_EMPTY_HISTORY, FIXTURE_MY_DATA, FIXTURE_TRANSPARENCY } from '../../../cards/consentFixtures';
 import { renderMyConsentsCard } from '../../../cards/myConsentsCard';
 import { renderMyDataCard } from '../../../cards/myDataCard';
@@ -57,6 +58,29 @@ export const REQUEST_RENDERERS: [string, (r: OnboardingRequest) => AdaptiveCard]
 
 /** Cards that take no request. */
 export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
+  ['delegation', () => renderDelegationCard({ today: '2026-11-30', timeZone: 'America/Los_Angeles', suggestions: [{ title: 'Adele Vance', value: 'a0000000-0000-4000-8000-000000000002' }] })],
+  [
+    'delegation/errors',
+    () =>
+      renderDelegationCard({
+        today: '2026-11-30',
+        timeZone: 'UTC',
+        suggestions: [],
+        values: { to: 'a0000000-0000-4000-8000-000000000002', from: '2026-12-01', until: 'Friday ${x}' },
+        errors: ['The last day of the delegation has already passed. <at>x</at>'],
+      }),
+  ],
+  [
+    'delegationOverview',
+    () =>
+      renderDelegationOverviewCard({
+        summary: 'From Mon 30 Nov until Fri 4 Dec, Adele Vance decides for you.',
+        hasCurrent: true,
+        standingInFor: ['Patti Fernandez, until Mon 7 Dec'],
+        history: [{ title: 'Mon 30 Nov 10:00', value: 'Set: Adele Vance, Mon 30 Nov to Fri 4 Dec' }],
+      }),
+  ],
+  ['delegationOverview/none', () => renderDelegationOverviewCard({ summary: 'Nobody decides for you.', hasCurrent: false, standingInFor: [], history: [] })],
   ['welcome', () => renderWelcomeCard({ displayName: 'Megan Bowen' })],
   ['welcome/open request', () => renderWelcomeCard({ displayName: '[Megan](https://evil.example) Bowen', openRequest: { reference: 'DEV-1', stateLabel: 'Waiting for approval' } })],
   ['requestForm', () => renderRequestFormCard()],

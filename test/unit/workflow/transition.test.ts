@@ -390,6 +390,45 @@ describe('the approval step over time: reminders, escalation, reassignment, expi
     });
   }
 
+  // A request that arrived while Megan's approvals went to Dana: Dana decides on Megan's behalf.
+  const delegated = (extra: Partial<OnboardingRequest> = {}) =>
+    requestIn('pendingApproval', { approvers: [dana], approverSource: 'delegate', approval: { assignedAt: NOW, reminders: [], handovers: [], onBehalfOf: megan }, ...extra });
+  const asDana: Actor = { kind: 'user', ...dana, roles: [] };
+  const delegateTable: [string, () => OnboardingRequest, Actor, WorkflowEvent, string][] = [
+    ['the delegate approves', delegated, asDana, events.approve, 'awaitingConsent on behalf of u-megan'],
+    ['the delegate denies', delegated, asDana, events.deny, 'denied on behalf of u-megan'],
+    ['the manager who delegated approves', delegated, actors.approver, events.approve, 'NotAuthorizedError'],
+    ['the manager who delegated reassigns', delegated, actors.approver, { type: 'reassignApproval', to: patti, reason: 'Back early' }, 'NotAuthorizedError'],
+    ['the delegate hands it back to the manager', delegated, asDana, { type: 'reassignApproval', to: megan, reason: 'Megan is back' }, 'approvers u-megan'],
+    ['the delegate hands it to the employee who asked', delegated, asDana, { type: 'reassignApproval', to: alex, reason: 'Self service' }, 'ValidationError'],
+    // Routing never sends a request to its own requester; should one ever name them, the guards still refuse.
+    ['a delegate approves a request she is the subject of', () => delegated({ requester: dana, openKey: dana.aadObjectId }), asDana, events.approve, 'NotAuthorizedError'],
+    ['a delegate denies a request she is the subject of', () => delegated({ requester: dana, openKey: dana.aadObjectId }), asDana, events.deny, 'NotAuthorizedError'],
+    ['a delegate reassigns a request she is the subject of', () => delegated({ requester: dana, openKey: dana.aadObjectId }), asDana, { type: 'reassignApproval', to: patti, reason: 'x' }, 'NotAuthorizedError'],
+    ['a colleague approves the delegated request', delegated, actors.other, events.approve, 'NotAuthorizedError'],
+  ];
+  for (const [name, request, actor, ev, expected] of delegateTable) {
+    it(`when ${name}, then ${expected}`, () => {
+      const run = () => transition(request(), ev, actor, NOW, policy);
+      if (expected === 'ValidationError') assert.throws(run, ValidationError);
+      else if (expected === 'NotAuthorizedError') assert.throws(run, NotAuthorizedError);
+      else if (expected.startsWith('approvers ')) assert.deepEqual(run().next.approvers.map((p) => p.aadObjectId), [expected.slice('approvers '.length)]);
+      else {
+        const { next } = run();
+        assert.equal(`${next.state} on behalf of ${next.decision?.onBehalfOf?.aadObjectId}`, expected);
+        assert.equal(next.decision?.by.aadObjectId, 'u-dana');
+      }
+    });
+  }
+
+  it('when a delegated request escalates past the silent delegate, then the skip-level manager decides on behalf of the manager, not the delegate', () => {
+    const up = transition(delegated(), escalate, actors.system, hours(72), policy).next;
+    assert.deepEqual(up.approvers.map((p) => p.aadObjectId), ['u-patti']);
+    assert.throws(() => transition(up, events.approve, asDana, hours(73), policy), NotAuthorizedError, 'the delegate no longer decides');
+    const { next } = transition(up, events.approve, { kind: 'user', ...patti, roles: [] }, hours(73), policy);
+    assert.equal(next.decision?.onBehalfOf?.aadObjectId, 'u-megan');
+  });
+
   it('when fourteen days pass unanswered, then the request expires, every card updates and the employee is told', () => {
     assert.throws(() => transition(requestIn('pendingApproval'), { type: 'expireApproval' }, actors.system, hours(14 * 24 - 1), policy), InvalidTransitionError);
     const { next, effects } = transition(requestIn('pendingApproval'), { type: 'expireApproval' }, actors.system, hours(14 * 24), policy);

@@ -14,6 +14,10 @@ export type Intent =
   | { kind: 'transparency' }
   | { kind: 'withdrawConsent' }
   | { kind: 'withdrawUnclear' }
+  /** "I lost my phone", "my phone was stolen": the employee reports a device incident. */
+  | { kind: 'lostDevice'; cause: 'lost' | 'stolen' }
+  /** IT's "incident for <email>: <what happened>". */
+  | { kind: 'openIncident'; who: string; summary: string }
   | { kind: 'unknown' };
 
 /** The part of a message that is read for a command. */
@@ -33,6 +37,8 @@ const RULES: [RegExp, Intent['kind']][] = [
   [/\b(request|phone|mobile|device|tablet|ipad|iphone|android|pixel|galaxy|laptop|macbook|byod|enrol|enroll|use my)\b/i, 'request'],
 ];
 
+const DEVICE_WORD = /\b(phone|mobile|device|tablet|ipad|iphone|android|pixel|galaxy|laptop|macbook|computer)\b/i;
+
 /**
  * Classifies a message. Teams prefixes channel messages with the bot's @mention, which is stripped first.
  * "status for <name or email>" is IT's lookup of a person's requests.
@@ -49,6 +55,12 @@ export function classifyIntent(text: string): Intent {
   const delegate = /^\s*delegate\s+(?:my\s+)?approvals?\s+to\s+(\S+)\s+until\s+(\d{4}-\d{2}-\d{2})\s*\.?\s*$/i.exec(t);
   if (delegate) return { kind: 'delegate', to: delegate[1], until: delegate[2] };
   if (/^\s*(stop|end)\s+(delegating|(my\s+)?delegation)\b/i.test(t)) return { kind: 'endDelegation' };
+  // "incident for adele@contoso.com: phone left in a taxi" (IT Security opens an incident for someone).
+  const incident = /^\s*(?:open\s+(?:an\s+)?)?incident\s+for\s+(\S+?)(?:[\s:,]+(?:because\s+)?(.*))?$/is.exec(t);
+  if (incident) return { kind: 'openIncident', who: incident[1], summary: (incident[2] ?? '').trim() };
+  // Before the request rule: "I lost my phone" names a phone but asks for help with an incident, not access.
+  if (/\b(stolen|stole|theft|robbed)\b/i.test(t) && DEVICE_WORD.test(t)) return { kind: 'lostDevice', cause: 'stolen' };
+  if (/\b(lost|lose|losing|misplaced|can'?t find|cannot find|can not find|missing)\b/i.test(t) && DEVICE_WORD.test(t)) return { kind: 'lostDevice', cause: 'lost' };
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
   return { kind: 'unknown' };
 }

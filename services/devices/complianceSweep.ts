@@ -19,6 +19,26 @@ export interface SweepStats {
   ms: { graph: number; transitions: number; bookkeeping: number };
 }
 
+/** Partner-reported threat states that open an incident: a high threat level, or a device the partner calls compromised. */
+const HIGH_THREAT = new Set(['highSeverity', 'compromised']);
+
+/** A device at risk, as the sweep saw it: jailbroken or rooted, or a high threat level. */
+export interface DeviceRisk {
+  deviceId: string;
+  cause: 'jailbreak' | 'threat';
+  detail: string;
+}
+
+/** The risks a swept device shows (none for most). */
+export function risksOf(d: SweptDevice): DeviceRisk[] {
+  const risks: DeviceRisk[] = [];
+  if (d.jailBroken === 'True') risks.push({ deviceId: d.id, cause: 'jailbreak', detail: 'Intune reports the device jailbroken or rooted (jailBroken: True)' });
+  if (d.partnerReportedThreatState && HIGH_THREAT.has(d.partnerReportedThreatState)) {
+    risks.push({ deviceId: d.id, cause: 'threat', detail: `The threat defense partner reports ${d.partnerReportedThreatState}` });
+  }
+  return risks;
+}
+
 /** Intune states that say the device is out of compliance; any other non-compliant state says nothing yet. */
 const NOT_COMPLIANT = new Set(['noncompliant', 'inGracePeriod']);
 const FAILING = new Set(['nonCompliant', 'error']);
@@ -44,6 +64,8 @@ export function failingSettings(device: SweptDevice, policies: readonly SweptPol
  * retired. Runs under the `complianceSweep` job's lease, so one instance sweeps at a time.
  */
 export class ComplianceSweep {
+  private riskHandler?: (risk: DeviceRisk) => Promise<void>;
+
   constructor(
     private readonly source: ComplianceSweepSource,
     private readonly devices: DeviceRepository,
@@ -53,6 +75,11 @@ export class ComplianceSweep {
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Who hears of a watched device at risk (the incident module opens an incident, once per device and cause). */
+  onRisk(handler: (risk: DeviceRisk) => Promise<void>): void {
+    this.riskHandler = handler;
+  }
 
   /** The job handler: one sweep, then the next one `intervalMs` later. */
   async runClaimed(lease: Lease): Promise<void> {
@@ -94,6 +121,14 @@ export class ComplianceSweep {
       for (const w of watched) unseen.delete(w.seen.id);
       if (!watched.length) return;
       stats.watched += watched.length;
+      for (const risk of watched.flatMap((w) => risksOf(w.seen))) {
+        try {
+          await this.riskHandler?.(risk);
+        } catch (e) {
+          // One device's incident must not stop the sweep of the others; the next sweep sees the risk again.
+          this.logger.error({ err: e, deviceId: risk.deviceId, cause: risk.cause }, 'could not open an incident for a device at risk');
+        }
+      }
       // A compliant device needs no setting detail; a non-compliant one does (its failing set may have changed).
       const needDetail = watched.filter((w) => w.seen.complianceState !== 'compliant').map((w) => w.seen.id);
       stats.detailRequested += needDetail.length;

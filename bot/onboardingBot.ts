@@ -50,6 +50,12 @@ export interface OnboardingBotDeps {
   databaseWatch?: { afterMs: number; probe: () => Promise<unknown> };
   /** Records reads of other people's records (the access log). */
   accessLog?: AccessRecorder;
+  /** Lost and stolen device reports, incident status and IT's "incident for <email>". */
+  incidents?: {
+    reportForm(aadObjectId: string, cause: 'lost' | 'stolen'): Promise<CardJson>;
+    statusCard(aadObjectId: string): Promise<CardJson | null>;
+    openForPerson(actor: Extract<Actor, { kind: 'user' }>, who: string, summary: string): Promise<CardJson>;
+  };
   /** Withdraws the acting person's consent for a device (after they confirmed) and returns the card saying what followed. */
   withdrawConsent?: (actor: Extract<Actor, { kind: 'user' }>, requestId: string) => Promise<CardJson>;
 }
@@ -173,8 +179,18 @@ export class OnboardingBot extends TeamsActivityHandler {
     const send = (card: CardJson) => context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
     switch (result.intent.kind) {
       case 'request':
-      case 'status':
-        return send(await actions.handle(context, { verb: result.intent.kind === 'request' ? Verb.RequestStart : Verb.RequestStatus }));
+        return send(await actions.handle(context, { verb: Verb.RequestStart }));
+      case 'status': {
+        await send(await actions.handle(context, { verb: Verb.RequestStatus }));
+        const incidents = actor && (await this.deps.incidents?.statusCard(actor.aadObjectId));
+        if (incidents) await send(incidents);
+        return;
+      }
+      case 'lostDevice':
+        if (!actor || !this.deps.incidents) return context.sendActivity('Reports cannot be made here right now. Please call IT Security.');
+        return send(await this.deps.incidents.reportForm(actor.aadObjectId, result.intent.cause));
+      case 'openIncident':
+        return this.openIncident(context, result.intent.who, result.intent.summary);
       case 'cancel': {
         const open = actor ? await service.openRequestOf(actor.aadObjectId) : null;
         if (!open) return context.sendActivity('You have no open request to cancel.');
@@ -233,6 +249,19 @@ export class OnboardingBot extends TeamsActivityHandler {
     await this.deps.accessLog?.record({ actor, door: 'teams', action: 'lookUpPerson', subject: { kind: 'personStatus', id: person.id } });
     const requests = await this.deps.service.listFor(person.id);
     return context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.lookup(person, requests))] });
+  }
+
+  /** IT's "incident for <email>: …", in the IT channel or in chat with the bot; roles from the directory. */
+  private async openIncident(context: TurnContext, who: string, summary: string) {
+    let actor;
+    try {
+      actor = await this.deps.actions.actorOf(context);
+    } catch (e) {
+      if (!(e instanceof RolesUnavailableError)) throw e;
+      return context.sendActivity('Microsoft 365 is not answering, so your permissions could not be checked. No incident was opened: try again in a minute.');
+    }
+    if (!actor || !this.deps.incidents) return context.sendActivity('Incidents cannot be opened here right now.');
+    return context.sendActivity({ attachments: [CardFactory.adaptiveCard(await this.deps.incidents.openForPerson(actor, who, summary))] });
   }
 
   /** "delegate approvals to dana@… until 2026-12-24" and "stop delegating", for the person writing. */

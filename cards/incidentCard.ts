@@ -6,7 +6,7 @@
 import type { IncidentCore } from '../services/workflow/incidentTransition';
 import { DEVICE_ACTION_LABELS, INCIDENT_CAUSE_LABELS, INCIDENT_STATE_LABELS, wipeAllowed, type DeviceActionName, type IncidentState } from '../services/workflow/incidentTransition';
 import { PLATFORM_LABELS } from '../services/workflow/model';
-import { cardDateTime, ownershipLabel } from './cardHelpers';
+import { ownershipLabel } from './cardHelpers';
 import { escapeCardText } from './escape';
 import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/incident.json';
@@ -33,12 +33,17 @@ export function incidentData(verb: Verb, incident: Pick<IncidentView, '_id' | 'v
 
 const typed = (s: string | undefined, max = 300) => escapeCardText(s ?? '', { maxLength: max });
 
+/** A time inside a TextRun, where the client's DATE()/TIME() functions are not expanded: UTC, to the minute. */
+export function utcMinute(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
 /** Renders the incident card for its current state. */
 export function renderIncidentCard(i: IncidentView): AdaptiveCard {
   const open = i.state !== 'closed';
   const facts = [
     { title: 'Person', value: typed(i.owner.displayName, 120) },
-    { title: 'Opened', value: `${cardDateTime(i.openedAt)} by ${typed(i.openedBy, 120)}` },
+    { title: 'Opened', value: `${utcMinute(i.openedAt)} by ${typed(i.openedBy, 120)}` },
     ...(i.lastSeen ? [{ title: 'Last seen', value: typed(`${i.lastSeen.when} · ${i.lastSeen.where}`, 400) }] : []),
     ...(i.summary ? [{ title: 'Summary', value: typed(i.summary, 500) }] : []),
     ...(i.severity ? [{ title: 'Severity', value: i.severity }] : []),
@@ -81,7 +86,7 @@ export function renderIncidentCard(i: IncidentView): AdaptiveCard {
     actionLines,
     notes: i.notes.slice(-10).map((n) => ({ line: typed(`${n.by.displayName}: ${n.text}`, 600) })),
     correctiveLines: i.correctiveActions.map((c) => ({ line: typed(`${c.text} (owner ${c.owner.displayName}, due ${c.dueDate})`, 600) })),
-    timeline: i.timeline.slice(-8).map((t) => ({ line: `${cardDateTime(t.at)} · ${typed(`${t.by}: ${t.text}`, 300)}` })),
+    timeline: i.timeline.slice(-8).map((t) => ({ line: `${utcMinute(t.at)} · ${typed(`${t.by}: ${t.text}`, 300)}` })),
     open,
     canTriage: i.state === 'reported',
     canCorrect: ['triaged', 'contained', 'investigated'].includes(i.state),

@@ -2,7 +2,7 @@
 import { DEVICE_ACTION_LABELS, INCIDENT_CAUSE_LABELS, INCIDENT_STATE_LABELS, type IncidentState } from '../services/workflow/incidentTransition';
 import { cardDateTime } from './cardHelpers';
 import { escapeCardText } from './escape';
-import type { IncidentView } from './incidentCard';
+import { utcMinute, type IncidentView } from './incidentCard';
 import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/incidentStatus.json';
 import { Verb } from './verbs';
@@ -29,7 +29,7 @@ export function renderIncidentStatusCard(incidents: IncidentView[], title = 'You
       next: NEXT[i.state],
       lines: [
         ...i.devices.map((d) => escapeCardText(d.deviceName, { maxLength: 120 })),
-        ...i.actions.filter((a) => a.status === 'accepted').map((a) => `${DEVICE_ACTION_LABELS[a.action]} sent to the device ${cardDateTime(a.result?.at ?? a.requestedAt)}`),
+        ...i.actions.filter((a) => a.status === 'accepted').map((a) => `${DEVICE_ACTION_LABELS[a.action]} sent to the device ${utcMinute(a.result?.at ?? a.requestedAt)}`),
       ],
     })),
     refresh: { verb: Verb.IncidentStatus },

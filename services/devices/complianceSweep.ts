@@ -19,8 +19,8 @@ export interface SweepStats {
   ms: { graph: number; transitions: number; bookkeeping: number };
 }
 
-/** Partner-reported threat states that open an incident: a high threat level, or a device the partner calls compromised. */
-const HIGH_THREAT = new Set(['highSeverity', 'compromised']);
+/** Partner-reported threat states that count as a high threat level by default (INCIDENT_THREAT_STATES). */
+export const HIGH_THREAT_STATES: readonly string[] = ['highSeverity', 'compromised'];
 
 /** A device at risk, as the sweep saw it: jailbroken or rooted, or a high threat level. */
 export interface DeviceRisk {
@@ -30,10 +30,10 @@ export interface DeviceRisk {
 }
 
 /** The risks a swept device shows (none for most). */
-export function risksOf(d: SweptDevice): DeviceRisk[] {
+export function risksOf(d: SweptDevice, threatStates: readonly string[] = HIGH_THREAT_STATES): DeviceRisk[] {
   const risks: DeviceRisk[] = [];
   if (d.jailBroken === 'True') risks.push({ deviceId: d.id, cause: 'jailbreak', detail: 'Intune reports the device jailbroken or rooted (jailBroken: True)' });
-  if (d.partnerReportedThreatState && HIGH_THREAT.has(d.partnerReportedThreatState)) {
+  if (d.partnerReportedThreatState && threatStates.includes(d.partnerReportedThreatState)) {
     risks.push({ deviceId: d.id, cause: 'threat', detail: `The threat defense partner reports ${d.partnerReportedThreatState}` });
   }
   return risks;
@@ -65,6 +65,7 @@ export function failingSettings(device: SweptDevice, policies: readonly SweptPol
  */
 export class ComplianceSweep {
   private riskHandler?: (risk: DeviceRisk) => Promise<void>;
+  private threatStates: readonly string[] = HIGH_THREAT_STATES;
 
   constructor(
     private readonly source: ComplianceSweepSource,
@@ -77,8 +78,9 @@ export class ComplianceSweep {
   ) {}
 
   /** Who hears of a watched device at risk (the incident module opens an incident, once per device and cause). */
-  onRisk(handler: (risk: DeviceRisk) => Promise<void>): void {
+  onRisk(handler: (risk: DeviceRisk) => Promise<void>, threatStates: readonly string[] = HIGH_THREAT_STATES): void {
     this.riskHandler = handler;
+    this.threatStates = threatStates;
   }
 
   /** The job handler: one sweep, then the next one `intervalMs` later. */
@@ -121,7 +123,7 @@ export class ComplianceSweep {
       for (const w of watched) unseen.delete(w.seen.id);
       if (!watched.length) return;
       stats.watched += watched.length;
-      for (const risk of watched.flatMap((w) => risksOf(w.seen))) {
+      for (const risk of this.riskHandler ? watched.flatMap((w) => risksOf(w.seen, this.threatStates)) : []) {
         try {
           await this.riskHandler?.(risk);
         } catch (e) {

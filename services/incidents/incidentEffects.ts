@@ -15,9 +15,9 @@ import { INCIDENT_AGGREGATE, IncidentOutboxKind, type IncidentService } from './
 
 /**
  * How far before our own clock's "first sent" an entry in the device's action results still counts as that
- * POST: Intune stamps `startDateTime` with its clock, which may run behind ours.
+ * POST, by default: Intune stamps `startDateTime` with its clock, which may run behind ours.
  */
-const CLOCK_SKEW_MS = 5 * 60_000;
+const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 
 const OWNER_SUMMARY: Record<string, string> = {
   opened: 'Your report was received',
@@ -43,7 +43,7 @@ export class IncidentEffects {
     private readonly messenger: Messenger,
     private readonly deliveries: DeliveryLog,
     private readonly refs: ConversationReferenceRepository,
-    private readonly options: { maxAttempts: number },
+    private readonly options: { maxAttempts: number; clockSkewMs?: number },
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -164,7 +164,7 @@ export class IncidentEffects {
   private async findOnDevice(incident: Incident, action: DeviceActionRecord): Promise<boolean | 'gone'> {
     const results = await this.actions!.actionResults(action.deviceId);
     if (results === undefined) return 'gone';
-    const since = Date.parse(action.firstSentAt ?? action.requestedAt) - CLOCK_SKEW_MS;
+    const since = Date.parse(action.firstSentAt ?? action.requestedAt) - (this.options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS);
     const found = results.some((r) => r.actionName.toLowerCase() === action.action.toLowerCase() && Date.parse(r.startDateTime) >= since);
     this.logger.info({ incidentId: incident._id, action: action.action, found }, 'device action results read before any retry');
     return found;

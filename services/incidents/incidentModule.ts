@@ -29,7 +29,7 @@ export function createIncidentModule(deps: {
   refs: ConversationReferenceRepository;
   graph: GraphServices;
   ownershipOf: OwnershipLookup;
-  options: { maxAttempts: number };
+  options: { maxAttempts: number; clockSkewMs?: number; autoOpen?: boolean; threatStates?: readonly string[] };
   logger: Logger;
   clock?: () => Date;
 }) {
@@ -65,10 +65,12 @@ export function createIncidentModule(deps: {
     }
   }
   service.setKick(drainNow);
-  devices.sweep?.onRisk(async (risk) => {
-    const opened = await service.openAutomatic(risk.deviceId, risk.cause, risk.detail);
-    if (opened?.created) logger.warn({ incidentId: opened.incident._id, deviceId: risk.deviceId, cause: risk.cause }, 'incident opened automatically');
-  });
+  if (deps.options.autoOpen !== false) {
+    devices.sweep?.onRisk(async (risk) => {
+      const opened = await service.openAutomatic(risk.deviceId, risk.cause, risk.detail);
+      if (opened?.created) logger.warn({ incidentId: opened.incident._id, deviceId: risk.deviceId, cause: risk.cause }, 'incident opened automatically');
+    }, deps.options.threatStates);
+  }
 
   return {
     incidents,

@@ -211,20 +211,28 @@ describe('incidents: reporting a lost device and acting on it in Intune', functi
     assert.equal(posts('wipe').length, 0);
   });
 
-  it('when Intune reports the device jailbroken, then the sweep opens one incident for it and holds its access', async () => {
-    const x = await instance();
-    sim.controls.setCompliance(MEGAN_IPHONE, { jailBroken: 'True' });
-    await x.module.start();
-    await x.runDue();
-    clock.advance(7 * HOUR);
-    await x.runDue();
-    const all = await x.incidents.incidents.collection.find({}).toArray();
-    assert.equal(all.length, 1, 'one incident over two sweeps');
-    assert.equal(all[0].cause, 'jailbreak');
-    assert.deepEqual(all[0].deviceIds, [MEGAN_IPHONE]);
-    assert.equal((await x.module.service.get(MEGAN_IPHONE))?.state, 'accessRemoved');
-    assert.ok(!sim.controls.groupMembers(ACCESS_GROUP).includes(MEGAN));
-  });
+  const risks: [string, Parameters<typeof sim.controls.setCompliance>[1], 'jailbreak' | 'threat'][] = [
+    ['jailbroken', { jailBroken: 'True' }, 'jailbreak'],
+    ['at a high threat level', { partnerReportedThreatState: 'highSeverity' }, 'threat'],
+  ];
+  for (const [what, change, cause] of risks) {
+    it(`when Intune reports the device ${what}, then the sweep opens one incident for it and holds its access`, async () => {
+      const x = await instance();
+      sim.controls.setCompliance(MEGAN_IPHONE, change);
+      await x.module.start();
+      await x.runDue();
+      clock.advance(7 * HOUR);
+      await x.runDue();
+      const all = await x.incidents.incidents.collection.find({}).toArray();
+      assert.equal(all.length, 1, 'one incident over two sweeps');
+      assert.equal(all[0].cause, cause);
+      assert.equal(all[0].openedBy, 'System');
+      assert.deepEqual(all[0].deviceIds, [MEGAN_IPHONE]);
+      assert.equal((await x.module.service.get(MEGAN_IPHONE))?.state, 'accessRemoved');
+      assert.ok(!sim.controls.groupMembers(ACCESS_GROUP).includes(MEGAN));
+      assert.ok((x.messenger as RecordingMessenger).to('it').some((m) => m.text.includes(all[0]._id)), 'IT gets the incident card');
+    });
+  }
 
   it('when IT walks the incident to closed, then every step is audited and the device may regain access on its next compliant sweep', async () => {
     const x = await instance();

@@ -303,7 +303,7 @@ export interface OpenIncidentInput {
   wipeAgreedFor?: string[];
 }
 
-/** A new incident: access to its devices is held away at once, IT sees its card, the owner is told. */
+/** A new incident: access to its devices is held away at once, IT sees its card, the owner is told (unless they reported it). */
 export function openIncident(input: OpenIncidentInput, actor: Actor, now: Date): IncidentTransitionResult<IncidentCore> {
   const at = now.toISOString();
   const problems: string[] = [];
@@ -312,6 +312,7 @@ export function openIncident(input: OpenIncidentInput, actor: Actor, now: Date):
   if (input.lastSeen && (input.lastSeen.when.length > 200 || input.lastSeen.where.length > 500)) problems.push('Please keep "when" and "where" short.');
   if (problems.length) throw new IncidentValidationError(problems);
   const deviceIds = input.devices.map((d) => d.deviceId);
+  const reportedByOwner = actor.kind === 'user' && actor.aadObjectId === input.owner.aadObjectId;
   const agreed = (input.wipeAgreedFor ?? []).filter((id) => deviceIds.includes(id));
   const incident: IncidentCore = {
     _id: input.id,
@@ -333,7 +334,12 @@ export function openIncident(input: OpenIncidentInput, actor: Actor, now: Date):
   };
   return {
     next: incident,
-    effects: [...deviceIds.map((deviceId) => ({ type: 'holdAccess' as const, deviceId })), { type: 'showIt' }, { type: 'tellOwner', about: 'opened' }],
+    effects: [
+      ...deviceIds.map((deviceId) => ({ type: 'holdAccess' as const, deviceId })),
+      { type: 'showIt' },
+      // An owner who reported it sees the confirmation in the card they submitted; anyone else's incident is news to them.
+      ...(reportedByOwner ? [] : [{ type: 'tellOwner' as const, about: 'opened' as const }]),
+    ],
   };
 }
 

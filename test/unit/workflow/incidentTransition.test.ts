@@ -157,17 +157,24 @@ describe('incident transitions', () => {
   });
 
   describe('guards and records', () => {
-    it('when an incident opens, then access to each device is held, IT is shown it and the owner is told', () => {
+    it('when the owner reports a device, then access is held and IT is shown it; the owner already sees the confirmation', () => {
       const r = openIncident(
         { id: 'INC-2026-BBBBBB', cause: 'stolen', owner: OWNER, devices: [{ deviceId: 'd1', deviceName: 'iPhone', platform: 'ios', ownership: 'company' }], summary: '', lastSeen: { when: 'yesterday 18:00', where: 'Main St station' } },
         ACTORS.owner,
         NOW,
       );
-      assert.deepEqual(r.effects, [{ type: 'holdAccess', deviceId: 'd1' }, { type: 'showIt' }, { type: 'tellOwner', about: 'opened' }]);
+      assert.deepEqual(r.effects, [{ type: 'holdAccess', deviceId: 'd1' }, { type: 'showIt' }]);
       assert.equal(r.next.state, 'reported');
       assert.equal(r.next.ownerAadObjectId, OWNER.aadObjectId);
       assert.deepEqual(r.next.deviceIds, ['d1']);
     });
+
+    for (const by of ['system', 'itSecurity'] as const) {
+      it(`when ${by} opens an incident, then the owner is told as well`, () => {
+        const r = openIncident({ id: 'INC-2026-CCCCCC', cause: 'jailbreak', owner: OWNER, devices: [{ deviceId: 'd1', deviceName: 'iPhone', platform: 'ios', ownership: 'company' }], summary: 'jailBroken: True' }, ACTORS[by], NOW);
+        assert.deepEqual(r.effects.map((e) => e.type), ['holdAccess', 'showIt', 'tellOwner']);
+      });
+    }
 
     it('when IT Security is also the owner, then they act on their own incident only as its owner', () => {
       const itOwner: Actor = { kind: 'user', aadObjectId: OWNER.aadObjectId, displayName: OWNER.displayName, roles: ['itSecurity'] };

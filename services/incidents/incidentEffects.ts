@@ -146,10 +146,17 @@ export class IncidentEffects {
       this.logger.info({ incidentId: incident._id, action: action.action, status: r.status, requestId: r.requestId }, 'device action accepted');
       await this.settle(incident, action, { outcome: 'accepted', httpStatus: r.status, requestId: r.requestId, clientRequestId: r.clientRequestId, verifiedBy: 'response' });
     } catch (e) {
-      if (!(e instanceof GraphRequestError)) throw e;
-      this.logger.warn({ incidentId: incident._id, action: action.action, status: e.status, code: e.code, requestId: e.requestId }, 'device action not confirmed');
-      const failure = { outcome: 'failed' as const, httpStatus: e.status, code: e.code, requestId: e.requestId, clientRequestId: e.clientRequestId, verifiedBy: 'response' as const };
-      if (!isRetryable(e)) return this.settle(incident, action, failure);
+      const graph = e instanceof GraphRequestError ? e : undefined;
+      this.logger.warn({ incidentId: incident._id, action: action.action, status: graph?.status, code: graph?.code, requestId: graph?.requestId }, 'device action not confirmed');
+      const failure = {
+        outcome: 'failed' as const,
+        httpStatus: graph?.status ?? 0,
+        code: graph?.code ?? 'NoAnswer',
+        requestId: graph?.requestId,
+        clientRequestId: graph?.clientRequestId,
+        verifiedBy: 'response' as const,
+      };
+      if (graph && !isRetryable(graph)) return this.settle(incident, action, failure);
       if (entry.attempts + 1 >= this.options.maxAttempts) {
         // The last attempt: whatever the answers said, the device's action results decide.
         const seen = await this.findOnDevice(incident, started).catch(() => undefined);

@@ -145,6 +145,23 @@ describe('incidents: reporting a lost device and acting on it in Intune', functi
     assert.equal((await x.graph.deviceActions!.actionResults(MEGAN_IPHONE))?.length, 1);
   });
 
+  it('when Graph keeps failing without accepting, then each new POST follows a read of the action results, and the action ends failed', async () => {
+    const x = await instance();
+    const incident = await reported(x);
+    sim.controls.injectFault({ method: 'POST', path: `/deviceManagement/managedDevices/${MEGAN_IPHONE}/remoteLock`, status: 500, count: 10 });
+    await act(x, incident._id, 'remoteLock');
+    for (let i = 0; i < 4; i++) {
+      clock.advance(HOUR);
+      await x.runDue();
+    }
+    const after = (await x.incidents.service.get(incident._id))!;
+    assert.equal(after.actions[0].status, 'failed');
+    assert.equal(after.actions[0].result?.httpStatus, 500);
+    const calls = sim.controls.requests().filter((r) => r.path.includes(MEGAN_IPHONE) && (r.method === 'POST' || r.query.includes('deviceActionResults')));
+    const order = calls.map((r) => (r.method === 'POST' ? 'POST' : 'read'));
+    assert.deepEqual(order, ['POST', 'read', 'POST', 'read', 'POST', 'read'], 'never two POSTs without a read between them');
+  });
+
   it('when the instance stops right after the POST, then another instance resumes from the outbox without a second POST', async () => {
     const crashing = await instance('a', {
       actions: (real) => ({

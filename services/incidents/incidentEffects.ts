@@ -2,12 +2,14 @@ import type { Activity, ConversationReference } from 'botbuilder';
 import type { Logger } from '../../bot/logger';
 import { renderIncidentCard } from '../../cards/incidentCard';
 import { renderIncidentStatusCard } from '../../cards/incidentStatusCard';
+import { renderNoticeCard } from '../../cards/noticeCard';
+import { DeviceOutboxKind } from '../devices/deviceService';
 import type { DeviceService } from '../devices/deviceService';
 import { GraphRequestError } from '../graph/graphErrors';
 import type { IntuneDeviceActions } from '../graph/graphTypes';
 import type { DeliveryLog } from '../messaging/deliveryLog';
 import { cardActivity, statusOf, type Delivery, type Messenger } from '../messaging/proactiveMessenger';
-import { isRetryable, OutboxDeliveryError, type Outbox, type OutboxEntry } from '../outbox/outbox';
+import { isRetryable, OutboxDeliveryError, UNCONDITIONAL, type Outbox, type OutboxEntry } from '../outbox/outbox';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
 import { DEVICE_ACTION_LABELS, type DeviceActionOutcome, type DeviceActionRecord } from '../workflow/incidentTransition';
 import type { Incident, IncidentRepository } from './incidentRepository';
@@ -58,6 +60,32 @@ export class IncidentEffects {
     outbox.handle(IncidentOutboxKind.ItCard, (e) => this.itCard(e));
     outbox.handle(IncidentOutboxKind.OwnerMessage, (e) => this.ownerMessage(e));
     outbox.handle(IncidentOutboxKind.DeviceAction, (e) => this.deviceAction(e));
+    outbox.onFailed((e) => this.reportFailure(outbox, e));
+  }
+
+  /** A message to the owner that finally failed is shown to IT Security, never dropped silently. */
+  private async reportFailure(outbox: Outbox, entry: OutboxEntry): Promise<void> {
+    if (entry.kind !== IncidentOutboxKind.OwnerMessage) return;
+    const incidentId = String(entry.payload.incidentId);
+    this.logger.error({ entry: entry._id, incidentId, attempts: entry.attempts }, 'incident message to the owner not delivered; telling IT');
+    await outbox.stage({ type: INCIDENT_AGGREGATE, id: incidentId, version: 0, commitToken: UNCONDITIONAL }, [
+      {
+        key: `${entry._id}:undelivered`,
+        kind: DeviceOutboxKind.ItNotice,
+        payload: {
+          summary: 'An incident message was not delivered',
+          card: JSON.stringify(
+            renderNoticeCard({
+              title: 'A message could not be delivered',
+              text: `The bot could not tell the owner of incident ${incidentId} about it after ${entry.attempts} attempts. Please contact them directly.`,
+              tone: 'attention',
+              reference: incidentId,
+              detail: entry.lastError,
+            }),
+          ),
+        },
+      },
+    ]);
   }
 
   private async hold(entry: OutboxEntry): Promise<void> {

@@ -34,8 +34,8 @@ describe('incidents: reporting a lost device and acting on it in Intune', functi
   });
 
   /** One instance: the device module with Megan's company iPhone watched, and the incident module on top. */
-  async function instance(name = 'a', o: { ownership?: Ownership; actions?: (real: IntuneDeviceActions) => IntuneDeviceActions; enroll?: boolean } = {}) {
-    const x = deviceInstance(db, sim.url, clock, { name, leaseMs: 1_000 });
+  async function instance(name = 'a', o: { ownership?: Ownership; actions?: (real: IntuneDeviceActions) => IntuneDeviceActions; enroll?: boolean; messenger?: RecordingMessenger } = {}) {
+    const x = deviceInstance(db, sim.url, clock, { name, leaseMs: 1_000, messenger: o.messenger });
     await x.module.ensureIndexes();
     if (o.enroll !== false) {
       await x.graph.groups.addMember(ACCESS_GROUP, MEGAN);
@@ -251,6 +251,23 @@ describe('incidents: reporting a lost device and acting on it in Intune', functi
       assert.ok((x.messenger as RecordingMessenger).to(MEGAN).some((m) => m.text.includes(all[0]._id)), 'Megan is told about an incident she did not report');
     });
   }
+
+  it('when the owner of an automatic incident cannot be reached, then IT is shown that the message was not delivered', async () => {
+    const messenger = new (class extends RecordingMessenger {
+      override sendToUser(): never {
+        throw Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
+      }
+    })('failing');
+    const x = await instance('a', { messenger });
+    const { incident } = (await x.incidents.service.openAutomatic(MEGAN_IPHONE, 'jailbreak', 'jailBroken: True'))!;
+    for (let i = 0; i < 6; i++) {
+      clock.advance(60_000);
+      await x.runDue();
+    }
+    const failed = await x.module.outbox.listFailed();
+    assert.deepEqual(failed.map((f) => f.kind), ['incidentOwnerMessage']);
+    assert.ok(messenger.to('it').some((m) => /could not be delivered/.test(m.text) && m.text.includes(incident._id)), 'IT is told, naming the incident');
+  });
 
   it('when IT walks the incident to closed, then every step is audited and the device may regain access on its next compliant sweep', async () => {
     const x = await instance();

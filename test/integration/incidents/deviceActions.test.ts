@@ -284,6 +284,10 @@ describe('incidents: reporting a lost device and acting on it in Intune', functi
     const entries = await new AuditRepository(db).listForRequest(incidentAuditStream(i._id));
     assert.deepEqual(entries.map((e) => e.event), ['opened', 'triage', 'addNote', 'contain', 'addCorrectiveAction', 'investigate', 'close']);
     assert.ok(!JSON.stringify(entries).includes('lost property'), 'typed text stays out of the audit trail (hashes only)');
+    const chain = `request:${incidentAuditStream(i._id)}`;
+    assert.equal((await new AuditRepository(db).verifyAll()).find((r) => r.chain === chain)?.ok, true, 'npm run verify finds the chain intact');
+    await db.collection('auditEvents').deleteOne({ _id: entries.at(-1)!._id } as never);
+    assert.equal((await new AuditRepository(db).verifyAll()).find((r) => r.chain === chain)?.ok, false, 'a removed tail is detected against the head');
     assert.deepEqual((await x.module.service.get(MEGAN_IPHONE))?.incidentHolds, []);
     await x.module.start();
     await x.runDue();

@@ -1,7 +1,7 @@
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { cardDateTime } from '../cards/cardHelpers';
 import { escapeCardText } from '../cards/escape';
-import { Verb, type ConsentCommandVerb, type DelegationVerb } from '../cards/verbs';
+import { Verb, type ConsentCommandVerb, type DelegationVerb, type IncidentVerb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
 import { GraphRequestError } from '../services/graph/graphErrors';
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
@@ -43,6 +43,8 @@ export interface ActionRouterOptions {
   delegationHandlers?: Partial<Record<DelegationVerb, ActionHandler>>;
   /** Check again on an enrolled device's notice: checks the actor owns the device, re-reads Intune, returns the card. */
   deviceRecheck?: (deviceId: string, actor: ActionContext['actor']) => Promise<CardJson>;
+  /** Handlers of the incident verbs, each saying whether it needs the actor's roles (IT Security's buttons do). */
+  incidentHandlers?: Partial<Record<IncidentVerb, { roles: 'always' | 'never'; handle: ActionHandler }>>;
 }
 
 /**
@@ -99,7 +101,7 @@ export class ActionRouter {
       return id;
     };
     const version = (c: ActionContext) => num(c.data.version);
-    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
+    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb | IncidentVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
       [Verb.RequestStart]: {
         card: 'welcome',
         roles: 'never',
@@ -230,7 +232,8 @@ export class ActionRouter {
     };
     const consent = Object.entries(options.consentHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
     const delegation = Object.entries(options.delegationHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
-    this.table = new Map([...Object.entries(table), ...consent, ...delegation]);
+    const incident = Object.entries(options.incidentHandlers ?? {}).map(([verb, h]) => [verb, { card: 'welcome' as const, roles: h.roles, handle: h.handle }] as const);
+    this.table = new Map([...Object.entries(table), ...consent, ...delegation, ...incident]);
   }
 
   /**

@@ -155,6 +155,17 @@ const schema = z.object({
   COMPLIANCE_DIGEST_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).default(24)),
   OUTBOX_MAX_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(8)),
   OUTBOX_RETRY_BASE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.1).default(30)),
+  // Device incidents: automatic incidents from the compliance sweep, and the device-action retry check.
+  INCIDENT_AUTO_OPEN: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
+  INCIDENT_THREAT_STATES: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\s*[A-Za-z]+(\s*,\s*[A-Za-z]+)*\s*$/, 'must be a comma-separated list of partnerReportedThreatState values, e.g. highSeverity,compromised')
+      .default('highSeverity,compromised')
+      .transform((v) => [...new Set(v.split(',').map((s) => s.trim()))]),
+  ),
+  INCIDENT_ACTION_CLOCK_SKEW_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(60).default(5)),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -262,6 +273,15 @@ export interface AppConfig {
   };
   /** The shared outbox: attempts before a message is given up and shown to IT, and the retry backoff base. */
   outbox: { maxAttempts: number; baseDelayMs: number };
+  /** Device incidents (lost or stolen devices, jailbreaks, threats). */
+  incidents: {
+    /** Open incidents automatically when the sweep sees a jailbreak or a listed threat state. */
+    autoOpen: boolean;
+    /** partnerReportedThreatState values that open an incident. */
+    threatStates: string[];
+    /** How far Intune's clock may run behind ours when a device's action results are matched to a sent action. */
+    clockSkewMs: number;
+  };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -452,5 +472,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       digestIntervalMs: e.COMPLIANCE_DIGEST_HOURS * 3_600_000,
     }),
     outbox: Object.freeze({ maxAttempts: e.OUTBOX_MAX_ATTEMPTS, baseDelayMs: e.OUTBOX_RETRY_BASE_SECONDS * 1000 }),
+    incidents: Object.freeze({
+      autoOpen: e.INCIDENT_AUTO_OPEN,
+      threatStates: e.INCIDENT_THREAT_STATES,
+      clockSkewMs: e.INCIDENT_ACTION_CLOCK_SKEW_MINUTES * 60_000,
+    }),
   });
 }

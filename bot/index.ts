@@ -13,6 +13,8 @@ import { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
 import { DownloadLinks } from '../services/consent/downloadLinks';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { createDeviceModule } from '../services/devices/deviceModule';
+import { createIncidentModule } from '../services/incidents/incidentModule';
+import type { OwnershipLookup } from '../services/incidents/incidentService';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
 import { JobQueue, type JobKind } from '../services/jobs/jobQueue';
@@ -38,6 +40,7 @@ import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
 import { ActionRouter } from './actionRouter';
 import { ConsentCommands } from './consentCommands';
+import { IncidentCommands } from './incidentCommands';
 import { createBotCards } from './cardViews';
 import { loadConfig, type AppConfig } from './config';
 import { createLogger, type Logger } from './logger';
@@ -156,6 +159,27 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     logger,
   });
   await devices.ensureIndexes();
+  // Device incidents: lost or stolen reports, IT's device actions, automatic incidents from the sweep.
+  const ownershipOf: OwnershipLookup = async (device) => (await requests.get(device.requestId))?.device.ownership;
+  const incidents = createIncidentModule({
+    db: mongo.db,
+    jobs,
+    audit,
+    devices,
+    messenger,
+    deliveries,
+    refs,
+    graph,
+    ownershipOf,
+    options: { maxAttempts: config.outbox.maxAttempts, clockSkewMs: config.incidents.clockSkewMs, autoOpen: config.incidents.autoOpen, threatStates: config.incidents.threatStates },
+    logger,
+  });
+  await incidents.ensureIndexes();
+  // A person's change answers at once; its effects (access removal, the device action) run outside the turn.
+  incidents.service.setKick(async () => {
+    void outsideGraphBudget(() => incidents.drainNow()).catch((e) => logger.warn({ err: e }, 'incident effects left to the background worker'));
+  });
+  const incidentCommands = new IncidentCommands(incidents.service, graph.directory, ownershipOf, botCards, logger.child({ component: 'incident-commands' }));
   runner.setGrantListener((request, access) => devices.enrollFromGrant(request, access));
   const worker = new BackgroundWorker(jobs, requests, runner, logger.child({ component: 'worker', instanceId }), {
     intervalMs: config.workerIntervalSeconds * 1000,
@@ -224,6 +248,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     consentHandlers: consentCommands.handlers(),
     delegationHandlers: delegationCommands.handlers(),
     deviceRecheck: (deviceId, actor) => devices.recheck(deviceId, actor),
+    incidentHandlers: incidentCommands.handlers(),
   });
   const dialog = new MainDialog(
     async (context) => {
@@ -253,6 +278,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     roles,
     withdrawConsent: (actor, requestId) => consentCommands.withdraw(actor, requestId),
     delegation: delegationCommands,
+    incidents: incidentCommands,
     databaseWatch: {
       afterMs: config.mongo.unavailableNoticeMs,
       // A ping that has not answered within half the notice time counts as the database being unreachable.

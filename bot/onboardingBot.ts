@@ -54,6 +54,12 @@ export interface OnboardingBotDeps {
   accessLog?: AccessRecorder;
   /** Approval delegations: the card with its people picker, "my delegation", ending it, the line in `status`. */
   delegation?: DelegationCommands;
+  /** Lost and stolen device reports, incident status and IT's "incident for <email>". */
+  incidents?: {
+    reportForm(aadObjectId: string, cause: 'lost' | 'stolen'): Promise<CardJson>;
+    statusCard(aadObjectId: string): Promise<CardJson | null>;
+    openForPerson(actor: Extract<Actor, { kind: 'user' }>, who: string, summary: string): Promise<CardJson>;
+  };
   /** Withdraws the acting person's consent for a device (after they confirmed) and returns the card saying what followed. */
   withdrawConsent?: (actor: Extract<Actor, { kind: 'user' }>, requestId: string) => Promise<CardJson>;
 }
@@ -197,10 +203,17 @@ export class OnboardingBot extends TeamsActivityHandler {
         return send(await actions.handle(context, { verb: Verb.RequestStart }));
       case 'status': {
         await send(await actions.handle(context, { verb: Verb.RequestStatus }));
+        const incidents = actor && (await this.deps.incidents?.statusCard(actor.aadObjectId));
+        if (incidents) await send(incidents);
         // A manager away (or a delegate standing in) sees who decides for whom.
         const line = actor && this.deps.delegation ? await this.deps.delegation.statusLine(actor) : undefined;
         return line ? send(cards.message('Approvals', line)) : undefined;
       }
+      case 'lostDevice':
+        if (!actor || !this.deps.incidents) return context.sendActivity('Reports cannot be made here right now. Please call IT Security.');
+        return send(await this.deps.incidents.reportForm(actor.aadObjectId, result.intent.cause));
+      case 'openIncident':
+        return this.openIncident(context, result.intent.who, result.intent.summary);
       case 'cancel': {
         const open = actor ? await service.openRequestOf(actor.aadObjectId) : null;
         if (!open) return context.sendActivity('You have no open request to cancel.');
@@ -261,6 +274,19 @@ export class OnboardingBot extends TeamsActivityHandler {
     await this.deps.accessLog?.record({ actor, door: 'teams', action: 'lookUpPerson', subject: { kind: 'personStatus', id: person.id } });
     const requests = await this.deps.service.listFor(person.id);
     return context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.lookup(person, requests))] });
+  }
+
+  /** IT's "incident for <email>: …", in the IT channel or in chat with the bot; roles from the directory. */
+  private async openIncident(context: TurnContext, who: string, summary: string) {
+    let actor;
+    try {
+      actor = await this.deps.actions.actorOf(context);
+    } catch (e) {
+      if (!(e instanceof RolesUnavailableError)) throw e;
+      return context.sendActivity('Microsoft 365 is not answering, so your permissions could not be checked. No incident was opened: try again in a minute.');
+    }
+    if (!actor || !this.deps.incidents) return context.sendActivity('Incidents cannot be opened here right now.');
+    return context.sendActivity({ attachments: [CardFactory.adaptiveCard(await this.deps.incidents.openForPerson(actor, who, summary))] });
   }
 
   /** "delegate approvals [to … until …]", "my delegation" and "end delegation", for the person writing. */

@@ -54,6 +54,28 @@ export const Verb = {
   DelegationEnd: 'delegation.end',
   /** Show the person's delegation, whom they stand in for, and its history. */
   DelegationShow: 'delegation.show',
+  /** The employee reports a device lost or stolen (inputs: reportDeviceId, reportCause, lastSeenWhen, lastSeenWhere, wipeAgreed). */
+  IncidentReport: 'incident.report',
+  /** The employee's incident status card. */
+  IncidentStatus: 'incident.status',
+  /** IT Security's incident card, current (also "Back" from a confirmation). */
+  IncidentRefresh: 'incident.refresh',
+  /** IT Security triages the incident (input: severity). */
+  IncidentTriage: 'incident.triage',
+  /** IT Security adds an investigation note (input: noteText). */
+  IncidentNote: 'incident.note',
+  /** IT Security adds a corrective action (inputs: correctiveText, correctiveOwner, correctiveDue). */
+  IncidentCorrective: 'incident.corrective',
+  /** IT Security marks the incident contained without a device action. */
+  IncidentContain: 'incident.contain',
+  /** IT Security records the investigation (input: investigationSummary). */
+  IncidentInvestigate: 'incident.investigate',
+  /** IT Security closes the incident (input: resolution). */
+  IncidentClose: 'incident.close',
+  /** IT Security asks for a device action (data.deviceAction, data.deviceId): the confirmation naming device and owner. */
+  IncidentActionPrepare: 'incident.deviceAction.prepare',
+  /** IT Security confirms the device action named in the confirmation. */
+  IncidentActionConfirm: 'incident.deviceAction.confirm',
 } as const;
 
 /** Verbs answered by the delegation commands (handlers supplied to the action router by the composition root). */
@@ -67,6 +89,24 @@ export type DelegationVerb = (typeof DELEGATION_VERBS)[number];
  * typed text to the bot as an `application/search` invoke naming it, and the bot answers from the directory.
  */
 export const PEOPLE_DATASET = 'graph.people';
+
+/** Verbs answered by the incident handlers (supplied to the action router by the composition root). */
+export const INCIDENT_VERBS = [
+  Verb.IncidentReport,
+  Verb.IncidentStatus,
+  Verb.IncidentRefresh,
+  Verb.IncidentTriage,
+  Verb.IncidentNote,
+  Verb.IncidentCorrective,
+  Verb.IncidentContain,
+  Verb.IncidentInvestigate,
+  Verb.IncidentClose,
+  Verb.IncidentActionPrepare,
+  Verb.IncidentActionConfirm,
+] as const;
+
+/** One of the incident verbs. */
+export type IncidentVerb = (typeof INCIDENT_VERBS)[number];
 
 /** Verbs answered by the consent commands (handlers supplied to the action router by the composition root). */
 export const CONSENT_COMMAND_VERBS = [Verb.TransparencyShow, Verb.ConsentHistory, Verb.MyDataShow] as const;
@@ -97,10 +137,14 @@ export interface CardActionData {
   textHash?: string;
   /** The enrolled device (Intune managed device id) a device card is about. */
   deviceId?: string;
+  /** The incident an incident card is about (its reference, e.g. INC-2026-7K3Q2M). */
+  incidentId?: string;
+  /** The device action a button asks for: remoteLock, retire or wipe (an id of the action, not state). */
+  deviceAction?: string;
 }
 
 /** The keys CardActionData may have; anything else in an action's data is a bug (tests check this). */
-export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId'];
+export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction'];
 
 /** Ids of the inputs cards send back with their action (merged into data / activity.value by Teams). */
 export const InputId = {
@@ -121,6 +165,20 @@ export const InputId = {
   /** First and last day of a delegation (YYYY-MM-DD, the manager's own days). */
   DelegateFrom: 'delegateFrom',
   DelegateUntil: 'delegateUntil',
+  /** Incident report: which of the employee's devices, lost or stolen, when and where last seen, wipe agreement. */
+  ReportDevice: 'reportDeviceId',
+  ReportCause: 'reportCause',
+  LastSeenWhen: 'lastSeenWhen',
+  LastSeenWhere: 'lastSeenWhere',
+  WipeAgreed: 'wipeAgreed',
+  /** Incident card: severity, note, corrective action (text, owner's email, due date), investigation, resolution. */
+  Severity: 'severity',
+  NoteText: 'noteText',
+  CorrectiveText: 'correctiveText',
+  CorrectiveOwner: 'correctiveOwner',
+  CorrectiveDue: 'correctiveDue',
+  InvestigationSummary: 'investigationSummary',
+  Resolution: 'resolution',
 } as const;
 
 /** One of the input ids. */

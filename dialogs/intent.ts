@@ -16,6 +16,10 @@ export type Intent =
   | { kind: 'transparency' }
   | { kind: 'withdrawConsent' }
   | { kind: 'withdrawUnclear' }
+  /** "I lost my phone", "my phone was stolen": the employee reports a device incident. */
+  | { kind: 'lostDevice'; cause: 'lost' | 'stolen' }
+  /** IT's "incident for <email>: <what happened>". */
+  | { kind: 'openIncident'; who: string; summary: string }
   | { kind: 'unknown' };
 
 /** The part of a message that is read for a command. */
@@ -35,6 +39,8 @@ const RULES: [RegExp, Intent['kind']][] = [
   [/\b(request|phone|mobile|device|tablet|ipad|iphone|android|pixel|galaxy|laptop|macbook|byod|enrol|enroll|use my)\b/i, 'request'],
 ];
 
+const DEVICE_WORD = /\b(phone|mobile|device|tablet|ipad|iphone|android|pixel|galaxy|laptop|macbook|computer)\b/i;
+
 /**
  * Classifies a message. Teams prefixes channel messages with the bot's @mention, which is stripped first.
  * "status for <name or email>" is IT's lookup of a person's requests.
@@ -53,6 +59,12 @@ export function classifyIntent(text: string): Intent {
   if (/^\s*delegate(\s+my)?(\s+approvals?)?\s*\.?\s*$/i.test(t)) return { kind: 'delegateCard' };
   if (/^\s*(stop|end)\s+(delegating|(my\s+)?delegation)\b/i.test(t)) return { kind: 'endDelegation' };
   if (/^\s*(show\s+)?my\s+delegations?\s*\??\s*$|^\s*who\s+(decides|approves)\s+for\s+me\b/i.test(t)) return { kind: 'myDelegation' };
+  // "incident for adele@contoso.com: phone left in a taxi" (IT Security opens an incident for someone).
+  const incident = /^\s*(?:open\s+(?:an\s+)?)?incident\s+for\s+(\S+?)(?:[\s:,]+(?:because\s+)?(.*))?$/is.exec(t);
+  if (incident) return { kind: 'openIncident', who: incident[1], summary: (incident[2] ?? '').trim() };
+  // Before the request rule: "I lost my phone" names a phone but asks for help with an incident, not access.
+  if (/\b(stolen|stole|theft|robbed)\b/i.test(t) && DEVICE_WORD.test(t)) return { kind: 'lostDevice', cause: 'stolen' };
+  if (/\b(lost|lose|losing|misplaced|can'?t find|cannot find|can not find|missing)\b/i.test(t) && DEVICE_WORD.test(t)) return { kind: 'lostDevice', cause: 'lost' };
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
   return { kind: 'unknown' };
 }

@@ -149,7 +149,7 @@ function deviceJson(d: DeviceRecord, store: TenantStore, version: SimRequest['ve
     totalStorageSpaceInBytes: 0,
     freeStorageSpaceInBytes: 0,
     managedDeviceName: `${owner?.userPrincipalName.split('@')[0] ?? 'user'}_${d.operatingSystem}_${d.enrolledDateTime.slice(0, 10)}`,
-    partnerReportedThreatState: 'unknown',
+    partnerReportedThreatState: d.partnerReportedThreatState ?? 'unknown',
     requireUserEnrollmentApproval: null,
     managementCertificateExpirationDate: '0001-01-01T00:00:00Z',
     iccid: null,
@@ -158,7 +158,7 @@ function deviceJson(d: DeviceRecord, store: TenantStore, version: SimRequest['ve
     ethernetMacAddress: null,
     physicalMemoryInBytes: 0,
     enrollmentProfileName: null,
-    deviceActionResults: [],
+    deviceActionResults: store.actionResultsOf(d),
   };
   // managementState is not in the v1.0 schema (msgraph-typescript-typings 2.43.1), only in beta.
   if (version === 'beta') json.managementState = d.managementState ?? 'managed';
@@ -530,6 +530,25 @@ route('POST', '/deviceManagement/managedDevices/:id/syncDevice', (_req, p, store
   store.sync(p.id);
   return { status: 204 };
 });
+
+/**
+ * Remote lock, retire and wipe: 204 No Content, the action listed in the device's deviceActionResults (pending,
+ * then done once the device checks in); 404 for a device Intune does not have; 400 for a wipe the enrollment
+ * type does not allow (https://learn.microsoft.com/en-us/graph/api/intune-devices-manageddevice-remotelock,
+ * …-retire, …-wipe). remoteLock and retire take no body; wipe takes its optional flags.
+ */
+for (const action of ['remoteLock', 'retire', 'wipe'] as const) {
+  route('POST', `/deviceManagement/managedDevices/:id/${action}`, (req, p, store) => {
+    const d = requireDevice(store, p.id);
+    if (action !== 'wipe' && req.body !== undefined && req.body !== null && req.body !== '') {
+      throw new SimHttpError(400, 'BadRequest', `Do not supply a request body for ${action}.`);
+    }
+    if (store.performAction(d, action) === 'wipeNotSupported') {
+      throw new SimHttpError(400, 'BadRequest', 'Wipe is not supported for this device: its enrollment type allows only retire.');
+    }
+    return { status: 204 };
+  });
+}
 
 // ---- Teams --------------------------------------------------------------------------------------------------
 

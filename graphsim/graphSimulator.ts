@@ -30,7 +30,12 @@ export interface FaultSpec {
    */
   path: string | RegExp;
   /** The status to answer with, or `hang`: the request is never answered (a Graph outage that keeps the socket open). */
-  status: 429 | 500 | 503 | 504 | 'hang';
+  status: 400 | 404 | 429 | 500 | 503 | 504 | 'hang';
+  /**
+   * Carry the request out first and answer with the fault afterwards: a write Graph accepted whose answer says
+   * it failed (a 500 after a device action was recorded), the case that makes blind retries dangerous.
+   */
+  afterAccept?: boolean;
   /** Sent as `Retry-After` (seconds); no header when omitted, so clients must back off on their own. */
   retryAfterSeconds?: number;
   /** How many matching requests fail (default 1). */
@@ -118,6 +123,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const JSON_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 const FAULT_CODES: Record<Exclude<FaultSpec['status'], 'hang'>, [string, string]> = {
+  400: ['BadRequest', 'The request is not valid for this resource.'],
+  404: ['ResourceNotFound', 'The resource was not found.'],
   429: ['TooManyRequests', 'Too many requests.'],
   500: ['generalException', 'An unexpected error occurred.'],
   503: ['serviceNotAvailable', 'The service is temporarily unavailable.'],
@@ -199,6 +206,13 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       // Inside a batch a hung item would hold the whole batch; the outer request hangs instead.
       res = { status: 0, hang: true };
     } else if (fault) {
+      if (fault.afterAccept) {
+        try {
+          routeGraphRequest(req, store);
+        } catch (e) {
+          if (!(e instanceof SimHttpError)) throw e;
+        }
+      }
       const [code, message] = FAULT_CODES[fault.status];
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
       res = errorResponse(new SimHttpError(fault.status, code, message, headers), req.headers);
@@ -288,7 +302,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       return store.activateEnrollments(userId);
     },
     injectFault(fault) {
-      if (![429, 500, 503, 504, 'hang'].includes(fault.status)) throw new SimulatorControlError(400, 'status: must be 429, 500, 503, 504 or "hang"');
+      if (![400, 404, 429, 500, 503, 504, 'hang'].includes(fault.status)) throw new SimulatorControlError(400, 'status: must be 400, 404, 429, 500, 503, 504 or "hang"');
       if (!(fault.path instanceof RegExp) && typeof fault.path !== 'string') throw new SimulatorControlError(400, 'path: must be a prefix or a regex');
       const id = randomUUID();
       faults.push({ ...fault, id, remaining: fault.count ?? 1, matcher: matcherOf(fault.path) });
@@ -331,7 +345,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       return { status: 204 };
     }
     if (p === '/faults' && method === 'GET') {
-      return { status: 200, body: { value: faults.map((f) => ({ id: f.id, method: f.method, path: String(f.path), status: f.status, retryAfterSeconds: f.retryAfterSeconds, remaining: f.remaining })) } };
+      return { status: 200, body: { value: faults.map((f) => ({ id: f.id, method: f.method, path: String(f.path), status: f.status, retryAfterSeconds: f.retryAfterSeconds, afterAccept: f.afterAccept, remaining: f.remaining })) } };
     }
     if (p === '/faults' && method === 'POST') return { status: 201, body: { id: controls.injectFault(b as unknown as FaultSpec) } };
     if (p === '/faults' && method === 'DELETE') {

@@ -50,6 +50,9 @@ const policyState = z.strictObject({
   settingStates: z.array(settingState),
 });
 
+/** Graph's managedDevicePartnerReportedHealthState (a Mobile Threat Defense partner's verdict). */
+const partnerThreatState = z.enum(['unknown', 'activated', 'deactivated', 'secured', 'lowSeverity', 'mediumSeverity', 'highSeverity', 'unresponsive', 'compromised', 'misconfigured']);
+
 const complianceChange = z.strictObject({
   complianceState: complianceState.optional(),
   /** Replaces the device's policies. */
@@ -58,6 +61,8 @@ const complianceChange = z.strictObject({
   settingStates: z.array(settingState.pick({ setting: true, state: true, currentValue: true })).optional(),
   osVersion: z.string().optional(),
   isEncrypted: z.boolean().optional(),
+  jailBroken: z.enum(['Unknown', 'True', 'False']).optional(),
+  partnerReportedThreatState: partnerThreatState.optional(),
   complianceGracePeriodExpirationDateTime: fixtureDate.optional(),
 });
 
@@ -76,6 +81,8 @@ const deviceShape = {
   managedDeviceOwnerType: z.enum(['unknown', 'company', 'personal', 'unknownFutureValue']),
   isEncrypted: z.boolean(),
   jailBroken: z.enum(['Unknown', 'True', 'False']).optional(),
+  /** Graph's managedDevicePartnerReportedHealthState (a Mobile Threat Defense partner's verdict). */
+  partnerReportedThreatState: partnerThreatState.optional(),
   enrolledDateTime: fixtureDate,
   lastSyncDateTime: fixtureDate.optional(),
   complianceGracePeriodExpirationDateTime: fixtureDate.optional(),
@@ -160,6 +167,8 @@ const settings = z.strictObject({
   pageSize: z.number().int().min(1).max(999).default(100),
   /** The largest $top honoured; larger values are clamped, as some Graph APIs do. */
   maxPageSize: z.number().int().min(1).max(999).default(999),
+  /** Seconds after which a remote lock, retire or wipe goes from pending to done (the device checked in). */
+  deviceActionSeconds: z.number().min(0).default(60),
 });
 
 const tenantSchema = z
@@ -167,7 +176,7 @@ const tenantSchema = z
     tenantId: z.guid(),
     displayName: z.string().default('Contoso'),
     verifiedDomain: z.string().default('contoso.example'),
-    settings: settings.default({ pageSize: 100, maxPageSize: 999 }),
+    settings: settings.default({ pageSize: 100, maxPageSize: 999, deviceActionSeconds: 60 }),
     users: z.array(user),
     groups: z.array(group).default([]),
     managedDevices: z.array(managedDevice).default([]),

@@ -26,7 +26,20 @@ export interface DeviceRecord extends Omit<ManagedDeviceFixture, 'onSync' | 'pol
   entraDeviceObjectId: string;
   policies: (PolicyStateFixture & { state: ComplianceStatus })[];
   onSync?: ComplianceChange;
+  /** Remote actions Intune accepted for the device (deviceActionResults). */
+  actionResults: { actionName: string; startDateTime: string }[];
 }
+
+/** A device action's entry as Graph lists it: pending until the device checks in (`deviceActionSeconds`), then done. */
+export interface DeviceActionResultJson {
+  actionName: string;
+  actionState: 'pending' | 'done';
+  startDateTime: string;
+  lastUpdatedDateTime: string;
+}
+
+/** Why the simulator refuses a device action, mapped to Graph's 400 by the routes. */
+export type DeviceActionRefusal = 'wipeNotSupported';
 
 /** A Teams app installed in a user's personal scope. */
 export interface InstallationRecord {
@@ -228,6 +241,32 @@ export class TenantStore {
     return d;
   }
 
+  /**
+   * Accepts a remote action: recorded in the device's action results, pending until the device checks in. A full
+   * wipe is refused where Intune offers none: Apple User Enrollment and Android personally-owned work profile
+   * (https://learn.microsoft.com/en-us/mem/intune/remote-actions/devices-wipe).
+   */
+  performAction(d: DeviceRecord, actionName: string): DeviceActionRefusal | undefined {
+    if (actionName === 'wipe') {
+      const userEnrollment = d.deviceEnrollmentType === 'appleUserEnrollment';
+      const workProfile = /^android/i.test(d.operatingSystem) && d.managedDeviceOwnerType === 'personal';
+      if (userEnrollment || workProfile) return 'wipeNotSupported';
+    }
+    d.actionResults.push({ actionName, startDateTime: this.now().toISOString() });
+    return undefined;
+  }
+
+  /** The device's action results as Graph shows them at this moment. */
+  actionResultsOf(d: DeviceRecord): DeviceActionResultJson[] {
+    const doneAfterMs = (this.settings.deviceActionSeconds ?? 60) * 1000;
+    const now = this.now().getTime();
+    return d.actionResults.map((a) => {
+      const doneAt = Date.parse(a.startDateTime) + doneAfterMs;
+      const done = now >= doneAt;
+      return { actionName: a.actionName, actionState: done ? 'done' : 'pending', startDateTime: a.startDateTime, lastUpdatedDateTime: done ? new Date(doneAt).toISOString() : a.startDateTime };
+    });
+  }
+
   /** Removes a managed device, as retiring or deleting it in Intune does (test control); false when unknown. */
   removeDevice(deviceId: string): boolean {
     return this.devices.delete(deviceId.toLowerCase());
@@ -290,6 +329,7 @@ export class TenantStore {
       entraDeviceObjectId: d.entraDeviceObjectId ?? derivedGuid(`entra-device:${d.azureADDeviceId ?? d.id}`),
       policies: policies.map((p) => ({ ...p, state: derivePolicyState(p) })),
       ...(onSync ? { onSync } : {}),
+      actionResults: [],
     };
     this.devices.set(record.id.toLowerCase(), record);
     return record;
@@ -324,6 +364,8 @@ export class TenantStore {
     }
     if (change.osVersion !== undefined) d.osVersion = change.osVersion;
     if (change.isEncrypted !== undefined) d.isEncrypted = change.isEncrypted;
+    if (change.jailBroken !== undefined) d.jailBroken = change.jailBroken;
+    if (change.partnerReportedThreatState !== undefined) d.partnerReportedThreatState = change.partnerReportedThreatState;
   }
 
   private newInstallation(userId: string, teamsAppId: string): InstallationRecord {

@@ -19,6 +19,26 @@ export interface SweepStats {
   ms: { graph: number; transitions: number; bookkeeping: number };
 }
 
+/** Partner-reported threat states that count as a high threat level by default (INCIDENT_THREAT_STATES). */
+export const HIGH_THREAT_STATES: readonly string[] = ['highSeverity', 'compromised'];
+
+/** A device at risk, as the sweep saw it: jailbroken or rooted, or a high threat level. */
+export interface DeviceRisk {
+  deviceId: string;
+  cause: 'jailbreak' | 'threat';
+  detail: string;
+}
+
+/** The risks a swept device shows (none for most). */
+export function risksOf(d: SweptDevice, threatStates: readonly string[] = HIGH_THREAT_STATES): DeviceRisk[] {
+  const risks: DeviceRisk[] = [];
+  if (d.jailBroken === 'True') risks.push({ deviceId: d.id, cause: 'jailbreak', detail: 'Intune reports the device jailbroken or rooted (jailBroken: True)' });
+  if (d.partnerReportedThreatState && threatStates.includes(d.partnerReportedThreatState)) {
+    risks.push({ deviceId: d.id, cause: 'threat', detail: `The threat defense partner reports ${d.partnerReportedThreatState}` });
+  }
+  return risks;
+}
+
 /** Intune states that say the device is out of compliance; any other non-compliant state says nothing yet. */
 const NOT_COMPLIANT = new Set(['noncompliant', 'inGracePeriod']);
 const FAILING = new Set(['nonCompliant', 'error']);
@@ -44,6 +64,9 @@ export function failingSettings(device: SweptDevice, policies: readonly SweptPol
  * retired. Runs under the `complianceSweep` job's lease, so one instance sweeps at a time.
  */
 export class ComplianceSweep {
+  private riskHandler?: (risk: DeviceRisk) => Promise<void>;
+  private threatStates: readonly string[] = HIGH_THREAT_STATES;
+
   constructor(
     private readonly source: ComplianceSweepSource,
     private readonly devices: DeviceRepository,
@@ -53,6 +76,12 @@ export class ComplianceSweep {
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Who hears of a watched device at risk (the incident module opens an incident, once per device and cause). */
+  onRisk(handler: (risk: DeviceRisk) => Promise<void>, threatStates: readonly string[] = HIGH_THREAT_STATES): void {
+    this.riskHandler = handler;
+    this.threatStates = threatStates;
+  }
 
   /** The job handler: one sweep, then the next one `intervalMs` later. */
   async runClaimed(lease: Lease): Promise<void> {
@@ -94,6 +123,14 @@ export class ComplianceSweep {
       for (const w of watched) unseen.delete(w.seen.id);
       if (!watched.length) return;
       stats.watched += watched.length;
+      for (const risk of this.riskHandler ? watched.flatMap((w) => risksOf(w.seen, this.threatStates)) : []) {
+        try {
+          await this.riskHandler?.(risk);
+        } catch (e) {
+          // One device's incident must not stop the sweep of the others; the next sweep sees the risk again.
+          this.logger.error({ err: e, deviceId: risk.deviceId, cause: risk.cause }, 'could not open an incident for a device at risk');
+        }
+      }
       // A compliant device needs no setting detail; a non-compliant one does (its failing set may have changed).
       const needDetail = watched.filter((w) => w.seen.complianceState !== 'compliant').map((w) => w.seen.id);
       stats.detailRequested += needDetail.length;

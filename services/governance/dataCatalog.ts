@@ -1,5 +1,6 @@
 import { ALERTS_COLLECTION } from '../devices/alertRepository';
 import { DEVICES_COLLECTION } from '../devices/deviceRepository';
+import { INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
 import { JOBS_COLLECTION } from '../jobs/jobQueue';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
 import { OUTBOX_COLLECTION } from '../outbox/outbox';
@@ -67,5 +68,13 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     note: 'Enrolled devices watched for compliance after the grant: person, Intune device id, request, consent, state; kept while watched (removal after retirement is not automated yet).',
   },
   [ALERTS_COLLECTION]: { category: 'device', alsoHolds: ['personal'], retention: null, note: "IT Security's compliance alerts per device and failing settings, with where their card is (removal by age is not automated yet)." },
+  [INCIDENTS_COLLECTION]: {
+    category: 'device',
+    alsoHolds: ['personal', 'audit'],
+    retention: 'audit',
+    from: 'closedAt',
+    note: 'Device incidents (lost, stolen, jailbroken, threat): owner, devices, last seen, timeline, notes, corrective actions, device actions with Graph request ids. Evidence of incident response, so kept for the audit period after closing; open incidents are kept (removal by age is not automated yet).',
+  },
+  [INCIDENT_OPEN_KEYS_COLLECTION]: { category: 'device', retention: null, note: 'Which incident is open per device and cause (de-duplication); removed when the incident closes.' },
   [OUTBOX_COLLECTION]: { category: 'conversationState', alsoHolds: ['personal'], retention: null, note: 'Messages and effects owed by device changes, with their attempts; failed ones are shown to IT (removal by age is not automated yet).' },
 });

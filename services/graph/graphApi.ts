@@ -4,7 +4,7 @@
  * into GraphRequestError.
  */
 import { randomUUID } from 'node:crypto';
-import { GraphError, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
+import { GraphError, ResponseType, type Client, type GraphRequest } from '@microsoft/microsoft-graph-client';
 import { GraphRequestError, GraphThrottledError, GraphTimeoutError, redactGraphPath } from './graphErrors';
 import { GraphCallOptions, parseRetryAfterMs } from './graphRetryHandler';
 
@@ -61,6 +61,36 @@ export class GraphApi {
       // For a bodiless 201 the SDK hands back the raw (empty) stream rather than undefined.
       return result && typeof result === 'object' && !(result instanceof ReadableStream) ? (result as T) : undefined;
     });
+  }
+
+  /**
+   * POST an action that answers 204 No Content, keeping what identifies the call: the status, Graph's
+   * `request-id` and our `client-request-id`. A non-2xx answer throws GraphRequestError (GraphThrottledError for 429).
+   * Never marked idempotent: the retry middleware repeats only a 429, which Graph did not process.
+   */
+  async postAction(path: string, body?: unknown, options: Omit<CallOptions, 'idempotent'> = {}): Promise<{ status: number; requestId?: string; clientRequestId: string }> {
+    const clientRequestId = randomUUID();
+    const request = this.client
+      .api(path)
+      .version(options.version ?? 'v1.0')
+      .header('client-request-id', clientRequestId)
+      .middlewareOptions([new GraphCallOptions(false)])
+      .responseType(ResponseType.RAW);
+    let response: Response;
+    try {
+      response = (await request.post(body)) as Response;
+    } catch (e) {
+      throw toGraphRequestError(e, 'POST', path, clientRequestId);
+    }
+    const requestId = response.headers.get('request-id') ?? undefined;
+    if (response.ok) {
+      await response.arrayBuffer().catch(() => undefined);
+      return { status: response.status, requestId, clientRequestId };
+    }
+    const errorBody = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    const failure = { method: 'POST', path: redactGraphPath(path), code: errorBody.error?.code ?? 'UnknownError', requestId, clientRequestId, graphMessage: errorBody.error?.message };
+    if (response.status === 429) throw new GraphThrottledError(failure, parseRetryAfterMs(response.headers.get('Retry-After')));
+    throw new GraphRequestError({ ...failure, status: response.status });
   }
 
   /** DELETE a resource. */

@@ -10,6 +10,7 @@ import { GraphApi } from './graphApi';
 import { GraphConfigurationError } from './graphErrors';
 import { GraphRetryHandler, resolveRetrySettings, retryDelayMs, type RetrySettings } from './graphRetryHandler';
 import type { GraphServices } from './graphTypes';
+import { GraphDeviceActionService } from './deviceActionService';
 import { GraphDirectoryService } from './directoryService';
 import { GraphGroupService } from './groupService';
 import { GraphIntuneService } from './intuneService';
@@ -82,6 +83,7 @@ export function createGraphServices(options: GraphServicesOptions): GraphService
   return {
     directory: new GraphDirectoryService(api, logger),
     intune: new GraphIntuneService(api, logger),
+    deviceActions: new GraphDeviceActionService(api),
     groups: new GraphGroupService(api, logger),
     complianceSweep: new GraphComplianceSweepSource(api, logger),
     teamsApps: new GraphTeamsAppInstallService(api, logger, (attempt) => retryDelayMs(attempt, undefined, retry)),

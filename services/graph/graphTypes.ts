@@ -119,6 +119,32 @@ export interface IntuneService {
   syncDevice(deviceId: string): Promise<void>;
 }
 
+/** What Graph answered to a device action (204 No Content): the ids that find the call in Intune's logs. */
+export interface DeviceActionResponse {
+  status: number;
+  requestId?: string;
+  clientRequestId: string;
+}
+
+/** One entry of a managed device's `deviceActionResults` (https://learn.microsoft.com/en-us/graph/api/resources/intune-devices-deviceactionresult). */
+export interface DeviceActionResult {
+  actionName: string;
+  actionState: 'none' | 'pending' | 'canceled' | 'active' | 'done' | 'failed' | 'notSupported';
+  startDateTime: string;
+  lastUpdatedDateTime: string;
+}
+
+/**
+ * Intune's remote actions on a managed device. The POSTs are not idempotent: a caller that did not get an answer
+ * reads `deviceActionResults` before it sends again.
+ */
+export interface IntuneDeviceActions {
+  /** POST /deviceManagement/managedDevices/{id}/{remoteLock|retire|wipe}; throws GraphRequestError on a refusal. */
+  perform(deviceId: string, action: 'remoteLock' | 'retire' | 'wipe'): Promise<DeviceActionResponse>;
+  /** The device's action results; undefined when Intune no longer has the device (404). */
+  actionResults(deviceId: string): Promise<DeviceActionResult[] | undefined>;
+}
+
 /** Entra group membership writes. */
 export interface GroupService {
   /** POST /groups/{id}/members/$ref; "already a member" (400) counts as success. */
@@ -149,6 +175,8 @@ export interface GraphServices {
   complianceSweep?: import('./intuneSweep').ComplianceSweepSource;
   directory: DirectoryService;
   intune: IntuneService;
+  /** Remote lock, retire and wipe (DeviceManagementManagedDevices.PrivilegedOperations.All). */
+  deviceActions?: IntuneDeviceActions;
   groups: GroupService;
   teamsApps: TeamsAppInstallService;
   health: GraphHealth;

@@ -19,6 +19,10 @@ export interface SweptDevice {
   complianceState: DeviceComplianceState;
   complianceGracePeriodExpirationDateTime?: string | null;
   isEncrypted?: boolean | null;
+  /** Intune's jailbreak/root detection: "True", "False" or "Unknown". */
+  jailBroken?: string | null;
+  /** A Mobile Threat Defense partner's verdict (managedDevicePartnerReportedHealthState). */
+  partnerReportedThreatState?: string | null;
 }
 
 /** A policy's state on a device with its settings, as the sweep needs it. */
@@ -46,7 +50,7 @@ export interface IntuneSweepOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const SELECT = 'id,userId,operatingSystem,complianceState,complianceGracePeriodExpirationDateTime,isEncrypted';
+const SELECT = 'id,userId,operatingSystem,complianceState,complianceGracePeriodExpirationDateTime,isEncrypted,jailBroken,partnerReportedThreatState';
 /** Graph's limit on requests in one $batch. */
 export const BATCH_SIZE = 20;
 
@@ -79,6 +83,8 @@ export class GraphComplianceSweepSource implements ComplianceSweepSource {
             complianceState: (d.complianceState ?? 'unknown') as DeviceComplianceState,
             complianceGracePeriodExpirationDateTime: d.complianceGracePeriodExpirationDateTime ?? null,
             isEncrypted: d.isEncrypted ?? null,
+            jailBroken: d.jailBroken ?? null,
+            partnerReportedThreatState: d.partnerReportedThreatState ?? null,
           })),
         );
       },

@@ -107,7 +107,7 @@ export class Outbox {
   readonly collection: Collection<OutboxEntry>;
   private readonly handlers = new Map<string, OutboxHandler>();
   private readonly commits = new Map<string, (id: string) => Promise<CommitRecord | null>>();
-  private failedHook?: (entry: OutboxEntry) => Promise<void>;
+  private readonly failedHooks: ((entry: OutboxEntry) => Promise<void>)[] = [];
 
   constructor(
     db: Db,
@@ -134,9 +134,9 @@ export class Outbox {
     this.commits.set(type, read);
   }
 
-  /** Called once for each entry that is given up on (the device module shows it to IT). */
+  /** Called once for each entry that is given up on (each module shows its own to IT); hooks add up. */
   onFailed(hook: (entry: OutboxEntry) => Promise<void>): void {
-    this.failedHook = hook;
+    this.failedHooks.push(hook);
   }
 
   /** A fresh commit token for one aggregate write. */
@@ -258,10 +258,12 @@ export class Outbox {
     }
     this.logger.error({ entry: entry._id, kind: entry.kind, attempts, error: lastError }, 'outbox entry given up; shown to IT');
     await this.collection.updateOne({ _id: entry._id }, { $set: { state: 'failed', attempts, lastError, doneAt: this.clock() } });
-    try {
-      await this.failedHook?.({ ...entry, attempts, lastError, state: 'failed' });
-    } catch (err) {
-      this.logger.error({ entry: entry._id, err }, 'could not report a failed outbox entry');
+    for (const hook of this.failedHooks) {
+      try {
+        await hook({ ...entry, attempts, lastError, state: 'failed' });
+      } catch (err) {
+        this.logger.error({ entry: entry._id, err }, 'could not report a failed outbox entry');
+      }
     }
   }
 }

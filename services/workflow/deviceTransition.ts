@@ -22,11 +22,15 @@ export type DeviceEvent =
   /** Intune no longer lists the device (retired, wiped or deleted). */
   | { type: 'deviceGone' }
   /** The person left the organisation (account deleted or disabled). */
-  | { type: 'personLeft' };
+  | { type: 'personLeft' }
+  /** An incident (lost, stolen, jailbroken) forbids access until it closes. */
+  | { type: 'incidentOpened'; incidentId: string }
+  /** That incident closed: it no longer forbids access; the device's compliance decides again. */
+  | { type: 'incidentClosed'; incidentId: string };
 
 export type DeviceEventType = DeviceEvent['type'];
 
-export const DEVICE_EVENT_TYPES: readonly DeviceEventType[] = ['complianceObserved', 'graceTimer', 'membershipApplied', 'deviceGone', 'personLeft'];
+export const DEVICE_EVENT_TYPES: readonly DeviceEventType[] = ['complianceObserved', 'graceTimer', 'membershipApplied', 'deviceGone', 'personLeft', 'incidentOpened', 'incidentClosed'];
 
 /** What the employee is told. */
 export type DeviceNotice = 'drift' | 'reminder' | 'accessRemoved' | 'accessRestored' | 'fixed';
@@ -54,6 +58,8 @@ export interface DeviceCore {
   remindersSent: number[];
   /** When the device's timer should next fire (a reminder or the end of grace), if at all. */
   timerAt?: string;
+  /** Open incidents that forbid access; while any is open, access stays removed whatever compliance says. */
+  incidentHolds?: string[];
 }
 
 /** The grace policy, from configuration. */
@@ -122,6 +128,21 @@ export function deviceTransition<T extends DeviceCore>(device: T, event: DeviceE
     case 'membershipApplied':
       // Recorded for the audit trail; the state already says whether access should exist.
       return { next: device, effects: [], changed: true };
+    case 'incidentOpened': {
+      const holds = device.incidentHolds ?? [];
+      if (holds.includes(event.incidentId)) return same();
+      if (device.state === 'accessRemoved') return to({ incidentHolds: [...holds, event.incidentId] }, []);
+      return to({ state: 'accessRemoved', incidentHolds: [...holds, event.incidentId], graceEndsAt: undefined, timerAt: undefined, remindersSent: [] }, [
+        { type: 'removeAccess' },
+        ...(device.state === 'inGrace' ? [{ type: 'alertIt', status: 'accessRemoved', failing: device.failing } as const] : []),
+      ]);
+    }
+    case 'incidentClosed': {
+      const holds = device.incidentHolds ?? [];
+      if (!holds.includes(event.incidentId)) return same();
+      // Access comes back only through the next compliant observation, never straight from closing the incident.
+      return to({ incidentHolds: holds.filter((h) => h !== event.incidentId) }, []);
+    }
     case 'deviceGone':
     case 'personLeft':
       return to({ state: 'retired', graceEndsAt: undefined, timerAt: undefined, remindersSent: [] }, [
@@ -154,7 +175,8 @@ export function deviceTransition<T extends DeviceCore>(device: T, event: DeviceE
           ]);
         }
         case 'accessRemoved': {
-          if (!event.compliant) return sameSet(failing, device.failing) ? same() : to({ failing }, []);
+          const held = (device.incidentHolds ?? []).length > 0;
+          if (!event.compliant || held) return sameSet(failing, device.failing) ? same() : to({ failing }, []);
           return to({ state: 'compliant', failing: [], timerAt: undefined }, [
             { type: 'restoreAccess' },
             { type: 'notifyEmployee', about: 'accessRestored', failing: [] },

@@ -5,14 +5,14 @@
 import path from 'node:path';
 import { ConversationState, TestAdapter, type Activity } from 'botbuilder';
 import type { Db } from 'mongodb';
-import { ActionRouter } from '../../../bot/actionRouter';
+import { ActionRouter, type ActionRouterOptions } from '../../../bot/actionRouter';
 import { ConsentCommands } from '../../../bot/consentCommands';
 import { ConsentService } from '../../../services/consent/consentService';
 import { ConsentWithdrawal } from '../../../services/consent/consentWithdrawal';
 import { DownloadLinks } from '../../../services/consent/downloadLinks';
 import { botCards } from '../../../bot/cardViews';
 import { createLogger } from '../../../bot/logger';
-import { OnboardingBot } from '../../../bot/onboardingBot';
+import { OnboardingBot, type OnboardingBotDeps } from '../../../bot/onboardingBot';
 import { MainDialog } from '../../../dialogs/mainDialog';
 import { startGraphSimulator } from '../../../graphsim/graphSimulator';
 import { loadTenantFixture } from '../../../graphsim/tenantFixture';
@@ -82,7 +82,11 @@ export function startDemoGraph() {
 }
 
 /** A bot process on `db` and the simulator at `graphUrl`: what a restart replaces. */
-export function buildBot(db: Db, graphUrl: string, options: { enrollmentCheckWaitMs?: number; consent?: boolean } = {}) {
+export function buildBot(
+  db: Db,
+  graphUrl: string,
+  options: { enrollmentCheckWaitMs?: number; consent?: boolean; incidents?: Pick<ActionRouterOptions, 'incidentHandlers'> & Pick<OnboardingBotDeps, 'incidents'> } = {},
+) {
   const logger = createLogger('silent');
   const graph = createGraphServices({ baseUrl: graphUrl, logger, retry: { maxDelayMs: 50 } });
   const requests = new RequestRepository(db);
@@ -127,7 +131,11 @@ export function buildBot(db: Db, graphUrl: string, options: { enrollmentCheckWai
         new ConsentWithdrawal(consents.ledger, service, graph.groups, async (r) => (itNotices.push(r.reference), true), logger),
       )
     : undefined;
-  const actions = new ActionRouter(service, roles, botCards, logger, { enrollmentCheckWaitMs: options.enrollmentCheckWaitMs ?? 5000, consentHandlers: consentCommands?.handlers() });
+  const actions = new ActionRouter(service, roles, botCards, logger, {
+    enrollmentCheckWaitMs: options.enrollmentCheckWaitMs ?? 5000,
+    consentHandlers: consentCommands?.handlers(),
+    incidentHandlers: options.incidents?.incidentHandlers,
+  });
   const bot = new OnboardingBot({
     withdrawConsent: consentCommands && ((actor, requestId) => consentCommands.withdraw(actor, requestId)),
     conversationState: new ConversationState(new MongoStorage(db)),
@@ -143,6 +151,7 @@ export function buildBot(db: Db, graphUrl: string, options: { enrollmentCheckWai
     logger,
     itTeamId: '19:it-team@thread.tacv2',
     roles,
+    incidents: options.incidents?.incidents,
   });
   const adapter = new TestAdapter(async (ctx) => bot.run(ctx));
   const updates: Partial<Activity>[] = [];

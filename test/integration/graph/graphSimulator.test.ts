@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { startGraphSimulator, type RunningGraphSimulator } from '../../../graphsim/graphSimulator';
 import { TenantFixtureError, validateTenantFixture, type TenantFixtureInput } from '../../../graphsim/tenantFixture';
-import { ACCESS_GROUP, ADELE, ALEX, ALL_STAFF, CATALOG_APP, ISAIAH, MEGAN, MEGAN_IPHONE, testTenant } from './testTenant';
+import { ACCESS_GROUP, ADELE, ADELE_ANDROID, ALEX, ALL_STAFF, CATALOG_APP, ISAIAH, MEGAN, MEGAN_IPHONE, testTenant } from './testTenant';
 
 interface GraphErrorBody {
   error: { code: string; message: string; innerError: { date: string; 'request-id': string; 'client-request-id': string } };
@@ -209,6 +209,51 @@ describe('Graph simulator (wire)', () => {
     const chat = (await call('GET', `/v1.0/users/${MEGAN}/teamwork/installedApps/${encodeURIComponent(list.value[0].id)}/chat`)).json as { id: string; chatType: string };
     assert.match(chat.id, /^19:.+@unq\.gbl\.spaces$/);
     assert.equal(chat.chatType, 'oneOnOne');
+  });
+
+  describe('device actions (remoteLock, retire, wipe)', () => {
+    const results = async (id: string) =>
+      ((await call('GET', `/v1.0/deviceManagement/managedDevices/${id}?$select=id,deviceActionResults`)).json as { deviceActionResults: Record<string, string>[] }).deviceActionResults;
+
+    for (const action of ['remoteLock', 'retire', 'wipe']) {
+      it(`when ${action} is posted, then 204 No Content with a request-id, and the device lists the action pending`, async () => {
+        const r = await call('POST', `/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}/${action}`, undefined, { 'client-request-id': 'trace-9' });
+        assert.equal(r.status, 204);
+        assert.equal(r.json, undefined);
+        assert.ok(r.headers.get('request-id'));
+        assert.equal(r.headers.get('client-request-id'), 'trace-9');
+        const [entry] = await results(MEGAN_IPHONE);
+        assert.equal(entry.actionName, action);
+        assert.equal(entry.actionState, 'pending');
+        assert.equal(entry.startDateTime, entry.lastUpdatedDateTime);
+      });
+    }
+
+    it('when the device is gone, then 404 ResourceNotFound; a body on remoteLock is 400', async () => {
+      const gone = await call('POST', '/v1.0/deviceManagement/managedDevices/d0000000-0000-4000-8000-0000000000ff/remoteLock');
+      assert.equal(gone.status, 404);
+      assert.equal((gone.json as GraphErrorBody).error.code, 'ResourceNotFound');
+      assert.equal((await call('POST', `/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}/remoteLock`, { force: true })).status, 400);
+    });
+
+    it('when a personal Android (work profile) is wiped, then 400 and nothing is recorded; retire is accepted', async () => {
+      const wipe = await call('POST', `/v1.0/deviceManagement/managedDevices/${ADELE_ANDROID}/wipe`, { keepEnrollmentData: false, keepUserData: false });
+      assert.equal(wipe.status, 400);
+      assert.deepEqual(await results(ADELE_ANDROID), []);
+      assert.equal((await call('POST', `/v1.0/deviceManagement/managedDevices/${ADELE_ANDROID}/retire`)).status, 204);
+    });
+
+    it('when a 500 is injected after accept, then the caller sees 500 but the action is recorded (why blind retries are dangerous)', async () => {
+      sim.controls.injectFault({ method: 'POST', path: `/deviceManagement/managedDevices/${MEGAN_IPHONE}/remoteLock`, status: 500, afterAccept: true });
+      const r = await call('POST', `/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}/remoteLock`);
+      assert.equal(r.status, 500);
+      assert.equal((await results(MEGAN_IPHONE)).length, 1);
+      sim.controls.injectFault({ method: 'POST', path: `/deviceManagement/managedDevices/${MEGAN_IPHONE}/retire`, status: 429, retryAfterSeconds: 3 });
+      const throttled = await call('POST', `/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}/retire`);
+      assert.equal(throttled.status, 429);
+      assert.equal(throttled.headers.get('retry-after'), '3');
+      assert.equal((await results(MEGAN_IPHONE)).length, 1, 'a throttled request is not carried out');
+    });
   });
 
   describe('$batch', () => {

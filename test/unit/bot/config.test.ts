@@ -49,6 +49,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('when incident settings are not given, then automatic incidents are on for high and compromised threat states; bad values are refused by name', () => {
+    assert.deepEqual({ ...loadConfig(base).incidents }, { autoOpen: true, threatStates: ['highSeverity', 'compromised'], clockSkewMs: 300_000 });
+    const c = loadConfig({ ...base, INCIDENT_AUTO_OPEN: 'false', INCIDENT_THREAT_STATES: 'mediumSeverity, highSeverity', INCIDENT_ACTION_CLOCK_SKEW_MINUTES: '2' });
+    assert.deepEqual({ ...c.incidents }, { autoOpen: false, threatStates: ['mediumSeverity', 'highSeverity'], clockSkewMs: 120_000 });
+    assert.throws(() => loadConfig({ ...base, INCIDENT_AUTO_OPEN: 'yes' }), (e: unknown) => e instanceof ConfigurationError && /INCIDENT_AUTO_OPEN/.test(e.message));
+    assert.throws(() => loadConfig({ ...base, INCIDENT_THREAT_STATES: 'high severity!' }), (e: unknown) => e instanceof ConfigurationError && /INCIDENT_THREAT_STATES/.test(e.message));
+  });
+
   it('when production has no public address, then "my data" offers no download link instead of a localhost one', () => {
     assert.equal(loadConfig({ ...prod, PUBLIC_BASE_URL: '' }).consent.publicBaseUrl, undefined);
     assert.equal(loadConfig({ ...prod }).consent.publicBaseUrl, 'https://bot.contoso.com');

@@ -23,6 +23,11 @@ import { renderRequestStatusCard } from '../../../cards/requestStatusCard';
 import { Verb } from '../../../cards/verbs';
 import { renderWelcomeCard } from '../../../cards/welcomeCard';
 import { renderDelegationCard, renderDelegationOverviewCard } from '../../../cards/delegationCard';
+import { renderIncidentCard, type IncidentView } from '../../../cards/incidentCard';
+import { renderIncidentConfirmCard } from '../../../cards/incidentConfirmCard';
+import { renderIncidentStatusCard } from '../../../cards/incidentStatusCard';
+import { renderLostDeviceCard } from '../../../cards/lostDeviceCard';
+import { INCIDENT_STATES } from '../../../services/workflow/incidentTransition';
 import { FIXTURE_CONSENT_HISTORY, FIXTURE_EMPTY_HISTORY, FIXTURE_MY_DATA, FIXTURE_TRANSPARENCY } from '../../../cards/consentFixtures';
 import { renderMyConsentsCard } from '../../../cards/myConsentsCard';
 import { renderMyDataCard } from '../../../cards/myDataCard';
@@ -56,6 +61,42 @@ export const REQUEST_RENDERERS: [string, (r: OnboardingRequest) => AdaptiveCard]
   ],
 ];
 
+/** An incident in each state, with typed text that must stay text. */
+function incidentFixture(state: IncidentView['state']): IncidentView {
+  const at = '2026-03-01T09:00:00.000Z';
+  const megan = { aadObjectId: 'm', displayName: '[Megan](https://evil.example) Bowen' };
+  return {
+    _id: 'INC-2026-7K3Q2M',
+    version: 4,
+    state,
+    cause: 'stolen',
+    owner: megan,
+    ownerAadObjectId: 'm',
+    deviceIds: ['d1', 'd2'],
+    devices: [
+      { deviceId: 'd1', deviceName: HOSTILE_MODEL, platform: 'ios', ownership: 'personal' },
+      { deviceId: 'd2', deviceName: 'Pixel ${secret}', platform: 'android', ownership: 'company' },
+    ],
+    openedAt: at,
+    openedBy: 'Megan <b>Bowen</b>',
+    summary: HOSTILE_JUSTIFICATION,
+    lastSeen: { when: 'today {{DATE(2026-03-01T09:00:00Z, SHORT)}}', where: '<at>train</at>' },
+    severity: state === 'reported' ? undefined : 'high',
+    wipeAgreements: [{ deviceId: 'd1', at }],
+    timeline: [{ at, by: 'Megan Bowen', text: 'Stolen device reported; work access removed' }],
+    notes: state === 'reported' ? [] : [{ at, by: megan, text: 'Called **Megan**' }],
+    correctiveActions: state === 'reported' ? [] : [{ id: 'c1', text: 'Lock-screen ${reminder}', owner: megan, dueDate: '2026-03-20', addedAt: at, addedBy: megan }],
+    actions: [
+      { id: 'a1', action: 'remoteLock', deviceId: 'd1', requestedAt: at, requestedBy: megan, status: 'accepted', attempts: 1, result: { outcome: 'accepted', httpStatus: 204, requestId: 'r-1', clientRequestId: 'c-1', verifiedBy: 'response', at } },
+      { id: 'a2', action: 'retire', deviceId: 'd2', requestedAt: at, requestedBy: megan, status: 'failed', attempts: 1, result: { outcome: 'failed', httpStatus: 404, code: 'ResourceNotFound', verifiedBy: 'response', at } },
+      { id: 'a3', action: 'wipe', deviceId: 'd2', requestedAt: at, requestedBy: megan, status: 'sending', attempts: 1 },
+    ],
+    investigationSummary: state === 'investigated' || state === 'closed' ? 'Nothing [opened](https://evil.example)' : undefined,
+    resolution: state === 'closed' ? 'Returned' : undefined,
+    closedAt: state === 'closed' ? at : undefined,
+  };
+}
+
 /** Cards that take no request. */
 export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
   ['delegation', () => renderDelegationCard({ today: '2026-11-30', timeZone: 'America/Los_Angeles', suggestions: [{ title: 'Adele Vance', value: 'a0000000-0000-4000-8000-000000000002' }] })],
@@ -81,6 +122,26 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
       }),
   ],
   ['delegationOverview/none', () => renderDelegationOverviewCard({ summary: 'Nobody decides for you.', hasCurrent: false, standingInFor: [], history: [] })],
+  ...INCIDENT_STATES.map((state): [string, () => AdaptiveCard] => [`incident/${state}`, () => renderIncidentCard(incidentFixture(state))]),
+  ...(['remoteLock', 'retire', 'wipe'] as const).map((action): [string, () => AdaptiveCard] => [
+    `incidentConfirm/${action}`,
+    () => renderIncidentConfirmCard(incidentFixture('triaged'), incidentFixture('triaged').devices[0], action),
+  ]),
+  ['incidentStatus', () => renderIncidentStatusCard(INCIDENT_STATES.map(incidentFixture))],
+  [
+    'lostDevice',
+    () =>
+      renderLostDeviceCard({
+        devices: [
+          { deviceId: 'd1', deviceName: HOSTILE_MODEL, platform: 'ios', ownership: 'personal' },
+          { deviceId: 'd2', deviceName: 'Pixel', platform: 'android', ownership: 'company' },
+        ],
+        cause: 'lost',
+        when: '${when}',
+        where: '[here](https://evil.example)',
+        problems: ['Please say where you last had the device.'],
+      }),
+  ],
   ['welcome', () => renderWelcomeCard({ displayName: 'Megan Bowen' })],
   ['welcome/open request', () => renderWelcomeCard({ displayName: '[Megan](https://evil.example) Bowen', openRequest: { reference: 'DEV-1', stateLabel: 'Waiting for approval' } })],
   ['requestForm', () => renderRequestFormCard()],

@@ -55,3 +55,21 @@ describe('intent', () => {
     it(`when someone types "${text}", then it is understood as ${kind}`, () => assert.equal(classifyIntent(text).kind, kind));
   }
 });
+
+describe('classifyIntent: a lost or stolen device', () => {
+  const table: [string, Intent][] = [
+    ['I lost my phone', { kind: 'lostDevice', cause: 'lost' }],
+    ['i think I have lost my iPhone', { kind: 'lostDevice', cause: 'lost' }],
+    ["I can't find my phone anywhere", { kind: 'lostDevice', cause: 'lost' }],
+    ['My phone was stolen', { kind: 'lostDevice', cause: 'stolen' }],
+    ['someone stole my laptop', { kind: 'lostDevice', cause: 'stolen' }],
+    ['<at>Device Bot</at> my tablet got stolen yesterday', { kind: 'lostDevice', cause: 'stolen' }],
+    ['report a lost device', { kind: 'lostDevice', cause: 'lost' }],
+    ['I want to use my phone for work', { kind: 'request' }],
+    ['incident for adele@contoso.com: phone left in a taxi', { kind: 'openIncident', who: 'adele@contoso.com', summary: 'phone left in a taxi' }],
+    ['open incident for adele@contoso.com because suspicious sign-ins', { kind: 'openIncident', who: 'adele@contoso.com', summary: 'suspicious sign-ins' }],
+  ];
+  for (const [text, expected] of table) {
+    it(`when someone types "${text}", then it reads as ${expected.kind}`, () => assert.deepEqual(classifyIntent(text), expected));
+  }
+});

@@ -33,6 +33,8 @@ const SAMPLE: Record<DeviceEventType, DeviceEvent> = {
   membershipApplied: { type: 'membershipApplied', op: 'remove', groupId: 'g', memberId: 'm', graphRequestId: 'r' },
   deviceGone: { type: 'deviceGone' },
   personLeft: { type: 'personLeft' },
+  incidentOpened: { type: 'incidentOpened', incidentId: 'INC-2026-AAAAAA' },
+  incidentClosed: { type: 'incidentClosed', incidentId: 'INC-2026-AAAAAA' },
 };
 
 /** state × event → next state (or 'refused'), effect types; every pair appears. */
@@ -43,6 +45,8 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
     membershipApplied: ['compliant', []],
     deviceGone: ['retired', ['removeAccess']],
     personLeft: ['retired', ['removeAccess']],
+    incidentOpened: ['accessRemoved', ['removeAccess']],
+    incidentClosed: ['compliant', []],
   },
   inGrace: {
     complianceObserved: ['inGrace', []],
@@ -50,6 +54,8 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
     membershipApplied: ['inGrace', []],
     deviceGone: ['retired', ['removeAccess', 'alertIt:retired']],
     personLeft: ['retired', ['removeAccess', 'alertIt:retired']],
+    incidentOpened: ['accessRemoved', ['removeAccess', 'alertIt:accessRemoved']],
+    incidentClosed: ['inGrace', []],
   },
   accessRemoved: {
     complianceObserved: ['accessRemoved', []],
@@ -57,6 +63,8 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
     membershipApplied: ['accessRemoved', []],
     deviceGone: ['retired', []],
     personLeft: ['retired', []],
+    incidentOpened: ['accessRemoved', []],
+    incidentClosed: ['accessRemoved', []],
   },
   retired: {
     complianceObserved: ['refused', []],
@@ -64,6 +72,8 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
     membershipApplied: ['refused', []],
     deviceGone: ['refused', []],
     personLeft: ['refused', []],
+    incidentOpened: ['refused', []],
+    incidentClosed: ['refused', []],
   },
 };
 
@@ -71,6 +81,24 @@ const effectNames = (r: ReturnType<typeof deviceTransition>) =>
   r.effects.map((e) => (e.type === 'notifyEmployee' ? `${e.type}:${e.about}` : e.type === 'alertIt' ? `${e.type}:${e.status}` : e.type));
 
 describe('enrolled device transitions', () => {
+  describe('incident holds', () => {
+    const held = device('accessRemoved', { failing: [], incidentHolds: ['INC-2026-AAAAAA'] });
+    it('when a device held by an open incident is seen compliant, then access stays removed', () => {
+      const r = deviceTransition(held, ok, policy, NOW);
+      assert.equal(r.next.state, 'accessRemoved');
+      assert.deepEqual(r.effects, []);
+    });
+    it('when the incident closes, then the hold goes but access waits for the next compliant observation', () => {
+      const released = deviceTransition(held, { type: 'incidentClosed', incidentId: 'INC-2026-AAAAAA' }, policy, NOW);
+      assert.equal(released.next.state, 'accessRemoved');
+      assert.deepEqual(released.next.incidentHolds, []);
+      assert.deepEqual(effectNames(deviceTransition(released.next, ok, policy, NOW)), ['restoreAccess', 'notifyEmployee:accessRestored', 'alertIt:restored']);
+    });
+    it('when the same incident is opened twice, then nothing changes the second time', () => {
+      assert.equal(deviceTransition(held, { type: 'incidentOpened', incidentId: 'INC-2026-AAAAAA' }, policy, NOW).changed, false);
+    });
+  });
+
   describe('every state × every event', () => {
     for (const state of DEVICE_STATES) {
       for (const type of DEVICE_EVENT_TYPES) {

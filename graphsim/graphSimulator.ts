@@ -19,6 +19,7 @@ import {
   type TenantFixture,
 } from './tenantFixture';
 import { TenantStore, type DeviceRecord } from './tenantStore';
+import { appOf, GraphThrottle, intuneThrottling, type ThrottleClass } from './throttling';
 
 /** A status the simulator can inject, with how often and where. */
 export interface FaultSpec {
@@ -88,6 +89,12 @@ export interface GraphSimulatorOptions {
   requireAuth?: boolean;
   /** Clock for enrollment, sync and relative fixture dates. */
   now?: () => Date;
+  /**
+   * Throttling enforced as Intune publishes it (default `intuneThrottling()`); lower limits to see it quickly,
+   * or `false` for none. It runs on real time (`throttleClock`), not on the fixture clock a test moves.
+   */
+  throttling?: readonly ThrottleClass[] | false;
+  throttleClock?: () => number;
 }
 
 /** A running simulator. */
@@ -172,6 +179,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   const logger = options.logger;
   let faults: ActiveFault[] = [];
   let log: RequestLogEntry[] = [];
+  const throttle = options.throttling === false ? null : new GraphThrottle(options.throttling ?? intuneThrottling());
+  const throttleClock = options.throttleClock ?? Date.now;
 
   function errorResponse(e: SimHttpError, headers: Record<string, string>): SimResponse {
     const requestId = randomUUID();
@@ -195,7 +204,13 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     const fullPath = `/${req.version}${req.path}`;
     let res: SimResponse & { hang?: true };
     const fault = takeFault(req.method, req.path, fullPath);
-    if (fault?.status === 'hang') {
+    const throttled = fault ? null : throttle?.admit(req.method, req.path, appOf(req.headers.authorization), throttleClock());
+    if (throttled) {
+      res = errorResponse(
+        new SimHttpError(429, 'TooManyRequests', `Too many requests (${throttled.className}).`, { 'Retry-After': String(throttled.retryAfterSeconds) }),
+        req.headers,
+      );
+    } else if (fault?.status === 'hang') {
       // Inside a batch a hung item would hold the whole batch; the outer request hangs instead.
       res = { status: 0, hang: true };
     } else if (fault) {
@@ -312,6 +327,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       store.reset();
       faults = [];
       log = [];
+      throttle?.reset();
     },
   };
 

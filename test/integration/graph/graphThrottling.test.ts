@@ -1,0 +1,68 @@
+/**
+ * The simulator enforces Intune's published throttling (lowered here so a test reaches it quickly): over a limit
+ * a request is 429 with a Retry-After, a batch item is throttled on its own, and other services are unaffected.
+ */
+import assert from 'node:assert/strict';
+import { startGraphSimulator, type RunningGraphSimulator } from '../../../graphsim/graphSimulator';
+import { intuneThrottling } from '../../../graphsim/throttling';
+import { ALEX, MEGAN_IPHONE, testTenant } from './testTenant';
+
+describe('Graph simulator throttling (Intune limits per app and tenant)', () => {
+  let sim: RunningGraphSimulator;
+  let now = 0;
+  // A hundredth of the published limits: 20 device reads and 10 compliance-detail reads per 20 seconds.
+  const scale = 0.01;
+
+  before(async () => {
+    sim = await startGraphSimulator({ port: 0, tenant: testTenant(), throttling: intuneThrottling(scale), throttleClock: () => now });
+  });
+  after(() => sim.close());
+  beforeEach(() => {
+    sim.controls.reset();
+    now = 1_000_000;
+  });
+
+  const get = (path: string) => fetch(`${sim.url}${path}`);
+
+  it('when the devices limit is used up, then the next device read is 429 with a Retry-After until the window frees, and users are not throttled', async () => {
+    for (let i = 0; i < 20; i++) {
+      now += 100;
+      assert.equal((await get(`/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}`)).status, 200, `request ${i}`);
+    }
+    const refused = await get('/v1.0/deviceManagement/managedDevices?$top=5');
+    assert.equal(refused.status, 429);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'TooManyRequests');
+    // The first of the 20 was at +100 ms, the refusal at +2,000 ms: 18.1 s to go, rounded up to whole seconds.
+    assert.equal(refused.headers.get('retry-after'), '19');
+    assert.equal((await get(`/v1.0/users/${ALEX}`)).status, 200);
+    now += 18_200;
+    assert.equal((await get(`/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}`)).status, 200);
+  });
+
+  it('when compliance detail is read through $batch past its limit, then only the items over it are 429 and the batch is 200', async () => {
+    const requests = Array.from({ length: 12 }, (_, i) => ({ id: String(i), method: 'GET', url: `/deviceManagement/managedDevices/${MEGAN_IPHONE}/deviceCompliancePolicyStates` }));
+    const res = await fetch(`${sim.url}/beta/$batch`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ requests }) });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { responses: { id: string; status: number; headers: Record<string, string> }[] };
+    const statuses = body.responses.sort((a, b) => Number(a.id) - Number(b.id)).map((r) => r.status);
+    assert.deepEqual(statuses, [...Array(10).fill(200), 429, 429]);
+    assert.equal(body.responses.find((r) => r.id === '10')?.headers['Retry-After'], '20');
+    // The device configuration service has its own budget: device reads still pass.
+    assert.equal((await get(`/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}`)).status, 200);
+  });
+
+  it('when writes pass their own lower limit, then they are throttled while reads still pass', async () => {
+    for (let i = 0; i < 2; i++) assert.equal((await fetch(`${sim.url}/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}/syncDevice`, { method: 'POST' })).status, 204);
+    assert.equal((await fetch(`${sim.url}/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}/syncDevice`, { method: 'POST' })).status, 429);
+    assert.equal((await get(`/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}`)).status, 200);
+  });
+
+  it('when throttling is off, then nothing is refused', async () => {
+    const open = await startGraphSimulator({ port: 0, tenant: testTenant(), throttling: false });
+    try {
+      for (let i = 0; i < 30; i++) assert.equal((await fetch(`${open.url}/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}`)).status, 200);
+    } finally {
+      await open.close();
+    }
+  });
+});

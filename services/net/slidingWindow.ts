@@ -67,6 +67,16 @@ export class SlidingWindowLimiter {
     return 0;
   }
 
+  /** Forgets keys with no event inside the longest window (call now and then; keys are pruned only when used). */
+  forgetIdle(now: number): void {
+    for (const key of [...this.events.keys()]) this.prune(key, now);
+  }
+
+  /** How many keys have events in their windows. */
+  get size(): number {
+    return this.events.size;
+  }
+
   /** Forgets every key. */
   reset(): void {
     this.events.clear();

@@ -40,3 +40,13 @@ describe('sliding window rate limits', () => {
     assert.throws(() => new SlidingWindowLimiter([{ limit: 0, windowMs: 1000 }]), InvalidRateRuleError);
   });
 });
+
+describe('sliding window memory', () => {
+  it('when keys go idle past the longest window, then forgetting idle keys drops them', () => {
+    const l = new SlidingWindowLimiter([{ limit: 1, windowMs: 1000 }]);
+    for (let i = 0; i < 100; i++) l.take(`k${i}`, 0);
+    l.take('recent', 900);
+    l.forgetIdle(1500);
+    assert.equal(l.size, 1);
+  });
+});

@@ -13,6 +13,8 @@ import { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
 import { DownloadLinks } from '../services/consent/downloadLinks';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { createDeviceModule } from '../services/devices/deviceModule';
+import { openRequestsFrom } from '../services/devices/peopleCheck';
+import { SharedRatePacer } from '../services/messaging/teamsRatePacer';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
 import { JobQueue, type JobKind } from '../services/jobs/jobQueue';
@@ -33,7 +35,7 @@ import { DelegationAuditLog, DelegationRepository } from '../services/storage/de
 import { DELEGATION_EXPIRY, DelegationService } from '../services/onboarding/delegationService';
 import { DelegationCommands } from './delegationCommands';
 import { ValidationError } from '../services/workflow/errors';
-import { connectMongo, ensureIndexes } from '../services/storage/mongoConnection';
+import { COLLECTIONS, connectMongo, ensureIndexes } from '../services/storage/mongoConnection';
 import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
 import { ActionRouter } from './actionRouter';
@@ -112,11 +114,13 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow, delegations },
     logger.child({ component: 'onboarding' }),
   );
+  // Teams' per-app limit in the tenant, shared by every instance (services/messaging/teamsRatePacer.ts).
+  const pacer = new SharedRatePacer(mongo.db, { bucket: `teams:${config.bot.appId || 'local'}:${tenantId || 'local'}`, perSecond: config.fleet.teamsSendsPerSecond });
   const messenger = new ProactiveMessenger(
     adapter,
     refs,
     graph.teamsApps,
-    { appId: config.bot.appId ?? '', tenantId, catalogAppId: config.teams.appCatalogId, itTeamId: config.teams.itTeamId, itChannelId: config.teams.itChannelId },
+    { appId: config.bot.appId ?? '', tenantId, catalogAppId: config.teams.appCatalogId, itTeamId: config.teams.itTeamId, itChannelId: config.teams.itChannelId, pacer },
     logger.child({ component: 'messenger' }),
   );
   const instanceId = newInstanceId(config.leases.instanceIdPrefix);
@@ -152,10 +156,18 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       digestIntervalMs: config.compliance.digestIntervalMs,
       digestNearingMs: Math.max(...config.compliance.reminderHoursBefore, 24) * 3_600_000,
       outbox: config.outbox,
+      sweepScope: config.fleet.sweepScope,
+      peopleCheckIntervalMs: config.fleet.peopleCheckIntervalMs,
     },
+    openRequests: openRequestsFrom({
+      keys: mongo.db.collection<{ _id: string }>(COLLECTIONS.openRequestKeys),
+      findOpenByRequester: (id) => requests.findOpenByRequester(id),
+      apply: (id, event, actor) => service.apply(id, event, actor),
+    }),
     logger,
   });
   await devices.ensureIndexes();
+  await pacer.ensureIndexes();
   runner.setGrantListener((request, access) => devices.enrollFromGrant(request, access));
   const worker = new BackgroundWorker(jobs, requests, runner, logger.child({ component: 'worker', instanceId }), {
     intervalMs: config.workerIntervalSeconds * 1000,

@@ -59,6 +59,10 @@ export interface SimulatorControls {
   enrollDevice(device: EnrollDeviceInput): DeviceRecord;
   /** Removes a managed device (retired or deleted in Intune). */
   removeDevice(deviceId: string): void;
+  /** Blocks or allows a user's sign-in (`accountEnabled`), as when someone leaves. */
+  setAccountEnabled(userId: string, enabled: boolean): void;
+  /** Deletes a user from the directory (their devices stay in Intune). */
+  deleteUser(userId: string): void;
   /** The user's pending enrollments appear the next time their devices are listed; returns how many. */
   activateEnrollments(userId: string): number;
   /** Adds a fault; returns its id. */
@@ -293,6 +297,12 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     removeDevice(deviceId) {
       if (!store.removeDevice(deviceId)) throw new SimulatorControlError(404, `no managed device ${deviceId}`);
     },
+    setAccountEnabled(userId, enabled) {
+      if (!store.setAccountEnabled(userId, enabled)) throw new SimulatorControlError(404, `no user ${userId}`);
+    },
+    deleteUser(userId) {
+      if (!store.deleteUser(userId)) throw new SimulatorControlError(404, `no user ${userId}`);
+    },
     enrollDevice(device) {
       const parsed = validateManagedDevice({ ...device, enrolledDateTime: device.enrolledDateTime ?? 'now' });
       if (!store.user(parsed.userId)) throw new SimulatorControlError(400, `userId: no user with id ${parsed.userId}`);
@@ -337,6 +347,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     const p = path.replace(/^\/_sim/, '').replace(/\/$/, '');
     const device = /^\/devices\/([^/]+)\/compliance$/.exec(p);
     const group = /^\/groups\/([^/]+)\/members$/.exec(p);
+    const user = /^\/users\/([^/]+)(\/accountEnabled)?$/.exec(p);
     if (method === 'POST' && p === '/reset') {
       controls.reset();
       return { status: 204 };
@@ -359,6 +370,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     if (p === '/enrollments/activate' && method === 'POST') {
       if (typeof b.userId !== 'string') throw new SimulatorControlError(400, 'userId: required');
       return { status: 200, body: { activated: controls.activateEnrollments(b.userId) } };
+    }
+    if (user && user[2] && method === 'POST') {
+      controls.setAccountEnabled(decodeURIComponent(user[1]), b.accountEnabled === true);
+      return { status: 204 };
+    }
+    if (user && !user[2] && method === 'DELETE') {
+      controls.deleteUser(decodeURIComponent(user[1]));
+      return { status: 204 };
     }
     if (group && method === 'GET') return { status: 200, body: { value: controls.groupMembers(decodeURIComponent(group[1])) } };
     throw new SimulatorControlError(404, `unknown control ${method} ${path}`);

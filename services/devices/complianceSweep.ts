@@ -19,6 +19,9 @@ export interface SweepStats {
   ms: { graph: number; transitions: number; bookkeeping: number };
 }
 
+/** Which devices a sweep reads: the whole tenant, the devices of members of Entra groups, or of the people the product enrolled. */
+export type SweepScope = { kind: 'tenant' } | { kind: 'groups'; groupIds: readonly string[] } | { kind: 'enrolled' };
+
 /** Intune states that say the device is out of compliance; any other non-compliant state says nothing yet. */
 const NOT_COMPLIANT = new Set(['noncompliant', 'inGracePeriod']);
 const FAILING = new Set(['nonCompliant', 'error']);
@@ -49,7 +52,7 @@ export class ComplianceSweep {
     private readonly devices: DeviceRepository,
     private readonly service: DeviceService,
     private readonly jobs: JobQueue,
-    private readonly options: { intervalMs: number },
+    private readonly options: { intervalMs: number; scope?: SweepScope },
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -84,8 +87,14 @@ export class ComplianceSweep {
     // Devices watched when the sweep starts (id, state, version: a few dozen bytes each); a device enrolled during
     // the sweep waits for the next one. Whatever Intune lists is removed from it, so what is left is gone.
     const unseen = await this.devices.watchedStates();
+    const scope = this.options.scope ?? { kind: 'tenant' };
+    // Outside the whole tenant, only the people listed can have devices found gone; the others are not swept.
+    let listed: Set<string> | null = null;
+    if (scope.kind === 'groups') listed = await this.source.groupMemberIds(scope.groupIds);
+    if (scope.kind === 'enrolled') listed = new Set([...unseen.values()].map((w) => w.personId));
+    if (listed) for (const [id, w] of unseen) if (!listed.has(w.personId)) unseen.delete(id);
     lap('bookkeeping');
-    await this.source.forEachDevicePage(async (page) => {
+    const visitPage = async (page: SweptDevice[]) => {
       lap('graph');
       if (lease) await this.jobs.leases.assertHeld(lease);
       stats.pages++;
@@ -106,7 +115,9 @@ export class ComplianceSweep {
         stats.transitions += results.filter((r, n) => r && r.version !== changes[i + n].w.version).length;
       }
       lap('transitions');
-    });
+    };
+    if (listed) await this.source.forEachDevicePageOf([...listed].sort(), visitPage);
+    else await this.source.forEachDevicePage(visitPage);
     lap('graph');
     for (const id of unseen.keys()) {
       await this.service.apply(id, { type: 'deviceGone' });

@@ -187,6 +187,10 @@ describe('continuous compliance after access is granted', function () {
       name: 'a',
       leaseMs: LEASE,
       source: (inner) => ({
+        ...inner,
+        forEachDevicePageOf: (ids, visit) => inner.forEachDevicePageOf(ids, visit),
+        groupMemberIds: (ids) => inner.groupMemberIds(ids),
+        accountStatuses: (ids) => inner.accountStatuses(ids),
         policyStates: (ids) => inner.policyStates(ids),
         forEachDevicePage: (visit) =>
           inner.forEachDevicePage(async (page) => {

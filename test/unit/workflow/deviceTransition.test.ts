@@ -61,7 +61,7 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
   retired: {
     complianceObserved: ['refused', []],
     graceTimer: ['refused', []],
-    membershipApplied: ['refused', []],
+    membershipApplied: ['retired', []],
     deviceGone: ['refused', []],
     personLeft: ['refused', []],
   },

@@ -168,6 +168,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   });
   await devices.ensureIndexes();
   await pacer.ensureIndexes();
+  // A sweep scoped to groups that do not exist would watch nobody: refuse to start.
+  await devices.checkSweepScope();
   runner.setGrantListener((request, access) => devices.enrollFromGrant(request, access));
   const worker = new BackgroundWorker(jobs, requests, runner, logger.child({ component: 'worker', instanceId }), {
     intervalMs: config.workerIntervalSeconds * 1000,

@@ -1,4 +1,5 @@
 import type { Logger } from '../../bot/logger';
+import { GraphRequestError } from '../graph/graphErrors';
 import { IOS_ENCRYPTION_SETTING } from '../graph/intuneService';
 import type { ComplianceSweepSource, SweptDevice, SweptPolicyState } from '../graph/intuneSweep';
 import type { Lease } from '../jobs/leases';
@@ -21,6 +22,14 @@ export interface SweepStats {
 
 /** Which devices a sweep reads: the whole tenant, the devices of members of Entra groups, or of the people the product enrolled. */
 export type SweepScope = { kind: 'tenant' } | { kind: 'groups'; groupIds: readonly string[] } | { kind: 'enrolled' };
+
+/** A configured sweep group that Entra does not have (a typo, or a deleted group): the sweep would read nobody. */
+export class SweepScopeError extends Error {
+  override readonly name = 'SweepScopeError';
+  constructor(readonly groupId: string) {
+    super(`COMPLIANCE_SWEEP_GROUP_IDS names group ${groupId}, which does not exist in Entra ID`);
+  }
+}
 
 /** Intune states that say the device is out of compliance; any other non-compliant state says nothing yet. */
 const NOT_COMPLIANT = new Set(['noncompliant', 'inGracePeriod']);
@@ -72,6 +81,23 @@ export class ComplianceSweep {
     } finally {
       stop();
       if (!lease.lost) await this.jobs.finish(lease, seenRev, next);
+    }
+  }
+
+  /**
+   * Start-up check of the scope: every configured group must exist. Only a definite 404 fails; Graph being
+   * unreachable at start-up is left to the sweep's own retries.
+   */
+  async checkScope(): Promise<void> {
+    const scope = this.options.scope;
+    if (scope?.kind !== 'groups') return;
+    for (const g of scope.groupIds) {
+      try {
+        await this.source.groupMemberIds([g]);
+      } catch (e) {
+        if (e instanceof GraphRequestError && e.status === 404) throw new SweepScopeError(g);
+        this.logger.warn({ status: (e as { status?: number }).status }, 'sweep scope could not be checked at start-up');
+      }
     }
   }
 

@@ -165,6 +165,10 @@ export function createDeviceModule(deps: {
     async ensureIndexes() {
       await Promise.all([devices.ensureIndexes(), alerts.ensureIndexes(), outbox.ensureIndexes()]);
     },
+    /** Checks the configured sweep scope against Entra (throws SweepScopeError for a group that does not exist). */
+    async checkSweepScope() {
+      await sweep?.checkScope();
+    },
     /** Schedules the first sweep and digest if no instance has yet. */
     async start() {
       const now = clock();

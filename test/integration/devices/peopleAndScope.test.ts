@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Db } from 'mongodb';
+import { SweepScopeError } from '../../../services/devices/complianceSweep';
 import { deviceAuditStream } from '../../../services/devices/deviceService';
 import type { OpenRequests } from '../../../services/devices/peopleCheck';
 import { AuditRepository } from '../../../services/storage/auditRepository';
@@ -91,6 +92,14 @@ describe('people who leave and sweep scope', function () {
       assert.deepEqual(await a.module.people!.check(), { checked: 1, left: 0, devicesRetired: 0, requestsCancelled: 0 });
     });
   }
+
+  it('when the sweep is scoped to a group that does not exist, then the start-up check names it; an existing group passes', async () => {
+    const missing = '0fffffff-0000-4000-8000-000000000000';
+    const bad = deviceInstance(db, sim.url, clock, { name: 'bad', options: { sweepScope: { kind: 'groups', groupIds: [IT_SECURITY_GROUP, missing] } } });
+    await assert.rejects(bad.module.checkSweepScope(), (e: unknown) => e instanceof SweepScopeError && e.groupId === missing);
+    const good = deviceInstance(db, sim.url, clock, { name: 'good', options: { sweepScope: { kind: 'groups', groupIds: [IT_SECURITY_GROUP] } } });
+    await good.module.checkSweepScope();
+  });
 
   it('when the sweep is scoped to a group Megan is not in, then her device is neither swept nor retired; in scope of the enrolled people it is swept per person', async () => {
     const outside = deviceInstance(db, sim.url, clock, { name: 'groups', options: { sweepScope: { kind: 'groups', groupIds: [IT_SECURITY_GROUP] } } });

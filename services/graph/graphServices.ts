@@ -13,7 +13,7 @@ import type { GraphServices } from './graphTypes';
 import { GraphDirectoryService } from './directoryService';
 import { GraphGroupService } from './groupService';
 import { GraphIntuneService } from './intuneService';
-import { GraphComplianceSweepSource } from './intuneSweep';
+import { GraphComplianceSweepSource, type IntuneSweepOptions } from './intuneSweep';
 import { GraphTeamsAppInstallService } from './teamsAppInstallService';
 
 /** Options for createGraphServices. */
@@ -27,6 +27,8 @@ export interface GraphServicesOptions {
   credential?: TokenCredential;
   logger: Logger;
   retry?: RetrySettings;
+  /** How a compliance sweep pages and retries throttled batch items (tests and benches). */
+  sweep?: IntuneSweepOptions;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
@@ -83,7 +85,7 @@ export function createGraphServices(options: GraphServicesOptions): GraphService
     directory: new GraphDirectoryService(api, logger),
     intune: new GraphIntuneService(api, logger),
     groups: new GraphGroupService(api, logger),
-    complianceSweep: new GraphComplianceSweepSource(api, logger),
+    complianceSweep: new GraphComplianceSweepSource(api, logger, options.sweep),
     teamsApps: new GraphTeamsAppInstallService(api, logger, (attempt) => retryDelayMs(attempt, undefined, retry)),
     health: {
       async ping() {

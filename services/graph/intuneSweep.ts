@@ -155,7 +155,9 @@ export class GraphComplianceSweepSource implements ComplianceSweepSource {
   private async batchGet(keys: readonly string[], urlOf: (key: string) => string, version: 'v1.0' | 'beta'): Promise<Map<string, BatchItemResponse>> {
     const out = new Map<string, BatchItemResponse>();
     let pending = [...keys];
-    for (let round = 0; pending.length && round < (this.options.maxBatchRounds ?? 5); round++) {
+    // Only rounds that make no progress count against the limit: under steady throttling each round gets some
+    // items through, and waiting out each Retry-After is exactly the pace Intune allows.
+    for (let round = 0, stalled = 0; pending.length && stalled < (this.options.maxBatchRounds ?? 5); round++) {
       const body = { requests: pending.map((k, n) => ({ id: String(n), method: 'GET', url: urlOf(k) })) };
       const answer = (await this.api.post<BatchResponse>('$batch', body, { version, idempotent: true })) ?? {};
       const retry: string[] = [];
@@ -166,11 +168,12 @@ export class GraphComplianceSweepSource implements ComplianceSweepSource {
         if (r.status === 429 || r.status >= 500) {
           retry.push(key);
           const header = Object.entries(r.headers ?? {}).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-          waitMs = Math.max(waitMs, parseRetryAfterMs(header) ?? 1000 * 2 ** round);
+          waitMs = Math.max(waitMs, parseRetryAfterMs(header) ?? 1000 * 2 ** Math.min(round, 5));
         } else {
           out.set(key, r);
         }
       }
+      stalled = retry.length === pending.length ? stalled + 1 : 0;
       pending = retry;
       if (pending.length) await this.sleep(waitMs);
     }

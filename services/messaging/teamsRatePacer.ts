@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import { SlidingWindowLimiter } from '../net/slidingWindow';
 
 /**
  * Teams' rate limit for one bot in one tenant (about 50 requests per second, whatever the conversation), shared
@@ -50,7 +51,11 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export class SharedRatePacer implements RatePacer {
   readonly collection: Collection<GrantDoc>;
   private tokens = 0;
+  /** The index within its second of the next token to hand out (tokens are spread evenly over the second). */
+  private index = 0;
   private second = -1;
+  /** This instance's own sends in any sliding second: grants count calendar seconds, Teams may count any second. */
+  private readonly recent: SlidingWindowLimiter;
   private grantsTaken = 0;
   private pausedUntil = 0;
   private pauseReadAt = -1;
@@ -65,6 +70,7 @@ export class SharedRatePacer implements RatePacer {
   ) {
     this.collection = db.collection<GrantDoc>(RATE_GRANTS_COLLECTION);
     this.grantSize = Math.max(1, Math.min(options.grantSize ?? 10, options.perSecond));
+    this.recent = new SlidingWindowLimiter([{ limit: options.perSecond, windowMs: 1000 }]);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -90,7 +96,16 @@ export class SharedRatePacer implements RatePacer {
       let now = this.clock();
       const second = Math.floor(now / 1000);
       if (this.tokens > 0 && this.second === second && now >= this.pausedUntil) {
+        // Token n of a second is not used before n/perSecond into it, so two grants never burst together.
+        const earliest = second * 1000 + Math.floor((this.index * 1000) / this.options.perSecond);
+        const wait = Math.max(earliest - now, this.recent.waitFor('self', now));
+        if (wait > 0) {
+          await this.sleep(wait);
+          continue;
+        }
+        this.recent.take('self', now);
         this.tokens--;
+        this.index++;
         return;
       }
       await this.readPause(second);
@@ -125,6 +140,7 @@ export class SharedRatePacer implements RatePacer {
         throw e;
       }
       this.second = second;
+      this.index = slot * this.grantSize;
       this.tokens = Math.min(this.grantSize, this.options.perSecond - slot * this.grantSize);
       if (++this.grantsTaken % CLEANUP_EVERY === 0) await this.collection.deleteMany({ bucket: this.options.bucket, second: { $gte: 0, $lt: second - KEEP_SECONDS } });
       return true;

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { startGraphSimulator, type RunningGraphSimulator } from '../../../graphsim/graphSimulator';
 import { intuneThrottling } from '../../../graphsim/throttling';
+import { createLogger } from '../../../bot/logger';
+import { createGraphServices } from '../../../services/graph/graphServices';
 import { ALEX, MEGAN_IPHONE, testTenant } from './testTenant';
 
 describe('Graph simulator throttling (Intune limits per app and tenant)', () => {
@@ -63,6 +65,31 @@ describe('Graph simulator throttling (Intune limits per app and tenant)', () => 
       for (let i = 0; i < 30; i++) assert.equal((await fetch(`${open.url}/v1.0/deviceManagement/managedDevices/${MEGAN_IPHONE}`)).status, 200);
     } finally {
       await open.close();
+    }
+  });
+});
+
+describe('compliance detail under sustained Intune throttling', () => {
+  it('when most batch items are throttled round after round, then the sweep keeps waiting out each Retry-After while items get through, and reads every device', async () => {
+    let now = 5_000_000;
+    // Device configuration: 5 reads per 20 s; 20 devices need four windows, far more rounds than the stall limit.
+    const sim = await startGraphSimulator({
+      port: 0,
+      tenant: testTenant(),
+      throttleClock: () => now,
+      throttling: [{ name: 'intune-configuration', covers: (_m, p) => /deviceCompliancePolic/.test(p), perApp: { limit: 5, windowMs: 20_000 }, perTenant: { limit: 5, windowMs: 20_000 } }],
+    });
+    try {
+      const graph = createGraphServices({ baseUrl: sim.url, logger: createLogger('silent'), sweep: { maxBatchRounds: 2, sleep: async (ms) => void (now += ms) } });
+      const others = Array.from({ length: 19 }, (_, i) => `${MEGAN_IPHONE.slice(0, -2)}${String(i + 50).padStart(2, '0')}`);
+      const detail = await graph.complianceSweep!.policyStates([MEGAN_IPHONE, ...others]);
+      // Unknown ids answer 404 (left out); the one real device has its detail although most rounds were throttled.
+      assert.ok(detail.has(MEGAN_IPHONE));
+      const statuses = sim.controls.requests().filter((r) => r.viaBatch).map((r) => r.status);
+      assert.ok(statuses.filter((s) => s === 429).length > 20, 'items were throttled many times');
+      assert.equal(statuses.filter((s) => s !== 429).length, 20, 'every device was answered once');
+    } finally {
+      await sim.close();
     }
   });
 });

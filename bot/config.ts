@@ -156,7 +156,7 @@ const schema = z.object({
   OUTBOX_MAX_ATTEMPTS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(20).default(8)),
   OUTBOX_RETRY_BASE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.1).default(30)),
   // Fleet compliance at scale: Teams pacing, outbox retention, sweep scope, people who leave.
-  TEAMS_APP_SENDS_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(50).default(50)),
+  TEAMS_APP_SENDS_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(50).default(45)),
   OUTBOX_DONE_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
   COMPLIANCE_SWEEP_SCOPE: z.preprocess(emptyToUndefined, z.enum(['tenant', 'groups', 'enrolled']).default('tenant')),
   COMPLIANCE_SWEEP_GROUP_IDS: z.preprocess(

@@ -60,7 +60,7 @@ describe('loadConfig', () => {
       kind: 'groups',
       groupIds: ['b0000000-0000-4000-8000-0000000000a3'],
     });
-    assert.deepEqual(loadConfig(base).fleet, { teamsSendsPerSecond: 50, outboxDoneRetentionDays: 30, sweepScope: { kind: 'tenant' }, peopleCheckIntervalMs: 3_600_000 });
+    assert.deepEqual(loadConfig(base).fleet, { teamsSendsPerSecond: 45, outboxDoneRetentionDays: 30, sweepScope: { kind: 'tenant' }, peopleCheckIntervalMs: 3_600_000 });
   });
 
   it('when a complete production configuration is given, then it loads with authentication on', () => {

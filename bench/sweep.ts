@@ -1,18 +1,22 @@
 /**
- * `npm run bench:sweep`: one compliance sweep over SWEEP_SIZES enrolled devices (default 1000,10000), 10% of them
- * not compliant (SWEEP_NONCOMPLIANT_EVERY = 10), against the Graph simulator and the embedded database. Prints
- * Graph requests per 1,000 devices (HTTP requests, and the requests Intune's throttle counts: every $batch item
- * counts), the wall time against the throttling floor (Intune: 2,000 requests per 20 s per app and tenant, so
- * the floor is counted requests ÷ 100 per second), and the peak heap during the sweep. Asserts nothing about time.
+ * `npm run bench:sweep`: one compliance sweep over SWEEP_SIZES enrolled devices (default 1000,10000; the scale
+ * flag: SWEEP_SIZES=1000,10000,100000), 10% of them not compliant (SWEEP_NONCOMPLIANT_EVERY = 10), against the
+ * Graph simulator ENFORCING Intune's throttling (graphsim/throttling.ts; SWEEP_THROTTLE_SCALE scales the limits)
+ * and the embedded database. Prints Graph requests per 1,000 devices (HTTP requests, and the requests Intune's
+ * throttle counts: every $batch item counts), the 429s the simulator answered, the wall time against the
+ * throttling floor, the peak heap during the sweep, and the database's CPU time. The floor is the larger of the
+ * two Intune services' minimum times (they are throttled apart): device reads ÷ 100 per second (2,000 per 20 s)
+ * and compliance-detail reads ÷ 50 per second (1,000 per 20 s). Asserts nothing about time.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { createLogger } from '../bot/logger';
 import { startGraphSimulator } from '../graphsim/graphSimulator';
 import { loadTenantFixture, validateTenantFixture } from '../graphsim/tenantFixture';
+import { intuneThrottling } from '../graphsim/throttling';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { createDeviceModule } from '../services/devices/deviceModule';
 import { DEVICES_COLLECTION, type EnrolledDevice } from '../services/devices/deviceRepository';
@@ -23,15 +27,18 @@ import type { Messenger } from '../services/messaging/proactiveMessenger';
 import { AuditRepository } from '../services/storage/auditRepository';
 import { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
 import { ensureIndexes } from '../services/storage/mongoConnection';
+import { treeUsage } from './procStats';
 
 const SIZES = (process.env.SWEEP_SIZES ?? '1000,10000').split(',').map(Number);
 const NONCOMPLIANT_EVERY = Number(process.env.SWEEP_NONCOMPLIANT_EVERY ?? 10);
-/** Intune's published limit per app and tenant: 2,000 requests per 20 seconds. */
-const THROTTLE_PER_SECOND = 2000 / 20;
+const THROTTLE_SCALE = Number(process.env.SWEEP_THROTTLE_SCALE ?? 1);
+/** Intune's published limits per app and tenant: devices 2,000 and device configuration 1,000 requests per 20 s. */
+const DEVICES_PER_SECOND = (2000 * THROTTLE_SCALE) / 20;
+const CONFIGURATION_PER_SECOND = (1000 * THROTTLE_SCALE) / 20;
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 const deviceId = (i: number) => `d${hex(i, 7)}-0000-4000-8000-000000000000`;
 
-async function run(size: number, db: import('mongodb').Db) {
+async function run(size: number, db: import('mongodb').Db, dbPids: number[]) {
   const base = loadTenantFixture(path.resolve(__dirname, '../graphsim/tenants/demo.json'));
   const users = base.users.map((u) => u.id);
   const devices = Array.from({ length: size }, (_, i) => {
@@ -59,7 +66,7 @@ async function run(size: number, db: import('mongodb').Db) {
     };
   });
   const tenant = validateTenantFixture({ ...JSON.parse(JSON.stringify(base)), managedDevices: devices, pendingEnrollments: [] });
-  const sim = await startGraphSimulator({ port: 0, tenant });
+  const sim = await startGraphSimulator({ port: 0, tenant, throttling: intuneThrottling(THROTTLE_SCALE) });
   const logger = createLogger('silent');
   try {
     await db.dropDatabase();
@@ -111,15 +118,20 @@ async function run(size: number, db: import('mongodb').Db) {
     sim.controls.clearRequests();
     let peakHeap = process.memoryUsage().heapUsed;
     const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 50);
+    const cpuBefore = treeUsage(dbPids).cpuMs;
     const started = performance.now();
     const stats = await module.sweep!.sweep();
     const seconds = (performance.now() - started) / 1000;
+    const dbCpuSeconds = (treeUsage(dbPids).cpuMs - cpuBefore) / 1000;
     clearInterval(sampler);
     const log = sim.controls.requests();
     const http = log.filter((r) => !r.viaBatch).length;
-    const counted = log.filter((r) => r.path !== '/beta/$batch' && r.path !== '/v1.0/$batch').length;
-    const floor = counted / THROTTLE_PER_SECOND;
-    return { size, stats, seconds, http, counted, floor, peakHeapMb: peakHeap / 1048576 };
+    const answered = log.filter((r) => r.path !== '/beta/$batch' && r.path !== '/v1.0/$batch' && r.status !== 429);
+    const counted = answered.length;
+    const throttled = log.filter((r) => r.status === 429).length;
+    const detail = answered.filter((r) => /deviceCompliancePolic/.test(r.path)).length;
+    const floor = Math.max((counted - detail) / DEVICES_PER_SECOND, detail / CONFIGURATION_PER_SECOND);
+    return { size, stats, seconds, http, counted, throttled, floor, dbCpuSeconds, peakHeapMb: peakHeap / 1048576 };
   } finally {
     await sim.close();
   }
@@ -127,20 +139,24 @@ async function run(size: number, db: import('mongodb').Db) {
 
 async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-sweep-'));
-  const logger = createLogger('warn');
-  const ferret = await startEmbeddedFerretDb({ dataDir, logger });
+  const ferret = await startEmbeddedFerretDb({ dataDir, logger: createLogger('fatal') });
+  const dbPids = [ferret.pid, ...(ferret.backendPid ? [ferret.backendPid] : [])];
   const client = await MongoClient.connect(ferret.uri, { ignoreUndefined: true });
   try {
     const db = client.db('bench_sweep');
     console.log(`Compliance sweep, ${100 / NONCOMPLIANT_EVERY}% of devices not compliant (embedded FerretDB, Graph simulator)`);
-    console.log('devices | HTTP req | req/1,000 dev | throttle-counted req | req/1,000 dev | wall s | floor s | wall/floor | transitions | peak heap MB | ms graph/transitions/bookkeeping');
+    const header = 'devices | HTTP req | req/1,000 dev | throttle-counted req | req/1,000 dev | 429s | wall s | floor s | wall/floor | transitions | peak heap MB | DB CPU s | ms graph/transitions/bookkeeping';
+    console.log(header);
+    const lines = [`| ${header} |`, `|${header.split('|').map(() => '---').join('|')}|`];
     for (const size of SIZES) {
-      const r = await run(size, db);
+      const r = await run(size, db, dbPids);
       const per = (n: number) => ((n / size) * 1000).toFixed(1);
-      console.log(
-        [size, r.http, per(r.http), r.counted, per(r.counted), r.seconds.toFixed(1), r.floor.toFixed(1), (r.seconds / r.floor).toFixed(2), r.stats.transitions, r.peakHeapMb.toFixed(0), `${r.stats.ms.graph}/${r.stats.ms.transitions}/${r.stats.ms.bookkeeping}`].join(' | '),
-      );
+      const line = [size, r.http, per(r.http), r.counted, per(r.counted), r.throttled, r.seconds.toFixed(1), r.floor.toFixed(1), (r.seconds / r.floor).toFixed(2), r.stats.transitions, r.peakHeapMb.toFixed(0), r.dbCpuSeconds.toFixed(1), `${r.stats.ms.graph}/${r.stats.ms.transitions}/${r.stats.ms.bookkeeping}`].join(' | ');
+      console.log(line);
+      lines.push(`| ${line} |`);
     }
+    mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+    writeFileSync(path.join(__dirname, 'results', `sweep-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}.md`), `${lines.join('\n')}\n`);
   } finally {
     await client.close();
     await ferret.stop();

@@ -166,6 +166,19 @@ const schema = z.object({
       .transform((v) => [...new Set(v.split(',').map((s) => s.trim()))]),
   ),
   INCIDENT_ACTION_CLOCK_SKEW_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(60).default(5)),
+  // Fleet compliance at scale: Teams pacing, outbox retention, sweep scope, people who leave.
+  TEAMS_APP_SENDS_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(50).default(45)),
+  OUTBOX_DONE_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
+  COMPLIANCE_SWEEP_SCOPE: z.preprocess(emptyToUndefined, z.enum(['tenant', 'groups', 'enrolled']).default('tenant')),
+  COMPLIANCE_SWEEP_GROUP_IDS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('')
+      .transform((v) => [...new Set(v.split(',').map((g) => g.trim().toLowerCase()).filter(Boolean))])
+      .refine((ids) => ids.every((g) => GUID.test(g)), 'must be a comma-separated list of group GUIDs'),
+  ),
+  PEOPLE_CHECK_INTERVAL_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(5).default(60)),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -282,6 +295,17 @@ export interface AppConfig {
     /** How far Intune's clock may run behind ours when a device's action results are matched to a sent action. */
     clockSkewMs: number;
   };
+  /** Fleet compliance at scale. */
+  fleet: {
+    /** Teams sends per second for the bot in the tenant, across all instances. */
+    teamsSendsPerSecond: number;
+    /** Carried-out outbox entries are removed after this many days (failed ones stay until the audit retention). */
+    outboxDoneRetentionDays: number;
+    /** Which devices a sweep reads: the whole tenant, members of groups, or the people the product enrolled. */
+    sweepScope: { kind: 'tenant' } | { kind: 'groups'; groupIds: string[] } | { kind: 'enrolled' };
+    /** How often the people the product knows are checked for having left (deleted or disabled in Entra). */
+    peopleCheckIntervalMs: number;
+  };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -320,6 +344,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (!hasCredentials && !isLoopbackHost(new URL(e.GRAPH_BASE_URL).hostname)) {
     problems.push('GRAPH_BASE_URL is not a loopback address, so GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET are required');
+  }
+  if (e.COMPLIANCE_SWEEP_SCOPE === 'groups' && !e.COMPLIANCE_SWEEP_GROUP_IDS.length) {
+    problems.push('COMPLIANCE_SWEEP_GROUP_IDS is required when COMPLIANCE_SWEEP_SCOPE is groups');
+  }
+  if (e.COMPLIANCE_SWEEP_SCOPE !== 'groups' && e.COMPLIANCE_SWEEP_GROUP_IDS.length) {
+    problems.push('COMPLIANCE_SWEEP_GROUP_IDS is set but COMPLIANCE_SWEEP_SCOPE is not groups');
   }
   if (e.COMPLIANCE_REMINDER_HOURS.some((h) => h >= e.COMPLIANCE_GRACE_HOURS)) {
     problems.push('COMPLIANCE_REMINDER_HOURS must all be shorter than COMPLIANCE_GRACE_HOURS (a reminder before the grace period starts is never sent)');
@@ -476,6 +506,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       autoOpen: e.INCIDENT_AUTO_OPEN,
       threatStates: e.INCIDENT_THREAT_STATES,
       clockSkewMs: e.INCIDENT_ACTION_CLOCK_SKEW_MINUTES * 60_000,
+    }),
+    fleet: Object.freeze({
+      teamsSendsPerSecond: e.TEAMS_APP_SENDS_PER_SECOND,
+      outboxDoneRetentionDays: e.OUTBOX_DONE_RETENTION_DAYS,
+      sweepScope: Object.freeze(
+        e.COMPLIANCE_SWEEP_SCOPE === 'groups' ? { kind: 'groups' as const, groupIds: e.COMPLIANCE_SWEEP_GROUP_IDS } : { kind: e.COMPLIANCE_SWEEP_SCOPE },
+      ),
+      peopleCheckIntervalMs: e.PEOPLE_CHECK_INTERVAL_MINUTES * 60_000,
     }),
   });
 }

@@ -15,6 +15,8 @@ import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { createDeviceModule } from '../services/devices/deviceModule';
 import { createIncidentModule } from '../services/incidents/incidentModule';
 import type { OwnershipLookup } from '../services/incidents/incidentService';
+import { openRequestsFrom } from '../services/devices/peopleCheck';
+import { SharedRatePacer } from '../services/messaging/teamsRatePacer';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
 import { JobQueue, type JobKind } from '../services/jobs/jobQueue';
@@ -35,7 +37,7 @@ import { DelegationAuditLog, DelegationRepository } from '../services/storage/de
 import { DELEGATION_EXPIRY, DelegationService } from '../services/onboarding/delegationService';
 import { DelegationCommands } from './delegationCommands';
 import { ValidationError } from '../services/workflow/errors';
-import { connectMongo, ensureIndexes } from '../services/storage/mongoConnection';
+import { COLLECTIONS, connectMongo, ensureIndexes } from '../services/storage/mongoConnection';
 import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
 import { ActionRouter } from './actionRouter';
@@ -115,11 +117,13 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow, delegations },
     logger.child({ component: 'onboarding' }),
   );
+  // Teams' per-app limit in the tenant, shared by every instance (services/messaging/teamsRatePacer.ts).
+  const pacer = new SharedRatePacer(mongo.db, { bucket: `teams:${config.bot.appId || 'local'}:${tenantId || 'local'}`, perSecond: config.fleet.teamsSendsPerSecond });
   const messenger = new ProactiveMessenger(
     adapter,
     refs,
     graph.teamsApps,
-    { appId: config.bot.appId ?? '', tenantId, catalogAppId: config.teams.appCatalogId, itTeamId: config.teams.itTeamId, itChannelId: config.teams.itChannelId },
+    { appId: config.bot.appId ?? '', tenantId, catalogAppId: config.teams.appCatalogId, itTeamId: config.teams.itTeamId, itChannelId: config.teams.itChannelId, pacer },
     logger.child({ component: 'messenger' }),
   );
   const instanceId = newInstanceId(config.leases.instanceIdPrefix);
@@ -155,7 +159,14 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       digestIntervalMs: config.compliance.digestIntervalMs,
       digestNearingMs: Math.max(...config.compliance.reminderHoursBefore, 24) * 3_600_000,
       outbox: config.outbox,
+      sweepScope: config.fleet.sweepScope,
+      peopleCheckIntervalMs: config.fleet.peopleCheckIntervalMs,
     },
+    openRequests: openRequestsFrom({
+      keys: mongo.db.collection<{ _id: string }>(COLLECTIONS.openRequestKeys),
+      findOpenByRequester: (id) => requests.findOpenByRequester(id),
+      apply: (id, event, actor) => service.apply(id, event, actor),
+    }),
     logger,
   });
   await devices.ensureIndexes();
@@ -180,6 +191,9 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     void outsideGraphBudget(() => incidents.drainNow()).catch((e) => logger.warn({ err: e }, 'incident effects left to the background worker'));
   });
   const incidentCommands = new IncidentCommands(incidents.service, graph.directory, ownershipOf, botCards, logger.child({ component: 'incident-commands' }));
+  await pacer.ensureIndexes();
+  // A sweep scoped to groups that do not exist would watch nobody: refuse to start.
+  await devices.checkSweepScope();
   runner.setGrantListener((request, access) => devices.enrollFromGrant(request, access));
   const worker = new BackgroundWorker(jobs, requests, runner, logger.child({ component: 'worker', instanceId }), {
     intervalMs: config.workerIntervalSeconds * 1000,

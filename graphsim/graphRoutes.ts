@@ -440,6 +440,12 @@ route('GET', '/groups/:id/members', (req, p, store) => {
   return pageOf(req, members, store.settings, 'directoryObjects', (o) => directoryObjectJson(req, o));
 });
 
+route('GET', '/groups/:id/transitiveMembers', (req, p, store) => {
+  const members = store.transitiveMembers(p.id);
+  if (!members) throw resourceNotFound(p.id);
+  return pageOf(req, members, store.settings, 'directoryObjects', (o) => directoryObjectJson(req, o));
+});
+
 /**
  * 204 on add; 400 when already a member; 404 when the object does not exist
  * (https://learn.microsoft.com/en-us/graph/api/group-post-members).

@@ -19,6 +19,7 @@ import {
   type TenantFixture,
 } from './tenantFixture';
 import { TenantStore, type DeviceRecord } from './tenantStore';
+import { appOf, GraphThrottle, intuneThrottling, type ThrottleClass } from './throttling';
 
 /** A status the simulator can inject, with how often and where. */
 export interface FaultSpec {
@@ -63,6 +64,10 @@ export interface SimulatorControls {
   enrollDevice(device: EnrollDeviceInput): DeviceRecord;
   /** Removes a managed device (retired or deleted in Intune). */
   removeDevice(deviceId: string): void;
+  /** Blocks or allows a user's sign-in (`accountEnabled`), as when someone leaves. */
+  setAccountEnabled(userId: string, enabled: boolean): void;
+  /** Deletes a user from the directory (their devices stay in Intune). */
+  deleteUser(userId: string): void;
   /** The user's pending enrollments appear the next time their devices are listed; returns how many. */
   activateEnrollments(userId: string): number;
   /** Adds a fault; returns its id. */
@@ -93,6 +98,12 @@ export interface GraphSimulatorOptions {
   requireAuth?: boolean;
   /** Clock for enrollment, sync and relative fixture dates. */
   now?: () => Date;
+  /**
+   * Throttling enforced as Intune publishes it (default `intuneThrottling()`); lower limits to see it quickly,
+   * or `false` for none. It runs on real time (`throttleClock`), not on the fixture clock a test moves.
+   */
+  throttling?: readonly ThrottleClass[] | false;
+  throttleClock?: () => number;
 }
 
 /** A running simulator. */
@@ -179,6 +190,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
   const logger = options.logger;
   let faults: ActiveFault[] = [];
   let log: RequestLogEntry[] = [];
+  const throttle = options.throttling === false ? null : new GraphThrottle(options.throttling ?? intuneThrottling());
+  const throttleClock = options.throttleClock ?? Date.now;
 
   function errorResponse(e: SimHttpError, headers: Record<string, string>): SimResponse {
     const requestId = randomUUID();
@@ -202,7 +215,13 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     const fullPath = `/${req.version}${req.path}`;
     let res: SimResponse & { hang?: true };
     const fault = takeFault(req.method, req.path, fullPath);
-    if (fault?.status === 'hang') {
+    const throttled = fault ? null : throttle?.admit(req.method, req.path, appOf(req.headers.authorization), throttleClock());
+    if (throttled) {
+      res = errorResponse(
+        new SimHttpError(429, 'TooManyRequests', `Too many requests (${throttled.className}).`, { 'Retry-After': String(throttled.retryAfterSeconds) }),
+        req.headers,
+      );
+    } else if (fault?.status === 'hang') {
       // Inside a batch a hung item would hold the whole batch; the outer request hangs instead.
       res = { status: 0, hang: true };
     } else if (fault) {
@@ -292,6 +311,12 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     removeDevice(deviceId) {
       if (!store.removeDevice(deviceId)) throw new SimulatorControlError(404, `no managed device ${deviceId}`);
     },
+    setAccountEnabled(userId, enabled) {
+      if (!store.setAccountEnabled(userId, enabled)) throw new SimulatorControlError(404, `no user ${userId}`);
+    },
+    deleteUser(userId) {
+      if (!store.deleteUser(userId)) throw new SimulatorControlError(404, `no user ${userId}`);
+    },
     enrollDevice(device) {
       const parsed = validateManagedDevice({ ...device, enrolledDateTime: device.enrolledDateTime ?? 'now' });
       if (!store.user(parsed.userId)) throw new SimulatorControlError(400, `userId: no user with id ${parsed.userId}`);
@@ -326,6 +351,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
       store.reset();
       faults = [];
       log = [];
+      throttle?.reset();
     },
   };
 
@@ -335,6 +361,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     const p = path.replace(/^\/_sim/, '').replace(/\/$/, '');
     const device = /^\/devices\/([^/]+)\/compliance$/.exec(p);
     const group = /^\/groups\/([^/]+)\/members$/.exec(p);
+    const user = /^\/users\/([^/]+)(\/accountEnabled)?$/.exec(p);
     if (method === 'POST' && p === '/reset') {
       controls.reset();
       return { status: 204 };
@@ -357,6 +384,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     if (p === '/enrollments/activate' && method === 'POST') {
       if (typeof b.userId !== 'string') throw new SimulatorControlError(400, 'userId: required');
       return { status: 200, body: { activated: controls.activateEnrollments(b.userId) } };
+    }
+    if (user && user[2] && method === 'POST') {
+      controls.setAccountEnabled(decodeURIComponent(user[1]), b.accountEnabled === true);
+      return { status: 204 };
+    }
+    if (user && !user[2] && method === 'DELETE') {
+      controls.deleteUser(decodeURIComponent(user[1]));
+      return { status: 204 };
     }
     if (group && method === 'GET') return { status: 200, body: { value: controls.groupMembers(decodeURIComponent(group[1])) } };
     throw new SimulatorControlError(404, `unknown control ${method} ${path}`);

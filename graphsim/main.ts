@@ -1,10 +1,11 @@
 /**
- * CLI: `npx tsx graphsim/main.ts [--port 5990] [--host 127.0.0.1] [--tenant graphsim/tenants/demo.json] [--require-auth]`.
+ * CLI: `npx tsx graphsim/main.ts [--port 5990] [--host 127.0.0.1] [--tenant graphsim/tenants/demo.json] [--require-auth] [--no-throttle] [--throttle-scale 0.1]`.
  * Prints one JSON line `{"url": ...}` when ready (scripts wait for it) and stops on SIGINT/SIGTERM.
  */
 import path from 'node:path';
 import { createLogger } from '../bot/logger';
 import { startGraphSimulator } from './graphSimulator';
+import { intuneThrottling } from './throttling';
 import { loadTenantFixture } from './tenantFixture';
 
 function argValue(args: string[], name: string): string | undefined {
@@ -19,7 +20,10 @@ async function main(): Promise<void> {
   const tenantPath = path.resolve(argValue(args, '--tenant') ?? path.join(__dirname, 'tenants', 'demo.json'));
   // Logs go to stderr so stdout carries only the ready line.
   const logger = createLogger(process.env.LOG_LEVEL ?? 'info', process.stderr).child({ component: 'graphsim' });
-  const sim = await startGraphSimulator({ port, host, tenant: loadTenantFixture(tenantPath), logger, requireAuth: args.includes('--require-auth') });
+  // Intune's published limits unless turned off; --throttle-scale 0.1 allows a tenth of them.
+  const scale = Number(argValue(args, '--throttle-scale') ?? 1);
+  const throttling = args.includes('--no-throttle') ? false : intuneThrottling(scale);
+  const sim = await startGraphSimulator({ port, host, tenant: loadTenantFixture(tenantPath), logger, requireAuth: args.includes('--require-auth'), throttling });
   console.log(JSON.stringify({ url: sim.url, port: sim.port, tenant: tenantPath }));
   const stop = (signal: string) => {
     logger.info({ signal }, 'graph simulator stopping');

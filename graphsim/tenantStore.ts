@@ -152,6 +152,41 @@ export class TenantStore {
     return g.members.map((m) => this.directoryObject(m)).filter((o): o is DirectoryObject => Boolean(o));
   }
 
+  /** Members of a group and of the groups nested in it (each once), as `transitiveMembers` lists them. */
+  transitiveMembers(groupId: string): DirectoryObject[] | undefined {
+    if (!this.group(groupId)) return undefined;
+    const seen = new Set<string>([groupId.toLowerCase()]);
+    const out: DirectoryObject[] = [];
+    const visit = (id: string) => {
+      for (const o of this.groupMembers(id) ?? []) {
+        const key = (o.kind === 'user' ? o.user.id : o.kind === 'group' ? o.group.id : JSON.stringify(o)).toLowerCase();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(o);
+        if (o.kind === 'group') visit(o.group.id);
+      }
+    };
+    visit(groupId);
+    return out;
+  }
+
+  /** Turns a user's sign-in on or off (`accountEnabled`), as an admin does in Entra (test control). */
+  setAccountEnabled(userId: string, enabled: boolean): boolean {
+    const u = this.user(userId);
+    if (!u) return false;
+    u.accountEnabled = enabled;
+    return true;
+  }
+
+  /** Deletes a user from the directory and from every group (test control); their Intune devices stay. */
+  deleteUser(userId: string): boolean {
+    const u = this.user(userId);
+    if (!u) return false;
+    this.users.delete(u.id.toLowerCase());
+    for (const g of this.groups.values()) g.members = g.members.filter((m) => m !== u.id.toLowerCase());
+    return true;
+  }
+
   /** Every group the object is in, directly or through nested groups. */
   transitiveGroupsOf(objectId: string): Set<string> {
     const found = new Set<string>();

@@ -13,7 +13,7 @@ runTool(async () => {
   const ctx = await openOperatorContext(values.as);
   try {
     authorize(ctx.actor, 'runRetention');
-    const run = await new RetentionJob(ctx.db, ctx.config.governance.retentionDays).run();
+    const run = await new RetentionJob(ctx.db, ctx.config.governance.retentionDays, undefined, undefined, ctx.config.fleet.outboxDoneRetentionDays).run();
     for (const [collection, r] of Object.entries(run.removed)) console.log(`${collection.padEnd(24)} ${r.count} removed`);
     console.log(`retention run ${run._id} recorded; ${run.pendingAuditWritten} pending audit entries written`);
     return 0;

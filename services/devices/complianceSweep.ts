@@ -1,4 +1,5 @@
 import type { Logger } from '../../bot/logger';
+import { GraphRequestError } from '../graph/graphErrors';
 import { IOS_ENCRYPTION_SETTING } from '../graph/intuneService';
 import type { ComplianceSweepSource, SweptDevice, SweptPolicyState } from '../graph/intuneSweep';
 import type { Lease } from '../jobs/leases';
@@ -39,6 +40,17 @@ export function risksOf(d: SweptDevice, threatStates: readonly string[] = HIGH_T
   return risks;
 }
 
+/** Which devices a sweep reads: the whole tenant, the devices of members of Entra groups, or of the people the product enrolled. */
+export type SweepScope = { kind: 'tenant' } | { kind: 'groups'; groupIds: readonly string[] } | { kind: 'enrolled' };
+
+/** A configured sweep group that Entra does not have (a typo, or a deleted group): the sweep would read nobody. */
+export class SweepScopeError extends Error {
+  override readonly name = 'SweepScopeError';
+  constructor(readonly groupId: string) {
+    super(`COMPLIANCE_SWEEP_GROUP_IDS names group ${groupId}, which does not exist in Entra ID`);
+  }
+}
+
 /** Intune states that say the device is out of compliance; any other non-compliant state says nothing yet. */
 const NOT_COMPLIANT = new Set(['noncompliant', 'inGracePeriod']);
 const FAILING = new Set(['nonCompliant', 'error']);
@@ -72,7 +84,7 @@ export class ComplianceSweep {
     private readonly devices: DeviceRepository,
     private readonly service: DeviceService,
     private readonly jobs: JobQueue,
-    private readonly options: { intervalMs: number },
+    private readonly options: { intervalMs: number; scope?: SweepScope },
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -101,6 +113,23 @@ export class ComplianceSweep {
     }
   }
 
+  /**
+   * Start-up check of the scope: every configured group must exist. Only a definite 404 fails; Graph being
+   * unreachable at start-up is left to the sweep's own retries.
+   */
+  async checkScope(): Promise<void> {
+    const scope = this.options.scope;
+    if (scope?.kind !== 'groups') return;
+    for (const g of scope.groupIds) {
+      try {
+        await this.source.groupMemberIds([g]);
+      } catch (e) {
+        if (e instanceof GraphRequestError && e.status === 404) throw new SweepScopeError(g);
+        this.logger.warn({ status: (e as { status?: number }).status }, 'sweep scope could not be checked at start-up');
+      }
+    }
+  }
+
   /** One sweep over the tenant. */
   async sweep(lease?: Lease): Promise<SweepStats> {
     const stats: SweepStats = { pages: 0, devicesListed: 0, watched: 0, detailRequested: 0, transitions: 0, retired: 0, ms: { graph: 0, transitions: 0, bookkeeping: 0 } };
@@ -113,8 +142,14 @@ export class ComplianceSweep {
     // Devices watched when the sweep starts (id, state, version: a few dozen bytes each); a device enrolled during
     // the sweep waits for the next one. Whatever Intune lists is removed from it, so what is left is gone.
     const unseen = await this.devices.watchedStates();
+    const scope = this.options.scope ?? { kind: 'tenant' };
+    // Outside the whole tenant, only the people listed can have devices found gone; the others are not swept.
+    let listed: Set<string> | null = null;
+    if (scope.kind === 'groups') listed = await this.source.groupMemberIds(scope.groupIds);
+    if (scope.kind === 'enrolled') listed = new Set([...unseen.values()].map((w) => w.personId));
+    if (listed) for (const [id, w] of unseen) if (!listed.has(w.personId)) unseen.delete(id);
     lap('bookkeeping');
-    await this.source.forEachDevicePage(async (page) => {
+    const visitPage = async (page: SweptDevice[]) => {
       lap('graph');
       if (lease) await this.jobs.leases.assertHeld(lease);
       stats.pages++;
@@ -143,7 +178,9 @@ export class ComplianceSweep {
         stats.transitions += results.filter((r, n) => r && r.version !== changes[i + n].w.version).length;
       }
       lap('transitions');
-    });
+    };
+    if (listed) await this.source.forEachDevicePageOf([...listed].sort(), visitPage);
+    else await this.source.forEachDevicePage(visitPage);
     lap('graph');
     for (const id of unseen.keys()) {
       await this.service.apply(id, { type: 'deviceGone' });

@@ -15,7 +15,8 @@ import type { OnboardingRequest } from '../workflow/model';
 import type { CardJson } from '../onboarding/views';
 import { AlertRepository } from './alertRepository';
 import { ComplianceDigest } from './complianceDigest';
-import { ComplianceSweep, failingSettings } from './complianceSweep';
+import { ComplianceSweep, failingSettings, type SweepScope } from './complianceSweep';
+import { PeopleCheck, type OpenRequests } from './peopleCheck';
 import { DeviceEffects } from './deviceEffects';
 import { DeviceRepository, type EnrolledDevice } from './deviceRepository';
 import { DeviceService } from './deviceService';
@@ -27,7 +28,11 @@ export interface DeviceModuleOptions {
   digestIntervalMs: number;
   /** A device whose grace ends within this is listed in the digest. */
   digestNearingMs: number;
-  outbox: { maxAttempts: number; baseDelayMs: number };
+  outbox: { maxAttempts: number; baseDelayMs: number; concurrency?: number };
+  /** Which devices a sweep reads (default: the whole tenant). */
+  sweepScope?: SweepScope;
+  /** How often the people the product knows are checked for having left (default: hourly). */
+  peopleCheckIntervalMs?: number;
 }
 
 /** A job handler by kind, for the background worker. */
@@ -35,6 +40,7 @@ export type JobHandlers = Partial<Record<JobKind, (lease: Lease, subject: string
 
 const SWEEP_SUBJECT = 'tenant';
 const DIGEST_SUBJECT = 'daily';
+const PEOPLE_SUBJECT = 'known';
 
 /**
  * Continuous compliance after access is granted, wired once: enrolled devices, their alerts, the shared outbox
@@ -50,6 +56,8 @@ export function createDeviceModule(deps: {
   refs: ConversationReferenceRepository;
   graph: GraphServices;
   options: DeviceModuleOptions;
+  /** Open onboarding requests, so a person who leaves has theirs cancelled. */
+  openRequests?: OpenRequests;
   logger: Logger;
   clock?: () => Date;
 }) {
@@ -62,7 +70,10 @@ export function createDeviceModule(deps: {
   const effects = new DeviceEffects(devices, service, alerts, deps.messenger, deps.deliveries, deps.refs, deps.graph.groups, logger.child({ component: 'device-effects' }), clock);
   effects.register(outbox);
   const sweep = deps.graph.complianceSweep
-    ? new ComplianceSweep(deps.graph.complianceSweep, devices, service, jobs, { intervalMs: options.sweepIntervalMs }, logger.child({ component: 'sweep' }), clock)
+    ? new ComplianceSweep(deps.graph.complianceSweep, devices, service, jobs, { intervalMs: options.sweepIntervalMs, scope: options.sweepScope }, logger.child({ component: 'sweep' }), clock)
+    : undefined;
+  const people = deps.graph.complianceSweep
+    ? new PeopleCheck(deps.graph.complianceSweep, devices, service, outbox, jobs, deps.openRequests, { intervalMs: options.peopleCheckIntervalMs ?? 3_600_000 }, logger.child({ component: 'people' }), clock)
     : undefined;
   const digest = new ComplianceDigest(devices, alerts, outbox, jobs, { intervalMs: options.digestIntervalMs, nearingMs: options.digestNearingMs }, logger.child({ component: 'digest' }), clock);
 
@@ -137,6 +148,7 @@ export function createDeviceModule(deps: {
     deviceGrace: (lease, subject) => graceTimer(lease, subject),
     complianceDigest: (lease) => digest.runClaimed(lease),
     ...(sweep ? { complianceSweep: (lease: Lease) => sweep.runClaimed(lease) } : {}),
+    ...(people ? { peopleCheck: (lease: Lease) => people.runClaimed(lease) } : {}),
   };
 
   return {
@@ -145,6 +157,7 @@ export function createDeviceModule(deps: {
     outbox,
     service,
     sweep,
+    people,
     digest,
     handlers,
     recheck,
@@ -152,10 +165,15 @@ export function createDeviceModule(deps: {
     async ensureIndexes() {
       await Promise.all([devices.ensureIndexes(), alerts.ensureIndexes(), outbox.ensureIndexes()]);
     },
+    /** Checks the configured sweep scope against Entra (throws SweepScopeError for a group that does not exist). */
+    async checkSweepScope() {
+      await sweep?.checkScope();
+    },
     /** Schedules the first sweep and digest if no instance has yet. */
     async start() {
       const now = clock();
       if (sweep) await schedule('complianceSweep', SWEEP_SUBJECT, now);
+      if (people) await schedule('peopleCheck', PEOPLE_SUBJECT, now);
       await schedule('complianceDigest', DIGEST_SUBJECT, new Date(now.getTime() + options.digestIntervalMs));
     },
   };

@@ -32,6 +32,12 @@ export interface EnrolledDevice extends DeviceCore {
 
 export const DEVICES_COLLECTION = 'enrolledDevices';
 
+/** What a sweep keeps of each watched device while it runs. */
+export interface WatchedState extends Pick<EnrolledDevice, 'state' | 'version'> {
+  /** The person's Entra object id, lower-case. */
+  personId: string;
+}
+
 /** Enrolled devices, written with optimistic concurrency. */
 export class DeviceRepository {
   readonly collection: Collection<EnrolledDevice>;
@@ -77,11 +83,14 @@ export class DeviceRepository {
    * The state and version of every watched (not retired) device, read once per sweep with a projection: one pass
    * over the collection instead of a query per page (FerretDB does not push a large `$in` down to its backend).
    */
-  async watchedStates(): Promise<Map<string, Pick<EnrolledDevice, 'state' | 'version'>>> {
-    const out = new Map<string, Pick<EnrolledDevice, 'state' | 'version'>>();
-    for await (const d of this.collection.find({ state: { $ne: 'retired' } }, { projection: { _id: 1, state: 1, version: 1 } })) out.set(d._id, { state: d.state, version: d.version });
+  async watchedStates(): Promise<Map<string, WatchedState>> {
+    const out = new Map<string, WatchedState>();
+    for await (const d of this.collection.find({ state: { $ne: 'retired' } }, { projection: { _id: 1, state: 1, version: 1, 'person.aadObjectId': 1 } })) {
+      out.set(d._id, { state: d.state, version: d.version, personId: d.person.aadObjectId.toLowerCase() });
+    }
     return out;
   }
+
 
   /**
    * Publishes a device's audit chain head where audit verification finds heads of chains that have no request

@@ -3,6 +3,7 @@ import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import { INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
 import { JOBS_COLLECTION } from '../jobs/jobQueue';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
+import { RATE_GRANTS_COLLECTION } from '../messaging/teamsRatePacer';
 import { OUTBOX_COLLECTION } from '../outbox/outbox';
 import { COLLECTIONS } from '../storage/mongoConnection';
 
@@ -64,10 +65,10 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
   [DEVICES_COLLECTION]: {
     category: 'device',
     alsoHolds: ['personal'],
-    retention: null,
-    note: 'Enrolled devices watched for compliance after the grant: person, Intune device id, request, consent, state; kept while watched (removal after retirement is not automated yet).',
+    retention: 'personal',
+    from: 'updatedAt',
+    note: 'Enrolled devices watched for compliance after the grant: person, Intune device id, request, consent, state. Kept while watched; a retired device is removed once the personal period has passed since it was retired (its audit chain head stays in chainHeads).',
   },
-  [ALERTS_COLLECTION]: { category: 'device', alsoHolds: ['personal'], retention: null, note: "IT Security's compliance alerts per device and failing settings, with where their card is (removal by age is not automated yet)." },
   [INCIDENTS_COLLECTION]: {
     category: 'device',
     alsoHolds: ['personal', 'audit'],
@@ -76,5 +77,19 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     note: 'Device incidents (lost, stolen, jailbroken, threat): owner, devices, last seen, timeline, notes, corrective actions, device actions with Graph request ids. Evidence of incident response, so kept for the audit period after closing; open incidents are kept (removal by age is not automated yet).',
   },
   [INCIDENT_OPEN_KEYS_COLLECTION]: { category: 'device', retention: null, note: 'Which incident is open per device and cause (de-duplication); removed when the incident closes.' },
-  [OUTBOX_COLLECTION]: { category: 'conversationState', alsoHolds: ['personal'], retention: null, note: 'Messages and effects owed by device changes, with their attempts; failed ones are shown to IT (removal by age is not automated yet).' },
+  [ALERTS_COLLECTION]: {
+    category: 'device',
+    alsoHolds: ['personal'],
+    retention: 'personal',
+    from: 'updatedAt',
+    note: "IT Security's compliance alerts per device and failing settings, with where their card is. Open alerts are kept; a closed one (fixed, restored, retired, superseded) is removed once the personal period has passed since it closed.",
+  },
+  [OUTBOX_COLLECTION]: {
+    category: 'conversationState',
+    alsoHolds: ['personal'],
+    retention: null,
+    from: 'doneAt',
+    note: 'Messages and effects owed by state changes, with their attempts. Carried-out and discarded entries are removed OUTBOX_DONE_RETENTION_DAYS after they were done (the delivery log and audit trail keep what was sent); failed ones, shown to IT as evidence of an undelivered message, follow the audit period.',
+  },
+  [RATE_GRANTS_COLLECTION]: { category: 'log', retention: null, note: "Shares of Teams' per-app send rate taken by instances, one per second and share; each run removes those older than a minute." },
 });

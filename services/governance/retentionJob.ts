@@ -3,6 +3,9 @@ import type { Logger } from '../../bot/logger';
 import { AuditRepository, HeadedChain, type ChainedEntry } from '../storage/auditRepository';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { TERMINAL_STATES } from '../workflow/model';
+import { ALERTS_COLLECTION } from '../devices/alertRepository';
+import { DEVICES_COLLECTION } from '../devices/deviceRepository';
+import { OUTBOX_COLLECTION } from '../outbox/outbox';
 import { DATA_CATALOG, type RetentionDays } from './dataCatalog';
 
 /** What one collection lost in a run: how many documents and which ids (never their content). */
@@ -35,6 +38,8 @@ export class RetentionJob {
     private readonly days: RetentionDays,
     private readonly clock: () => Date = () => new Date(),
     private readonly logger?: Logger,
+    /** Days a carried-out outbox entry is kept (OUTBOX_DONE_RETENTION_DAYS). */
+    private readonly outboxDoneDays = 30,
   ) {
     this.runs = new HeadedChain<RetentionRun>(db, COLLECTIONS.retentionRuns);
   }
@@ -60,6 +65,13 @@ export class RetentionJob {
       [COLLECTIONS.audit]: await this.removeAuditChains(cutoffs.audit),
       [COLLECTIONS.accessLog]: await this.removeAccessLogDays(cutoffs.log.slice(0, 10)),
     };
+    // Continuous compliance: retired devices, closed alerts, carried-out outbox entries (failed ones are evidence).
+    removed[DEVICES_COLLECTION] = await this.removeBy(DEVICES_COLLECTION, { state: 'retired', updatedAt: { $lt: cutoffs.personal } });
+    removed[ALERTS_COLLECTION] = await this.removeBy(ALERTS_COLLECTION, { status: { $in: ['fixed', 'restored', 'retired', 'superseded'] }, updatedAt: { $lt: cutoffs.personal } });
+    const outboxDoneCutoff = new Date(this.clock().getTime() - this.outboxDoneDays * DAY_MS);
+    const done = await this.removeBy(OUTBOX_COLLECTION, { state: { $in: ['done', 'discarded'] }, doneAt: { $lt: outboxDoneCutoff } });
+    const failed = await this.removeBy(OUTBOX_COLLECTION, { state: 'failed', doneAt: { $lt: new Date(cutoffs.audit) } });
+    removed[OUTBOX_COLLECTION] = { count: done.count + failed.count, ids: [...done.ids, ...failed.ids] };
     // Conversation state, by the field the data catalog names (all hold a Date).
     const stateCutoff = new Date(cutoffs.conversationState);
     for (const [c, entry] of Object.entries(DATA_CATALOG)) {
@@ -104,6 +116,9 @@ export class RetentionJob {
     const live = new Set(
       (await this.db.collection(COLLECTIONS.requests).find({ _id: { $in: candidates } } as never, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)),
     );
+    // A device's chain (`device:{id}`) lives while the enrolled device does.
+    const deviceIds = candidates.filter((c) => c.startsWith('device:')).map((c) => c.slice('device:'.length));
+    for (const d of await this.db.collection(DEVICES_COLLECTION).find({ _id: { $in: deviceIds } } as never, { projection: { _id: 1 } }).toArray()) live.add(`device:${String(d._id)}`);
     const old: string[] = [];
     for (const id of candidates.filter((c) => !live.has(c))) if ((await audit.countDocuments({ requestId: id, at: { $gte: cutoff } })) === 0) old.push(id);
     const ids: string[] = [];

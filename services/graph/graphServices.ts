@@ -14,7 +14,7 @@ import { GraphDeviceActionService } from './deviceActionService';
 import { GraphDirectoryService } from './directoryService';
 import { GraphGroupService } from './groupService';
 import { GraphIntuneService } from './intuneService';
-import { GraphComplianceSweepSource } from './intuneSweep';
+import { GraphComplianceSweepSource, type IntuneSweepOptions } from './intuneSweep';
 import { GraphTeamsAppInstallService } from './teamsAppInstallService';
 
 /** Options for createGraphServices. */
@@ -28,6 +28,8 @@ export interface GraphServicesOptions {
   credential?: TokenCredential;
   logger: Logger;
   retry?: RetrySettings;
+  /** How a compliance sweep pages and retries throttled batch items (tests and benches). */
+  sweep?: IntuneSweepOptions;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
@@ -85,7 +87,7 @@ export function createGraphServices(options: GraphServicesOptions): GraphService
     intune: new GraphIntuneService(api, logger),
     deviceActions: new GraphDeviceActionService(api),
     groups: new GraphGroupService(api, logger),
-    complianceSweep: new GraphComplianceSweepSource(api, logger),
+    complianceSweep: new GraphComplianceSweepSource(api, logger, options.sweep),
     teamsApps: new GraphTeamsAppInstallService(api, logger, (attempt) => retryDelayMs(attempt, undefined, retry)),
     health: {
       async ping() {

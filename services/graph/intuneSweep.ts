@@ -33,12 +33,21 @@ export interface SweptPolicyState {
   settingStates: Pick<ComplianceSettingState, 'setting' | 'state'>[];
 }
 
-/** The Intune reads of a sweep; the seam tests and benches replace or count. */
+/** Whether a person can still sign in: as Entra says, or gone from the directory. */
+export type AccountStatus = 'enabled' | 'disabled' | 'deleted';
+
+/** The Intune and Entra reads of a sweep; the seam tests and benches replace or count. */
 export interface ComplianceSweepSource {
   /** Visits every managed device of the tenant, one page at a time. */
   forEachDevicePage(visit: (devices: SweptDevice[]) => Promise<void>): Promise<void>;
+  /** Visits the managed devices of these people (20 people per $batch), one batch at a time. */
+  forEachDevicePageOf(userIds: readonly string[], visit: (devices: SweptDevice[]) => Promise<void>): Promise<void>;
+  /** Object ids of the users in these groups, nested groups included. */
+  groupMemberIds(groupIds: readonly string[]): Promise<Set<string>>;
   /** Policy and setting states of each device (a device whose detail could not be read is left out). */
   policyStates(deviceIds: readonly string[]): Promise<Map<string, SweptPolicyState[]>>;
+  /** Whether each person can still sign in (20 per $batch); a person whose answer could not be read is left out. */
+  accountStatuses(userIds: readonly string[]): Promise<Map<string, AccountStatus>>;
 }
 
 /** Options of the Graph sweep reader. */
@@ -54,8 +63,14 @@ const SELECT = 'id,userId,operatingSystem,complianceState,complianceGracePeriodE
 /** Graph's limit on requests in one $batch. */
 export const BATCH_SIZE = 20;
 
+interface BatchItemResponse {
+  id: string;
+  status: number;
+  headers?: Record<string, string>;
+  body?: Record<string, unknown>;
+}
 interface BatchResponse {
-  responses?: { id: string; status: number; headers?: Record<string, string>; body?: { value?: MSGraph.DeviceCompliancePolicyState[] } }[];
+  responses?: BatchItemResponse[];
 }
 
 /** ComplianceSweepSource on Microsoft Graph. */
@@ -75,20 +90,37 @@ export class GraphComplianceSweepSource implements ComplianceSweepSource {
       'deviceManagement/managedDevices',
       { query: { $select: SELECT, $top: String(this.options.pageSize ?? 999) } },
       async (items) => {
-        await visit(
-          items.map((d) => ({
-            id: d.id ?? '',
-            userId: d.userId ?? '',
-            operatingSystem: d.operatingSystem ?? '',
-            complianceState: (d.complianceState ?? 'unknown') as DeviceComplianceState,
-            complianceGracePeriodExpirationDateTime: d.complianceGracePeriodExpirationDateTime ?? null,
-            isEncrypted: d.isEncrypted ?? null,
-            jailBroken: d.jailBroken ?? null,
-            partnerReportedThreatState: d.partnerReportedThreatState ?? null,
-          })),
-        );
+        await visit(items.map(toSweptDevice));
       },
     );
+  }
+
+  async forEachDevicePageOf(userIds: readonly string[], visit: (devices: SweptDevice[]) => Promise<void>): Promise<void> {
+    for (let i = 0; i < userIds.length; i += BATCH_SIZE) {
+      const chunk = userIds.slice(i, i + BATCH_SIZE);
+      const answers = await this.batchGet(chunk, (id) => `/users/${encodeURIComponent(id)}/managedDevices?$select=${SELECT}&$top=999`, 'v1.0');
+      const devices: SweptDevice[] = [];
+      for (const [userId, r] of answers) {
+        if (r.status !== 200) continue;
+        if (typeof r.body?.['@odata.nextLink'] === 'string') {
+          // A person with more than a page of devices (rare): read all of theirs page by page instead.
+          await this.api.forEachPage<MSGraph.ManagedDevice>(`users/${encodeURIComponent(userId)}/managedDevices`, { query: { $select: SELECT, $top: '999' } }, (items) => void devices.push(...items.map(toSweptDevice)));
+        } else {
+          devices.push(...((r.body?.value as MSGraph.ManagedDevice[] | undefined) ?? []).map(toSweptDevice));
+        }
+      }
+      await visit(devices);
+    }
+  }
+
+  async groupMemberIds(groupIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const g of groupIds) {
+      await this.api.forEachPage<{ id?: string; '@odata.type'?: string }>(`groups/${encodeURIComponent(g)}/transitiveMembers`, { query: { $select: 'id', $top: '999' } }, (items) => {
+        for (const m of items) if (m.id && (!m['@odata.type'] || m['@odata.type'] === '#microsoft.graph.user')) out.add(m.id.toLowerCase());
+      });
+    }
+    return out;
   }
 
   /**
@@ -98,36 +130,73 @@ export class GraphComplianceSweepSource implements ComplianceSweepSource {
   async policyStates(deviceIds: readonly string[]): Promise<Map<string, SweptPolicyState[]>> {
     const out = new Map<string, SweptPolicyState[]>();
     for (let i = 0; i < deviceIds.length; i += BATCH_SIZE) {
-      let pending = deviceIds.slice(i, i + BATCH_SIZE);
-      for (let round = 0; pending.length && round < (this.options.maxBatchRounds ?? 5); round++) {
-        const body = {
-          requests: pending.map((id, n) => ({ id: String(n), method: 'GET', url: `/deviceManagement/managedDevices/${encodeURIComponent(id)}/deviceCompliancePolicyStates` })),
-        };
-        const answer = (await this.api.post<BatchResponse>('$batch', body, { version: 'beta', idempotent: true })) ?? {};
-        const retry: string[] = [];
-        let waitMs = 0;
-        for (const r of answer.responses ?? []) {
-          const id = pending[Number(r.id)];
-          if (id === undefined) continue;
-          if (r.status === 200) {
-            out.set(id, (r.body?.value ?? []).map(toPolicyState));
-          } else if (r.status === 429 || r.status >= 500) {
-            retry.push(id);
-            const header = Object.entries(r.headers ?? {}).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
-            waitMs = Math.max(waitMs, parseRetryAfterMs(header) ?? 1000 * 2 ** round);
-          } else {
-            this.logger.warn({ status: r.status }, 'no compliance detail for a device in a batch');
-          }
-        }
-        pending = retry;
-        if (pending.length) await this.sleep(waitMs);
-      }
-      if (pending.length) {
-        throw new GraphRequestError({ method: 'POST', path: '/$batch', status: 429, code: 'BatchItemsStillThrottled' });
+      const answers = await this.batchGet(deviceIds.slice(i, i + BATCH_SIZE), (id) => `/deviceManagement/managedDevices/${encodeURIComponent(id)}/deviceCompliancePolicyStates`, 'beta');
+      for (const [id, r] of answers) {
+        if (r.status === 200) out.set(id, ((r.body?.value as MSGraph.DeviceCompliancePolicyState[] | undefined) ?? []).map(toPolicyState));
+        else this.logger.warn({ status: r.status }, 'no compliance detail for a device in a batch');
       }
     }
     return out;
   }
+
+  /** Deleted users answer 404; `accountEnabled: false` is a disabled sign-in (https://learn.microsoft.com/en-us/graph/api/user-get). */
+  async accountStatuses(userIds: readonly string[]): Promise<Map<string, AccountStatus>> {
+    const out = new Map<string, AccountStatus>();
+    for (let i = 0; i < userIds.length; i += BATCH_SIZE) {
+      const answers = await this.batchGet(userIds.slice(i, i + BATCH_SIZE), (id) => `/users/${encodeURIComponent(id)}?$select=id,accountEnabled`, 'v1.0');
+      for (const [id, r] of answers) {
+        if (r.status === 404) out.set(id, 'deleted');
+        else if (r.status === 200) out.set(id, r.body?.accountEnabled === false ? 'disabled' : 'enabled');
+      }
+    }
+    return out;
+  }
+
+  /**
+   * GETs up to 20 urls in one $batch, each throttled or failed (5xx) item retried after its own Retry-After;
+   * answers by key. Items still throttled after the last round fail the whole read.
+   */
+  private async batchGet(keys: readonly string[], urlOf: (key: string) => string, version: 'v1.0' | 'beta'): Promise<Map<string, BatchItemResponse>> {
+    const out = new Map<string, BatchItemResponse>();
+    let pending = [...keys];
+    // Only rounds that make no progress count against the limit: under steady throttling each round gets some
+    // items through, and waiting out each Retry-After is exactly the pace Intune allows.
+    for (let round = 0, stalled = 0; pending.length && stalled < (this.options.maxBatchRounds ?? 5); round++) {
+      const body = { requests: pending.map((k, n) => ({ id: String(n), method: 'GET', url: urlOf(k) })) };
+      const answer = (await this.api.post<BatchResponse>('$batch', body, { version, idempotent: true })) ?? {};
+      const retry: string[] = [];
+      let waitMs = 0;
+      for (const r of answer.responses ?? []) {
+        const key = pending[Number(r.id)];
+        if (key === undefined) continue;
+        if (r.status === 429 || r.status >= 500) {
+          retry.push(key);
+          const header = Object.entries(r.headers ?? {}).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
+          waitMs = Math.max(waitMs, parseRetryAfterMs(header) ?? 1000 * 2 ** Math.min(round, 5));
+        } else {
+          out.set(key, r);
+        }
+      }
+      stalled = retry.length === pending.length ? stalled + 1 : 0;
+      pending = retry;
+      if (pending.length) await this.sleep(waitMs);
+    }
+    if (pending.length) throw new GraphRequestError({ method: 'POST', path: '/$batch', status: 429, code: 'BatchItemsStillThrottled' });
+    return out;
+  }
+}
+
+function toSweptDevice(d: MSGraph.ManagedDevice): SweptDevice {
+  return {
+    id: d.id ?? '',
+    userId: d.userId ?? '',
+    operatingSystem: d.operatingSystem ?? '',
+    complianceState: (d.complianceState ?? 'unknown') as DeviceComplianceState,
+    complianceGracePeriodExpirationDateTime: d.complianceGracePeriodExpirationDateTime ?? null,
+    isEncrypted: d.isEncrypted ?? null,
+    jailBroken: d.jailBroken ?? null,
+    partnerReportedThreatState: d.partnerReportedThreatState ?? null,
+  };
 }
 
 function toPolicyState(p: MSGraph.DeviceCompliancePolicyState): SweptPolicyState {

@@ -11,7 +11,9 @@ export type JobKind =
   | 'complianceSweep'
   | 'complianceDigest'
   /** A manager's approval delegation runs out (subject: the manager's Entra object id). */
-  | 'delegationExpiry';
+  | 'delegationExpiry'
+  /** The people the product knows are checked for having left (deleted or disabled in Entra). */
+  | 'peopleCheck';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,

@@ -9,7 +9,9 @@ import {
 } from 'botbuilder';
 import type { Logger } from '../../bot/logger';
 import type { TeamsAppInstallService } from '../graph/graphTypes';
+import { SlidingWindowLimiter, type WindowRule } from '../net/slidingWindow';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
+import type { RatePacer } from './teamsRatePacer';
 
 /** Where a sent message landed, so it can be updated in place later. */
 export interface Delivery {
@@ -41,12 +43,23 @@ export interface MessengerOptions {
   maxAttempts?: number;
   /** Base backoff when Teams gives no Retry-After. */
   baseDelayMs?: number;
+  /** Teams' limit for the app in the tenant, shared by every instance (see SharedRatePacer). */
+  pacer?: RatePacer;
 }
 
 const RETRYABLE = new Set([412, 429, 500, 502, 503, 504]);
 const GONE = new Set([403, 404]);
-/** Minimum gap between two messages to one conversation. */
-const PACE_MS = 150;
+/**
+ * Teams' limits for one bot in one conversation: 7 sends per second, 8 per 2 seconds, 60 per 30 seconds, 1,800
+ * per hour (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/rate-limit). Kept per instance:
+ * the outbox drain, which sends almost every proactive message, runs on one instance at a time.
+ */
+export const CONVERSATION_LIMITS: readonly WindowRule[] = [
+  { limit: 7, windowMs: 1000 },
+  { limit: 8, windowMs: 2000 },
+  { limit: 60, windowMs: 30_000 },
+  { limit: 1800, windowMs: 3_600_000 },
+];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The HTTP status of a failed Bot Connector call, if it got an answer. */
@@ -83,8 +96,9 @@ export function cardActivity(card: object, summary?: string): Partial<Activity> 
  */
 export class ProactiveMessenger implements Messenger {
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** When each conversation last had a message sent, to pace the next one (Teams allows about 7 a second). */
-  private readonly lastSentAt = new Map<string, number>();
+  /** Sends per conversation within Teams' windows, to pace the next one. */
+  private readonly perConversation = new SlidingWindowLimiter(CONVERSATION_LIMITS);
+  private sends = 0;
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -248,18 +262,18 @@ export class ProactiveMessenger implements Messenger {
         try {
           // Pace before the next send rather than after this one: the caller records a delivery the moment
           // Teams answers, which keeps the window where a crash leaves a sent message unrecorded short.
-          const wait = (this.lastSentAt.get(key) ?? 0) + PACE_MS - Date.now();
-          if (wait > 0) await sleep(wait);
-          try {
-            await fn();
-          } finally {
-            this.lastSentAt.set(key, Date.now());
-          }
+          for (let wait = this.perConversation.take(key, Date.now()); wait > 0; wait = this.perConversation.take(key, Date.now())) await sleep(wait);
+          if (++this.sends % 1000 === 0) this.perConversation.forgetIdle(Date.now());
+          await this.options.pacer?.take();
+          await fn();
           return;
         } catch (e) {
           const status = statusOf(e);
           if (!status || !RETRYABLE.has(status) || attempt >= attempts) throw e;
-          const wait = retryAfterMs(e) ?? (this.options.baseDelayMs ?? 500) * 2 ** (attempt - 1) + Math.random() * 250;
+          const retryAfter = retryAfterMs(e);
+          // Teams' 429 may be the app's limit, not this conversation's: every instance holds back as told.
+          if (status === 429 && retryAfter !== undefined) await this.options.pacer?.pause(retryAfter);
+          const wait = retryAfter ?? (this.options.baseDelayMs ?? 500) * 2 ** (attempt - 1) + Math.random() * 250;
           this.logger.warn({ status, attempt, waitMs: Math.round(wait) }, 'Teams send throttled or failed; retrying');
           await sleep(wait);
         }
@@ -270,7 +284,6 @@ export class ProactiveMessenger implements Messenger {
       await run;
     } finally {
       if (this.queues.get(key) === run) this.queues.delete(key);
-      for (const [k, at] of this.lastSentAt) if (Date.now() - at > PACE_MS) this.lastSentAt.delete(k);
     }
   }
 }

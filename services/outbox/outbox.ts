@@ -52,6 +52,11 @@ export interface OutboxOptions {
   baseDelayMs: number;
   /** Entries carried out per drain round before the lease is handed back. */
   batchSize?: number;
+  /**
+   * Aggregates whose entries are carried out at once (default 8). One aggregate's entries stay in key order;
+   * different aggregates are independent, and Teams' and Graph's limits are paced below (messenger, pacer).
+   */
+  concurrency?: number;
 }
 
 export const OUTBOX_COLLECTION = 'outbox';
@@ -215,10 +220,21 @@ export class Outbox {
       .sort({ dueAt: 1, _id: 1 })
       .limit(this.options.batchSize ?? 100)
       .toArray();
+    const byAggregate = new Map<string, OutboxEntry[]>();
     for (const entry of batch) {
-      await this.jobs.leases.assertHeld(lease);
-      await this.carryOut(entry);
+      const k = `${entry.aggregateType}:${entry.aggregateId}`;
+      byAggregate.set(k, [...(byAggregate.get(k) ?? []), entry]);
     }
+    const groups = [...byAggregate.values()];
+    const worker = async () => {
+      for (let group = groups.shift(); group; group = groups.shift()) {
+        for (const entry of group) {
+          await this.jobs.leases.assertHeld(lease);
+          await this.carryOut(entry);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 8) }, worker));
   }
 
   private async carryOut(entry: OutboxEntry): Promise<void> {

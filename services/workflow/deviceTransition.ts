@@ -122,7 +122,8 @@ export function deviceTransition<T extends DeviceCore>(device: T, event: DeviceE
   const refuse = () => {
     throw new InvalidDeviceTransitionError(device._id, device.state, event.type);
   };
-  if (device.state === 'retired') return refuse();
+  // The removal a retirement owes still lands after it, and is audited like every access change.
+  if (device.state === 'retired') return event.type === 'membershipApplied' ? { next: device, effects: [], changed: true } : refuse();
 
   switch (event.type) {
     case 'membershipApplied':

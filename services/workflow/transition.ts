@@ -308,9 +308,10 @@ export function transition(
       };
     }
     case 'cancel': {
-      require(isRequester);
+      // The requester cancels; the bot cancels for someone who left the organisation (there is no one to tell).
+      require((req, a) => isRequester(req, a) || isSystem(req, a));
       if (!OPEN_FOR_CANCEL.includes(r.state)) throw invalid();
-      const effects: Effect[] = [{ type: 'refreshCards' }, { type: 'notifyRequester', about: 'cancelled' }];
+      const effects: Effect[] = [{ type: 'refreshCards' }, ...(actor.kind === 'system' ? [] : [{ type: 'notifyRequester', about: 'cancelled' } as const])];
       if (r.state === 'pendingApproval') effects.push({ type: 'notifyApprovers', about: 'cancelled' });
       return { next: close('cancelled'), effects, procedureStep: 1 };
     }

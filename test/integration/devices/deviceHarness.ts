@@ -9,6 +9,7 @@ import { JobQueue } from '../../../services/jobs/jobQueue';
 import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import type { Messenger } from '../../../services/messaging/proactiveMessenger';
 import type { ComplianceSweepSource } from '../../../services/graph/intuneSweep';
+import type { OpenRequests } from '../../../services/devices/peopleCheck';
 import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { RecordingMessenger } from '../../support/onboardingInstance';
@@ -57,7 +58,7 @@ export function deviceInstance(
   db: Db,
   graphUrl: string,
   clock: TestClock,
-  o: { name: string; leaseMs?: number; messenger?: Messenger; options?: Partial<DeviceModuleOptions>; source?: (graphSource: ComplianceSweepSource) => ComplianceSweepSource },
+  o: { name: string; leaseMs?: number; messenger?: Messenger; options?: Partial<DeviceModuleOptions>; source?: (graphSource: ComplianceSweepSource) => ComplianceSweepSource; openRequests?: OpenRequests },
 ) {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const created = createGraphServices({ baseUrl: graphUrl, logger, retry: { maxDelayMs: 50 } });
@@ -73,6 +74,7 @@ export function deviceInstance(
     refs: new ConversationReferenceRepository(db),
     graph,
     options: { ...OPTIONS, ...o.options },
+    openRequests: o.openRequests,
     logger,
     clock: clock.now,
   });

@@ -56,6 +56,17 @@ describe('proactive messages over a Bot Connector (real HTTP)', function () {
     assert.ok(d.activityId.startsWith('activity-'));
   });
 
+  it('when Teams keeps throttling with Retry-After, then every instance is paused through the shared pacer and each send takes a token', async () => {
+    // The Bot Framework SDK's HTTP pipeline waits out up to three 429s by itself; the fourth reaches the messenger.
+    const throttled = { status: 429, retryAfter: '0' };
+    connector.fail('/v3/conversations/a:alex/activities', throttled, throttled, throttled, throttled);
+    const calls: string[] = [];
+    const pacer = { take: async () => void calls.push('take'), pause: async (ms: number) => void calls.push(`pause ${ms}`) };
+    const m = new ProactiveMessenger(new CloudAdapter(new ConfigurationBotFrameworkAuthentication({})), refs, teamsApps, { appId: '', tenantId: TENANT, baseDelayMs: 10, pacer }, createLogger('silent'));
+    await m.sendToUser('u-alex', { type: 'message', text: 'hi' });
+    assert.deepEqual([calls, connector.sends('a:alex').length], [['take', 'pause 0', 'take'], 5]);
+  });
+
   it('when Teams rejects the message, then the failure reaches the caller (so the outbox retries later)', async () => {
     connector.fail('/v3/conversations/a:alex/activities', { status: 400 });
     await assert.rejects(messenger().sendToUser('u-alex', { type: 'message', text: 'hi' }), (e: unknown) => (e as { statusCode?: number }).statusCode === 400);

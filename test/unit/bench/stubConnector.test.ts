@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, TeamsInfo, type ConversationReference, type TurnContext } from 'botbuilder';
-import { startStubConnector, type StubConnector } from '../../../bench/stubConnector';
+import { startStubConnector, teamsLimits, type StubConnector } from '../../../bench/stubConnector';
 
 describe('benchmark stub Bot Connector (botbuilder CloudAdapter against it over HTTP)', () => {
   let stub: StubConnector;
@@ -62,5 +62,30 @@ describe('benchmark stub Bot Connector (botbuilder CloudAdapter against it over 
     await inTurn((ctx) => ctx.sendActivity('That did not work. Please try again in a moment.'));
     await inTurn((ctx) => ctx.sendActivity('All good'));
     assert.equal(stub.stats.errorCards, before + 1);
+  });
+});
+
+describe("benchmark stub Bot Connector enforcing Teams' rate limits", () => {
+  let stub: StubConnector;
+  afterEach(() => stub.close());
+
+  const post = (conversation: string) =>
+    fetch(`${stub.url}/v3/conversations/${encodeURIComponent(conversation)}/activities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', text: 'hi' }) });
+
+  it('when an eighth message goes to one conversation within a second, then it is 429 with a Retry-After and another conversation still gets through', async () => {
+    stub = await startStubConnector(0, { limits: teamsLimits(), clock: () => 1_000 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await post('a:one')).status);
+    assert.deepEqual(statuses, [...Array(7).fill(201), 429]);
+    assert.equal((await post('a:two')).status, 201);
+    assert.equal(stub.stats.throttled, 1);
+    assert.equal(stub.stats.sentByConversation['a:one'], 7);
+  });
+
+  it('when the app sends more than its per-second limit across conversations, then the excess is 429', async () => {
+    stub = await startStubConnector(0, { limits: teamsLimits(0.1), clock: () => 1_000 });
+    const statuses = await Promise.all(Array.from({ length: 8 }, (_, i) => post(`a:p${i}`).then((r) => r.status)));
+    assert.equal(statuses.filter((s) => s === 201).length, 5);
+    assert.equal(statuses.filter((s) => s === 429).length, 3);
   });
 });

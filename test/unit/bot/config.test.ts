@@ -64,6 +64,11 @@ describe('loadConfig', () => {
 
   it('when compliance reminders are listed in any order, then they are kept largest first without repeats', () => {
     assert.deepEqual(loadConfig({ ...base, COMPLIANCE_GRACE_HOURS: '120', COMPLIANCE_REMINDER_HOURS: '24, 72,24' }).compliance.reminderHoursBefore, [72, 24]);
+    assert.deepEqual(loadConfig({ ...base, COMPLIANCE_SWEEP_SCOPE: 'groups', COMPLIANCE_SWEEP_GROUP_IDS: 'B0000000-0000-4000-8000-0000000000A3, b0000000-0000-4000-8000-0000000000a3' }).fleet.sweepScope, {
+      kind: 'groups',
+      groupIds: ['b0000000-0000-4000-8000-0000000000a3'],
+    });
+    assert.deepEqual(loadConfig(base).fleet, { teamsSendsPerSecond: 45, outboxDoneRetentionDays: 30, sweepScope: { kind: 'tenant' }, peopleCheckIntervalMs: 3_600_000 });
   });
 
   it('when a complete production configuration is given, then it loads with authentication on', () => {
@@ -101,6 +106,11 @@ describe('loadConfig', () => {
     ['a stale window shorter than the role cache', { ...base, ROLE_CACHE_SECONDS: '600', ROLE_CACHE_STALE_SECONDS: '60' }, /ROLE_CACHE_STALE_SECONDS/],
     ['a reminder list that is not numbers', { ...base, COMPLIANCE_REMINDER_HOURS: 'three days' }, /COMPLIANCE_REMINDER_HOURS/],
     ['a reminder before the grace period starts', { ...base, COMPLIANCE_GRACE_HOURS: '48', COMPLIANCE_REMINDER_HOURS: '72,24' }, /COMPLIANCE_REMINDER_HOURS must all be shorter/],
+    ['a sweep scoped to groups without groups', { ...base, COMPLIANCE_SWEEP_SCOPE: 'groups' }, /COMPLIANCE_SWEEP_GROUP_IDS is required/],
+    ['sweep groups that are not GUIDs', { ...base, COMPLIANCE_SWEEP_SCOPE: 'groups', COMPLIANCE_SWEEP_GROUP_IDS: 'mobile-users' }, /COMPLIANCE_SWEEP_GROUP_IDS/],
+    ['sweep groups with a tenant-wide sweep', { ...base, COMPLIANCE_SWEEP_GROUP_IDS: 'b0000000-0000-4000-8000-0000000000a3' }, /COMPLIANCE_SWEEP_SCOPE is not groups/],
+    ['an unknown sweep scope', { ...base, COMPLIANCE_SWEEP_SCOPE: 'everyone' }, /COMPLIANCE_SWEEP_SCOPE/],
+    ['a Teams send rate above what Teams allows', { ...base, TEAMS_APP_SENDS_PER_SECOND: '80' }, /TEAMS_APP_SENDS_PER_SECOND/],
     ['a sweep more often than every 5 minutes', { ...base, COMPLIANCE_SWEEP_INTERVAL_MINUTES: '1' }, /COMPLIANCE_SWEEP_INTERVAL_MINUTES/],
     ['a zero database timeout', { ...base, MONGODB_SOCKET_TIMEOUT_MS: '0' }, /MONGODB_SOCKET_TIMEOUT_MS/],
     ['production on a loopback database without TLS', { ...prod, MONGODB_URI: 'mongodb://127.0.0.1:27017/' }, /MONGODB_URI does not use TLS/],

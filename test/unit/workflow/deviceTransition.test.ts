@@ -69,7 +69,7 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
   retired: {
     complianceObserved: ['refused', []],
     graceTimer: ['refused', []],
-    membershipApplied: ['refused', []],
+    membershipApplied: ['retired', []],
     deviceGone: ['refused', []],
     personLeft: ['refused', []],
     incidentOpened: ['refused', []],

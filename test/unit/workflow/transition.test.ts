@@ -72,7 +72,7 @@ const TIMER_EVENTS: readonly WorkflowEventType[] = ['remindApprovers', 'escalate
 const permitted: Record<WorkflowEventType, string[]> = {
   approve: ['approver'],
   deny: ['approver'],
-  cancel: ['requester'],
+  cancel: ['requester', 'system'],
   consent: ['requester'],
   declineConsent: ['requester'],
   enrollmentReported: ['requester'],
@@ -172,6 +172,12 @@ describe('workflow transition table (state × event × role)', () => {
 });
 
 describe('workflow rules', () => {
+  it('when the bot cancels for someone who left, then approvers are told and nobody messages the person who left', () => {
+    const { next, effects } = transition(requestIn('pendingApproval'), events.cancel, actors.system, NOW, policy);
+    assert.equal(next.state, 'cancelled');
+    assert.deepEqual(effects.map((e) => e.type), ['refreshCards', 'notifyApprovers']);
+  });
+
   it('when a request is created, then it waits for approval and the approval card is sent', () => {
     const r = requestIn('pendingApproval');
     assert.equal(r.version, 0);

@@ -11,7 +11,10 @@ export type JobKind =
   | 'complianceSweep'
   | 'complianceDigest'
   /** A manager's approval delegation runs out (subject: the manager's Entra object id). */
-  | 'delegationExpiry';
+  | 'delegationExpiry'
+  // A breach notification's reminders and status refresh; the third-party register's review reminders.
+  | 'breachTimer'
+  | 'thirdPartyReview';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,

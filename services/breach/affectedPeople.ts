@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import type { DirectoryService } from '../graph/graphTypes';
 import { ValidationError } from '../workflow/errors';
 import type { AffectedSelector } from './breachRepository';
@@ -25,7 +26,7 @@ export async function resolveAffected(db: Db, directory: DirectoryService, selec
   };
   switch (selector.kind) {
     case 'devices': {
-      const devices = db.collection<{ _id: string; person: { aadObjectId: string; displayName: string } }>('enrolledDevices');
+      const devices = db.collection<{ _id: string; person: { aadObjectId: string; displayName: string } }>(DEVICES_COLLECTION);
       for (const id of selector.deviceIds) {
         const d = await devices.findOne({ _id: id }, { projection: { person: 1 } });
         if (!d) problems.push(`No enrolled device ${id}.`);

@@ -47,6 +47,8 @@ const CONTROLS = ['Privacy SOP §6 breach notification', 'HIPAA 45 CFR 164.404',
 const PROCEDURE_STEP = 6;
 const MAX_CONFLICT_RETRIES = 5;
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/** The incident aggregate's collection (`_id` the incident id, `openedAt` when it was opened); catalogued with the incident module. */
+export const INCIDENTS_COLLECTION = 'incidents';
 
 /** Breach settings, from configuration. */
 export interface BreachOptions {
@@ -132,7 +134,7 @@ export class BreachService {
   async declare(input: DeclareBreachInput): Promise<Breach> {
     this.requireRole(input.actor, 'declare a breach');
     const actor = input.actor;
-    const incident = await this.db.collection<{ _id: string; openedAt?: string | Date }>('incidents').findOne({ _id: input.incidentId }, { projection: { openedAt: 1 } });
+    const incident = await this.db.collection<{ _id: string; openedAt?: string | Date }>(INCIDENTS_COLLECTION).findOne({ _id: input.incidentId }, { projection: { openedAt: 1 } });
     if (!incident) throw new IncidentNotFoundError(input.incidentId);
     const problems: string[] = [];
     const regs = [...new Set(input.regulations.map((r) => r.trim().toUpperCase()))].map((id) => {

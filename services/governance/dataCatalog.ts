@@ -1,3 +1,5 @@
+import { BREACH_NOTICES_COLLECTION, BREACHES_COLLECTION } from '../breach/breachRepository';
+import { THIRD_PARTIES_COLLECTION } from '../thirdParties/thirdPartyRegister';
 import { ALERTS_COLLECTION } from '../devices/alertRepository';
 import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import { INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
@@ -76,5 +78,25 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     note: 'Device incidents (lost, stolen, jailbroken, threat): owner, devices, last seen, timeline, notes, corrective actions, device actions with Graph request ids. Evidence of incident response, so kept for the audit period after closing; open incidents are kept (removal by age is not automated yet).',
   },
   [INCIDENT_OPEN_KEYS_COLLECTION]: { category: 'device', retention: null, note: 'Which incident is open per device and cause (de-duplication); removed when the incident closes.' },
+  [BREACHES_COLLECTION]: {
+    category: 'audit',
+    alsoHolds: ['personal'],
+    retention: 'audit',
+    from: 'closedAt',
+    note: 'Breach notifications: incident, regulations and deadlines, who declared it, the notice text and its hash; kept as long as audit evidence after closing (HIPAA documentation rule). Open breaches are kept.',
+  },
+  [BREACH_NOTICES_COLLECTION]: {
+    category: 'audit',
+    alsoHolds: ['personal'],
+    retention: 'audit',
+    from: 'updatedAt',
+    note: 'Each affected person of a breach: when told, whether unreachable and why, when acknowledged; evidence of notification, kept with its breach.',
+  },
+  [THIRD_PARTIES_COLLECTION]: {
+    category: 'audit',
+    alsoHolds: ['personal'],
+    retention: null,
+    note: 'The third-party integrations register (name, data shared, owner, purpose, legal basis, reviews); kept while the register lists it; removed entries stay marked removed with their hash-chained trail.',
+  },
   [OUTBOX_COLLECTION]: { category: 'conversationState', alsoHolds: ['personal'], retention: null, note: 'Messages and effects owed by device changes, with their attempts; failed ones are shown to IT (removal by age is not automated yet).' },
 });

@@ -169,7 +169,8 @@ export class BreachEffects {
       reference: breach._id,
     });
     const thread = await this.deliveries.begin(`breach:${breach._id}:itCard`);
-    await this.sendOnce(entry._id, () => this.messenger.sendToItChannel(cardActivity(card, 'Breach deadline'), undefined, thread.state === 'delivered' ? thread.delivery.activityId : undefined));
+    const via = await this.via(breach.declaredBy.aadObjectId);
+    await this.sendOnce(entry._id, () => this.messenger.sendToItChannel(cardActivity(card, 'Breach deadline'), via, thread.state === 'delivered' ? thread.delivery.activityId : undefined));
   }
 
   /** Posts IT's status card once, then updates it in place (skipping an edit that changes nothing). */

@@ -3,7 +3,7 @@
  * and Acknowledge; once acknowledged, the same card says when. A reminder carries the same text.
  */
 import { cardDateTime } from './cardHelpers';
-import { neutralizeTemplateSyntax } from './escape';
+import { escapeCardText } from './escape';
 import { compileTemplate, type AdaptiveCard } from './renderTemplate';
 import template from './templates/breachNotice.json';
 import { Verb, type CardActionData } from './verbs';
@@ -13,7 +13,7 @@ const cardTemplate = compileTemplate('breachNotice', template);
 /** What a breach notice shows; only the breach id goes into the action data. */
 export interface BreachNoticeInput {
   breachId: string;
-  /** The notice text, placeholders already filled in (values escaped). */
+  /** The notice text, placeholders filled in: plain text, escaped here and shown in text runs. */
   text: string;
   acknowledgedAt?: string;
   /** The reminder round (absent on the first notice). */
@@ -33,7 +33,7 @@ export function renderBreachNoticeCard(input: BreachNoticeInput): AdaptiveCard {
   return cardTemplate.render({
     style: input.preview ? 'emphasis' : 'attention',
     title,
-    paragraphs: neutralizeTemplateSyntax(input.text)
+    paragraphs: escapeCardText(input.text, { multiline: true, maxLength: 6000 })
       .split(/\n{2,}/)
       .map((p) => p.trim())
       .filter(Boolean),

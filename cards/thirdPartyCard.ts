@@ -54,7 +54,7 @@ export function renderThirdPartyReviewCard(input: { entry: Entry; reminder: Revi
   const e = input.entry;
   return cardTemplate.render({
     style: input.reminder === 'overdue' ? 'attention' : 'warning',
-    title: input.reminder === 'overdue' ? `Review overdue: ${escapeCardText(e.name, { maxLength: 100 })}` : `Review due soon: ${escapeCardText(e.name, { maxLength: 100 })}`,
+    title: input.reminder === 'overdue' ? 'Third-party review overdue' : 'Third-party review due soon',
     subtitle:
       input.audience === 'owner'
         ? `You own this integration in the register. Check that the data shared, the purpose and the legal basis still hold, then record the review (due ${e.nextReviewOn}).`

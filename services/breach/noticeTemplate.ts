@@ -1,6 +1,7 @@
 /**
- * The organisation's breach notice text: a template with placeholders that are filled in per person. Values are
- * escaped for the card's markdown, so a name cannot add links or formatting.
+ * The organisation's breach notice text: a template with placeholders that are filled in per person. The result
+ * is plain text: the card escapes it and shows it in text runs, so neither the text nor a name can add links,
+ * mentions or formatting.
  */
 import { createHash } from 'node:crypto';
 
@@ -34,11 +35,9 @@ export function noticeTemplateProblems(template: string): string[] {
   return p;
 }
 
-const escapeMarkdown = (s: string) => s.replace(/[\\`*_{}[\]()#+!<>|~]/g, (c) => `\\${c}`);
-
 /** The notice for one person. */
 export function renderNotice(template: string, values: NoticeValues): string {
-  return template.replace(PLACEHOLDER, (_m, key: string) => escapeMarkdown(values[key as NoticePlaceholder] ?? ''));
+  return template.replace(PLACEHOLDER, (_m, key: string) => values[key as NoticePlaceholder] ?? '');
 }
 
 /** SHA-256 of the template, recorded with the breach so the text sent can be proven later. */

@@ -22,7 +22,7 @@ import type { ScriptedConnector } from '../../support/scriptedConnector';
 export const TENANT = '00000000-0000-0000-0000-000000000001';
 export const IT_CHANNEL = '19:it-security@thread.tacv2';
 export const AFFECTED_GROUP = 'b0000000-0000-4000-8000-0000000000b9';
-export const LYNNE = 'a0000000-0000-4000-8000-000000000003';
+export const LYNNE = 'a0000000-0000-4000-8000-000000000005';
 export const HOUR = 3_600_000;
 export const REGULATIONS: Regulation[] = [
   { id: 'HIPAA', name: 'HIPAA', notify: 'individuals', hours: 1440 },

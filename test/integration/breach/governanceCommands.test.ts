@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Db } from 'mongodb';
@@ -69,5 +71,20 @@ describe('breach and third-party register commands from the command line (real p
     const [entry] = await new OperatorAuditLog(db).list();
     assert.equal(entry.action, 'breach.export');
     assert.equal(entry.details.breachId, id);
+
+    // The evidence export: the breach, each person, and every chain verified; the register likewise.
+    const out2 = mkdtempSync(path.join(tmpdir(), 'evidence-'));
+    const ev = await cli('evidence.ts', ['--as', 'pattif@contoso.example', '--breach', id, '--out', out2]);
+    assert.match(ev.stdout, /integrity verified/);
+    const pack = JSON.parse(readFileSync(path.join(out2, `evidence-breach-${id}.json`), 'utf8'));
+    assert.equal(pack.people.length, 2);
+    assert.equal(pack.audit.chains.ok, true);
+    assert.equal(pack.audit.entries[0].event, 'declared');
+    await cli('thirdParties.ts', ['add', '--as', 'lynner@contoso.example', '--name', 'Acme', '--data', 'Names', '--owner', 'meganb@contoso.example', '--purpose', 'Payroll', '--basis', 'contract']);
+    const reg = await cli('evidence.ts', ['--as', 'lynner@contoso.example', '--third-parties', '--out', out2]);
+    assert.match(reg.stdout, /integrity verified/);
+    const register = JSON.parse(readFileSync(path.join(out2, 'evidence-third-party-register.json'), 'utf8'));
+    assert.deepEqual(register.entries.map((e: { name: string; history: unknown[] }) => [e.name, e.history.length]), [['Acme', 1]]);
+    await assert.rejects(cli('evidence.ts', ['--as', 'alexw@contoso.example', '--third-parties', '--out', out2]), /may not exportEvidence/);
   });
 });

@@ -83,14 +83,14 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     alsoHolds: ['personal'],
     retention: 'audit',
     from: 'closedAt',
-    note: 'Breach notifications: incident, regulations and deadlines, who declared it, the notice text and its hash; kept as long as audit evidence after closing (HIPAA documentation rule). Open breaches are kept.',
+    note: 'Breach notifications: incident, regulations and deadlines, who declared it, the notice text and its hash; kept as long as audit evidence after closing (HIPAA documentation rule); open breaches are kept (removal by age is not automated yet).',
   },
   [BREACH_NOTICES_COLLECTION]: {
     category: 'audit',
     alsoHolds: ['personal'],
     retention: 'audit',
     from: 'updatedAt',
-    note: 'Each affected person of a breach: when told, whether unreachable and why, when acknowledged; evidence of notification, kept with its breach.',
+    note: 'Each affected person of a breach: when told, whether unreachable and why, when acknowledged; evidence of notification, kept with its breach (removal by age is not automated yet).',
   },
   [THIRD_PARTIES_COLLECTION]: {
     category: 'audit',

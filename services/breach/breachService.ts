@@ -2,6 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Logger } from '../../bot/logger';
 import type { DirectoryService } from '../graph/graphTypes';
+import { INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
 import type { JobQueue } from '../jobs/jobQueue';
 import { Outbox, type NewOutboxEntry } from '../outbox/outbox';
 import type { AggregateChain } from '../storage/aggregateChain';
@@ -47,8 +48,6 @@ const CONTROLS = ['Privacy SOP §6 breach notification', 'HIPAA 45 CFR 164.404',
 const PROCEDURE_STEP = 6;
 const MAX_CONFLICT_RETRIES = 5;
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-/** The incident aggregate's collection (`_id` the incident id, `openedAt` when it was opened); catalogued with the incident module. */
-export const INCIDENTS_COLLECTION = 'incidents';
 
 /** Breach settings, from configuration. */
 export interface BreachOptions {

@@ -1,7 +1,7 @@
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { cardDateTime } from '../cards/cardHelpers';
 import { escapeCardText } from '../cards/escape';
-import { Verb, type ConsentCommandVerb, type DelegationVerb, type IncidentVerb } from '../cards/verbs';
+import { Verb, type ConsentCommandVerb, type DelegationVerb, type GovernanceVerb, type IncidentVerb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
 import { GraphRequestError } from '../services/graph/graphErrors';
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
@@ -45,6 +45,8 @@ export interface ActionRouterOptions {
   deviceRecheck?: (deviceId: string, actor: ActionContext['actor']) => Promise<CardJson>;
   /** Handlers of the incident verbs, each saying whether it needs the actor's roles (IT Security's buttons do). */
   incidentHandlers?: Partial<Record<IncidentVerb, { roles: 'always' | 'never'; handle: ActionHandler }>>;
+  /** Handlers of the breach and third-party register cards, with whether they need the actor's roles (they answer their own refusals). */
+  governanceHandlers?: Partial<Record<GovernanceVerb, { withRoles: boolean; handle: ActionHandler }>>;
 }
 
 /**
@@ -101,7 +103,7 @@ export class ActionRouter {
       return id;
     };
     const version = (c: ActionContext) => num(c.data.version);
-    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb | IncidentVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
+    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb | IncidentVerb | GovernanceVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
       [Verb.RequestStart]: {
         card: 'welcome',
         roles: 'never',
@@ -233,7 +235,10 @@ export class ActionRouter {
     const consent = Object.entries(options.consentHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
     const delegation = Object.entries(options.delegationHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
     const incident = Object.entries(options.incidentHandlers ?? {}).map(([verb, h]) => [verb, { card: 'welcome' as const, roles: h.roles, handle: h.handle }] as const);
-    this.table = new Map([...Object.entries(table), ...consent, ...delegation, ...incident]);
+    const governance = Object.entries(options.governanceHandlers ?? {}).map(
+      ([verb, h]) => [verb, { card: 'welcome' as const, roles: h.withRoles ? ('always' as const) : ('never' as const), handle: h.handle }] as const,
+    );
+    this.table = new Map([...Object.entries(table), ...consent, ...delegation, ...incident, ...governance]);
   }
 
   /**

@@ -22,6 +22,35 @@ const positiveNumber = (fallback: number) => z.preprocess(emptyToUndefined, z.co
 /** HIPAA keeps required documentation six years (45 CFR 164.316(b)(2)(i)); 6 × 365 days. */
 export const SIX_YEARS_DAYS = 2190;
 
+/** HIPAA: individuals within 60 days of discovery (45 CFR 164.404(b)); GDPR: the supervisory authority within 72 hours (Art. 33(1)). */
+export const DEFAULT_BREACH_REGULATIONS = JSON.stringify([
+  { id: 'HIPAA', name: 'HIPAA Breach Notification Rule (45 CFR 164.404)', notify: 'individuals', hours: 1440 },
+  { id: 'GDPR', name: 'GDPR Art. 33 (notification to the supervisory authority)', notify: 'authority', hours: 72 },
+]);
+
+const regulationTable = z
+  .array(
+    z.object({
+      id: z.string().regex(/^[A-Z0-9_-]{2,20}$/, 'id must be 2-20 capital letters, digits, - or _'),
+      name: z.string().min(1).max(200),
+      notify: z.enum(['individuals', 'authority']),
+      hours: z.number().positive().max(24 * 365),
+    }),
+  )
+  .min(1)
+  .refine((list) => new Set(list.map((r) => r.id)).size === list.length, 'regulation ids must be unique');
+
+/** A comma-separated list of positive hours, largest first. */
+const hourList = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, 'must be a comma-separated list of hours, e.g. 48,24,6')
+      .default(fallback)
+      .transform((v) => [...new Set(v.split(',').map((h) => Number(h.trim())))].filter((h) => h > 0).sort((a, b) => b - a)),
+  );
+
 const schema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'test', 'production']).default('development')),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3978)),
@@ -179,6 +208,16 @@ const schema = z.object({
       .refine((ids) => ids.every((g) => GUID.test(g)), 'must be a comma-separated list of group GUIDs'),
   ),
   PEOPLE_CHECK_INTERVAL_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(5).default(60)),
+  // Breach notification and the third-party integrations register.
+  BREACH_REGULATIONS: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_BREACH_REGULATIONS)),
+  BREACH_IT_REMINDER_HOURS: hourList('48,24,6'),
+  BREACH_PERSON_REMINDER_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).default(72)),
+  BREACH_PERSON_REMINDER_MAX: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(10).default(2)),
+  BREACH_STATUS_REFRESH_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(1).default(60)),
+  BREACH_SEND_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().min(0.1).max(50).default(20)),
+  THIRD_PARTY_REVIEW_INTERVAL_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3650).default(365)),
+  THIRD_PARTY_REMIND_DAYS_BEFORE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(365).default(30)),
+  THIRD_PARTY_CHECK_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).default(24)),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -306,6 +345,17 @@ export interface AppConfig {
     /** How often the people the product knows are checked for having left (deleted or disabled in Entra). */
     peopleCheckIntervalMs: number;
   };
+  /** Breach notification: the regulations' deadlines, reminders and the pace of the fan-out. */
+  breach: {
+    regulations: { id: string; name: string; notify: 'individuals' | 'authority'; hours: number }[];
+    itReminderHoursBefore: number[];
+    personReminderEveryHours: number;
+    personReminderMax: number;
+    statusRefreshMinutes: number;
+    sendPerSecond: number;
+  };
+  /** The third-party integrations register's review rules. */
+  thirdParties: { reviewIntervalDays: number; remindDaysBefore: number; checkEveryMs: number };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -390,6 +440,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ['RETENTION_LOG_DAYS', e.RETENTION_LOG_DAYS],
   ] as const) {
     if (days < SIX_YEARS_DAYS) problems.push(`${key} must be at least ${SIX_YEARS_DAYS} days (six years, HIPAA 45 CFR 164.316(b)(2))`);
+  }
+  let regulations: z.infer<typeof regulationTable> = [];
+  try {
+    const table = regulationTable.safeParse(JSON.parse(e.BREACH_REGULATIONS));
+    if (table.success) regulations = table.data;
+    else problems.push(`BREACH_REGULATIONS ${table.error.issues.map((i) => `${i.path.join('.') || '(table)'} ${i.message}`).join(', ')}`);
+  } catch {
+    problems.push('BREACH_REGULATIONS must be a JSON array of {id, name, notify: "individuals"|"authority", hours}');
   }
   if (problems.length) throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
 
@@ -514,6 +572,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         e.COMPLIANCE_SWEEP_SCOPE === 'groups' ? { kind: 'groups' as const, groupIds: e.COMPLIANCE_SWEEP_GROUP_IDS } : { kind: e.COMPLIANCE_SWEEP_SCOPE },
       ),
       peopleCheckIntervalMs: e.PEOPLE_CHECK_INTERVAL_MINUTES * 60_000,
+    }),
+    breach: Object.freeze({
+      regulations,
+      itReminderHoursBefore: e.BREACH_IT_REMINDER_HOURS,
+      personReminderEveryHours: e.BREACH_PERSON_REMINDER_HOURS,
+      personReminderMax: e.BREACH_PERSON_REMINDER_MAX,
+      statusRefreshMinutes: e.BREACH_STATUS_REFRESH_MINUTES,
+      sendPerSecond: e.BREACH_SEND_PER_SECOND,
+    }),
+    thirdParties: Object.freeze({
+      reviewIntervalDays: e.THIRD_PARTY_REVIEW_INTERVAL_DAYS,
+      remindDaysBefore: e.THIRD_PARTY_REMIND_DAYS_BEFORE,
+      checkEveryMs: e.THIRD_PARTY_CHECK_HOURS * 3_600_000,
     }),
   });
 }

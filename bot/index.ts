@@ -17,6 +17,9 @@ import { createIncidentModule } from '../services/incidents/incidentModule';
 import type { OwnershipLookup } from '../services/incidents/incidentService';
 import { openRequestsFrom } from '../services/devices/peopleCheck';
 import { SharedRatePacer } from '../services/messaging/teamsRatePacer';
+import { createBreachModule } from '../services/breach/breachModule';
+import { ThirdPartyRegister } from '../services/thirdParties/thirdPartyRegister';
+import { AggregateChain } from '../services/storage/aggregateChain';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
 import { JobQueue, type JobKind } from '../services/jobs/jobQueue';
@@ -43,6 +46,7 @@ import { RequestRepository } from '../services/storage/requestRepository';
 import { ActionRouter } from './actionRouter';
 import { ConsentCommands } from './consentCommands';
 import { IncidentCommands } from './incidentCommands';
+import { GovernanceCommands } from './governanceCommands';
 import { createBotCards } from './cardViews';
 import { loadConfig, type AppConfig } from './config';
 import { createLogger, type Logger } from './logger';
@@ -194,6 +198,23 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   await pacer.ensureIndexes();
   // A sweep scoped to groups that do not exist would watch nobody: refuse to start.
   await devices.checkSweepScope();
+  // Breach notification and the third-party integrations register, on the device module's shared outbox.
+  const auditChain = new AggregateChain(mongo.db, audit);
+  const breaches = createBreachModule({
+    db: mongo.db,
+    jobs,
+    audit,
+    outbox: devices.outbox,
+    messenger,
+    deliveries,
+    refs,
+    directory: graph.directory,
+    options: { ...config.breach, policy: config.breach, maxAttempts: config.outbox.maxAttempts },
+    logger,
+  });
+  const thirdParties = new ThirdPartyRegister(mongo.db, auditChain, devices.outbox, jobs, graph.directory, config.thirdParties, logger.child({ component: 'thirdParties' }));
+  thirdParties.register(devices.outbox, messenger, deliveries, refs);
+  await Promise.all([breaches.ensureIndexes(), thirdParties.ensureIndexes()]);
   runner.setGrantListener((request, access) => devices.enrollFromGrant(request, access));
   const worker = new BackgroundWorker(jobs, requests, runner, logger.child({ component: 'worker', instanceId }), {
     intervalMs: config.workerIntervalSeconds * 1000,
@@ -221,6 +242,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const delegationCommands = new DelegationCommands(delegationService, graph.directory, botCards, logger.child({ component: 'delegations' }));
   worker.on(DELEGATION_EXPIRY, (delegatorId, lease) => delegationService.runClaimed(delegatorId, lease));
   for (const [kind, run] of Object.entries(devices.handlers)) if (run) worker.on(kind as JobKind, (subject, lease) => run(lease, subject));
+  for (const [kind, run] of Object.entries(breaches.handlers)) worker.on(kind as JobKind, (subject, lease) => run(lease, subject));
+  worker.on('thirdPartyReview', (_subject, lease) => thirdParties.runClaimed(lease));
 
   const roles = new RoleResolver(
     graph.directory,
@@ -257,12 +280,14 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     undefined,
     withdrawal,
   );
+  const governanceCommands = new GovernanceCommands(breaches, thirdParties, botCards, logger.child({ component: 'governance' }));
   const actions = new ActionRouter(service, roles, botCards, logger.child({ component: 'actions' }), {
     enrollmentCheckWaitMs: config.enrollmentCheckWaitMs,
     consentHandlers: consentCommands.handlers(),
     delegationHandlers: delegationCommands.handlers(),
     deviceRecheck: (deviceId, actor) => devices.recheck(deviceId, actor),
     incidentHandlers: incidentCommands.handlers(),
+    governanceHandlers: governanceCommands.handlers(),
   });
   const dialog = new MainDialog(
     async (context) => {
@@ -293,6 +318,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     withdrawConsent: (actor, requestId) => consentCommands.withdraw(actor, requestId),
     delegation: delegationCommands,
     incidents: incidentCommands,
+    thirdPartyCommand: (actor, intent) => governanceCommands.thirdParty(actor, intent),
     databaseWatch: {
       afterMs: config.mongo.unavailableNoticeMs,
       // A ping that has not answered within half the notice time counts as the database being unreachable.
@@ -333,6 +359,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   void approvalTimers.adoptPending().catch((e) => logger.error({ err: e }, 'could not schedule approval timers found at start-up'));
   void worker.start();
   void devices.start().catch((e) => logger.error({ err: e }, 'could not schedule the compliance sweep and digest'));
+  void thirdParties.start().catch((e) => logger.error({ err: e }, 'could not schedule the third-party review reminders'));
   logger.info({ port, authEnabled: config.bot.authEnabled, startupMs: Date.now() - startedAt }, 'bot listening');
 
   return {

@@ -62,6 +62,8 @@ export interface OnboardingBotDeps {
   };
   /** Withdraws the acting person's consent for a device (after they confirmed) and returns the card saying what followed. */
   withdrawConsent?: (actor: Extract<Actor, { kind: 'user' }>, requestId: string) => Promise<CardJson>;
+  /** IT's third-party register commands (the actor carries roles). */
+  thirdPartyCommand?: (actor: Extract<Actor, { kind: 'user' }>, intent: Extract<MainDialogResult['intent'], { kind: 'thirdParty' }>) => Promise<CardJson>;
 }
 
 /** Turn-state key: this turn's dialog is waiting or has just ended, so conversation state must be written. */
@@ -248,6 +250,18 @@ export class OnboardingBot extends TeamsActivityHandler {
       case 'myDelegation':
       case 'endDelegation':
         return this.delegation(context, result);
+      case 'thirdParty': {
+        if (!this.deps.thirdPartyCommand) return context.sendActivity('The third-party register is not available here.');
+        let withRoles;
+        try {
+          withRoles = await actions.actorOf(context);
+        } catch (e) {
+          if (!(e instanceof RolesUnavailableError)) throw e;
+          return context.sendActivity('Microsoft 365 is not answering, so your permissions could not be checked. Nothing was changed: try again in a minute.');
+        }
+        if (!withRoles) return context.sendActivity('Teams did not identify you; open the bot from Teams and try again.');
+        return send(await this.deps.thirdPartyCommand(withRoles, result.intent));
+      }
       case 'help':
         return this.welcome(context);
       default:

@@ -76,6 +76,14 @@ export const Verb = {
   IncidentActionPrepare: 'incident.deviceAction.prepare',
   /** IT Security confirms the device action named in the confirmation. */
   IncidentActionConfirm: 'incident.deviceAction.confirm',
+  /** An affected person acknowledges a breach notice (data.breachId; the person comes from Teams). */
+  BreachAcknowledge: 'breach.acknowledge',
+  /** IT sends a previewed breach notice to every affected person (data.breachId, data.version). */
+  BreachSend: 'breach.send',
+  /** IT closes a breach notification, or drops a draft (data.breachId). */
+  BreachClose: 'breach.close',
+  /** The owner or IT records the review of a third-party integration (data.thirdPartyId). */
+  ThirdPartyReview: 'thirdParty.review',
 } as const;
 
 /** Verbs answered by the delegation commands (handlers supplied to the action router by the composition root). */
@@ -107,6 +115,12 @@ export const INCIDENT_VERBS = [
 
 /** One of the incident verbs. */
 export type IncidentVerb = (typeof INCIDENT_VERBS)[number];
+
+/** Verbs answered by the breach and third-party register handlers (supplied to the action router by the composition root). */
+export const GOVERNANCE_VERBS = [Verb.BreachAcknowledge, Verb.BreachSend, Verb.BreachClose, Verb.ThirdPartyReview] as const;
+
+/** One of the breach or register verbs. */
+export type GovernanceVerb = (typeof GOVERNANCE_VERBS)[number];
 
 /** Verbs answered by the consent commands (handlers supplied to the action router by the composition root). */
 export const CONSENT_COMMAND_VERBS = [Verb.TransparencyShow, Verb.ConsentHistory, Verb.MyDataShow] as const;
@@ -141,10 +155,14 @@ export interface CardActionData {
   incidentId?: string;
   /** The device action a button asks for: remoteLock, retire or wipe (an id of the action, not state). */
   deviceAction?: string;
+  /** The breach (BR-…) a breach card is about. */
+  breachId?: string;
+  /** The third-party register entry a register card is about. */
+  thirdPartyId?: string;
 }
 
 /** The keys CardActionData may have; anything else in an action's data is a bug (tests check this). */
-export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction'];
+export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction', 'breachId', 'thirdPartyId'];
 
 /** Ids of the inputs cards send back with their action (merged into data / activity.value by Teams). */
 export const InputId = {

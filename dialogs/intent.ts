@@ -20,6 +20,7 @@ export type Intent =
   | { kind: 'lostDevice'; cause: 'lost' | 'stolen' }
   /** IT's "incident for <email>: <what happened>". */
   | { kind: 'openIncident'; who: string; summary: string }
+  | { kind: 'thirdParty'; command: 'list' | 'add' | 'review' | 'remove'; id?: string; fields?: Record<string, string>; nextReviewOn?: string }
   | { kind: 'unknown' };
 
 /** The part of a message that is read for a command. */
@@ -58,6 +59,8 @@ export function classifyIntent(text: string): Intent {
   if (delegate) return { kind: 'delegate', to: delegate[1].trim(), when: delegate[2].trim() };
   if (/^\s*delegate(\s+my)?(\s+approvals?)?\s*\.?\s*$/i.test(t)) return { kind: 'delegateCard' };
   if (/^\s*(stop|end)\s+(delegating|(my\s+)?delegation)\b/i.test(t)) return { kind: 'endDelegation' };
+  const thirdParty = thirdPartyCommand(t);
+  if (thirdParty) return thirdParty;
   if (/^\s*(show\s+)?my\s+delegations?\s*\??\s*$|^\s*who\s+(decides|approves)\s+for\s+me\b/i.test(t)) return { kind: 'myDelegation' };
   // "incident for adele@contoso.com: phone left in a taxi" (IT Security opens an incident for someone).
   const incident = /^\s*(?:open\s+(?:an\s+)?)?incident\s+for\s+(\S+?)(?:[\s:,]+(?:because\s+)?(.*))?$/is.exec(t);
@@ -67,4 +70,26 @@ export function classifyIntent(text: string): Intent {
   if (/\b(lost|lose|losing|misplaced|can'?t find|cannot find|can not find|missing)\b/i.test(t) && DEVICE_WORD.test(t)) return { kind: 'lostDevice', cause: 'lost' };
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
   return { kind: 'unknown' };
+}
+
+/**
+ * IT's third-party register commands: "third parties", "third party add name=…; data=…; owner=…; purpose=…;
+ * basis=…; last=YYYY-MM-DD; next=YYYY-MM-DD", "third party review TP-… [next YYYY-MM-DD]", "third party remove TP-…".
+ */
+function thirdPartyCommand(t: string): Intent | undefined {
+  if (/^\s*(third[- ]part(y|ies)|3rd parties)(\s+(list|register))?\s*$/i.test(t)) return { kind: 'thirdParty', command: 'list' };
+  const add = /^\s*third[- ]party\s+add\s+(.+)$/is.exec(t);
+  if (add) {
+    const fields: Record<string, string> = {};
+    for (const part of add[1].split(';')) {
+      const m = /^\s*([A-Za-z]+)\s*[=:]\s*(.*?)\s*$/s.exec(part);
+      if (m) fields[m[1].toLowerCase()] = m[2];
+    }
+    return { kind: 'thirdParty', command: 'add', fields };
+  }
+  const review = /^\s*third[- ]party\s+review\s+(TP-[A-Za-z0-9]{6})(?:\s+next\s+(\d{4}-\d{2}-\d{2}))?\s*$/i.exec(t);
+  if (review) return { kind: 'thirdParty', command: 'review', id: review[1].toUpperCase(), nextReviewOn: review[2] };
+  const remove = /^\s*third[- ]party\s+remove\s+(TP-[A-Za-z0-9]{6})\s*$/i.exec(t);
+  if (remove) return { kind: 'thirdParty', command: 'remove', id: remove[1].toUpperCase() };
+  return undefined;
 }

@@ -1,3 +1,5 @@
+import { BREACH_NOTICES_COLLECTION, BREACHES_COLLECTION } from '../breach/breachRepository';
+import { THIRD_PARTIES_COLLECTION } from '../thirdParties/thirdPartyRegister';
 import { ALERTS_COLLECTION } from '../devices/alertRepository';
 import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import { INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
@@ -92,4 +94,24 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     note: 'Messages and effects owed by state changes, with their attempts. Carried-out and discarded entries are removed OUTBOX_DONE_RETENTION_DAYS after they were done (the delivery log and audit trail keep what was sent); failed ones, shown to IT as evidence of an undelivered message, follow the audit period.',
   },
   [RATE_GRANTS_COLLECTION]: { category: 'log', retention: null, note: "Shares of Teams' per-app send rate taken by instances, one per second and share; each run removes those older than a minute." },
+  [BREACHES_COLLECTION]: {
+    category: 'audit',
+    alsoHolds: ['personal'],
+    retention: 'audit',
+    from: 'closedAt',
+    note: 'Breach notifications: incident, regulations and deadlines, who declared it, the notice text and its hash; kept as long as audit evidence after closing (HIPAA documentation rule); open breaches are kept (removal by age is not automated yet).',
+  },
+  [BREACH_NOTICES_COLLECTION]: {
+    category: 'audit',
+    alsoHolds: ['personal'],
+    retention: 'audit',
+    from: 'updatedAt',
+    note: 'Each affected person of a breach: when told, whether unreachable and why, when acknowledged; evidence of notification, kept with its breach (removal by age is not automated yet).',
+  },
+  [THIRD_PARTIES_COLLECTION]: {
+    category: 'audit',
+    alsoHolds: ['personal'],
+    retention: null,
+    note: 'The third-party integrations register (name, data shared, owner, purpose, legal basis, reviews); kept while the register lists it; removed entries stay marked removed with their hash-chained trail.',
+  },
 });

@@ -13,7 +13,10 @@ export type JobKind =
   /** A manager's approval delegation runs out (subject: the manager's Entra object id). */
   | 'delegationExpiry'
   /** The people the product knows are checked for having left (deleted or disabled in Entra). */
-  | 'peopleCheck';
+  | 'peopleCheck'
+  // A breach notification's reminders and status refresh; the third-party register's review reminders.
+  | 'breachTimer'
+  | 'thirdPartyReview';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,

@@ -7,6 +7,11 @@ import { ConversationState, TestAdapter, type Activity } from 'botbuilder';
 import type { Db } from 'mongodb';
 import { ActionRouter, type ActionRouterOptions } from '../../../bot/actionRouter';
 import { ConsentCommands } from '../../../bot/consentCommands';
+import { GovernanceCommands } from '../../../bot/governanceCommands';
+import { createBreachModule } from '../../../services/breach/breachModule';
+import { Outbox } from '../../../services/outbox/outbox';
+import { AggregateChain } from '../../../services/storage/aggregateChain';
+import { ThirdPartyRegister } from '../../../services/thirdParties/thirdPartyRegister';
 import { ConsentService } from '../../../services/consent/consentService';
 import { ConsentWithdrawal } from '../../../services/consent/consentWithdrawal';
 import { DownloadLinks } from '../../../services/consent/downloadLinks';
@@ -85,7 +90,7 @@ export function startDemoGraph() {
 export function buildBot(
   db: Db,
   graphUrl: string,
-  options: { enrollmentCheckWaitMs?: number; consent?: boolean; incidents?: Pick<ActionRouterOptions, 'incidentHandlers'> & Pick<OnboardingBotDeps, 'incidents'> } = {},
+  options: { enrollmentCheckWaitMs?: number; consent?: boolean; governance?: boolean; incidents?: Pick<ActionRouterOptions, 'incidentHandlers'> & Pick<OnboardingBotDeps, 'incidents'> } = {},
 ) {
   const logger = createLogger('silent');
   const graph = createGraphServices({ baseUrl: graphUrl, logger, retry: { maxDelayMs: 50 } });
@@ -131,13 +136,17 @@ export function buildBot(
         new ConsentWithdrawal(consents.ledger, service, graph.groups, async (r) => (itNotices.push(r.reference), true), logger),
       )
     : undefined;
+  // Breach notification and the third-party register as bot/index.ts wires them (on a shared outbox nobody drains here).
+  const governance = options.governance ? governanceCommands(db, graph, logger) : undefined;
   const actions = new ActionRouter(service, roles, botCards, logger, {
     enrollmentCheckWaitMs: options.enrollmentCheckWaitMs ?? 5000,
     consentHandlers: consentCommands?.handlers(),
     incidentHandlers: options.incidents?.incidentHandlers,
+    governanceHandlers: governance?.commands.handlers(),
   });
   const bot = new OnboardingBot({
     withdrawConsent: consentCommands && ((actor, requestId) => consentCommands.withdraw(actor, requestId)),
+    thirdPartyCommand: governance && ((actor, intent) => governance.commands.thirdParty(actor, intent)),
     conversationState: new ConversationState(new MongoStorage(db)),
     dialog: new MainDialog(
       async (ctx) => service.openRequestOf(ctx.activity.from.aadObjectId!),
@@ -167,7 +176,28 @@ export function buildBot(
     await runner.idle();
     return [...adapter.activeQueue, ...updates];
   }
-  return { adapter, service, runner, refs, requests, turn, itNotices };
+  return { adapter, service, runner, refs, requests, turn, itNotices, governance };
+}
+
+/** The breach module, the register and their Teams commands on `db`. */
+function governanceCommands(db: Db, graph: ReturnType<typeof createGraphServices>, logger: ReturnType<typeof createLogger>) {
+  const jobs = new JobQueue(db, { owner: newInstanceId('test'), leaseMs: 15_000 });
+  const outbox = new Outbox(db, jobs, { maxAttempts: 3, baseDelayMs: 10 }, logger);
+  const audit = new AuditRepository(db);
+  const breaches = createBreachModule({
+    db,
+    jobs,
+    audit,
+    outbox,
+    messenger: new NullMessenger(),
+    deliveries: new DeliveryLog(db),
+    refs: new ConversationReferenceRepository(db),
+    directory: graph.directory,
+    options: { regulations: [{ id: 'HIPAA', name: 'HIPAA', notify: 'individuals', hours: 1440 }], policy: { itReminderHoursBefore: [24], personReminderEveryHours: 72, personReminderMax: 1, statusRefreshMinutes: 60 }, sendPerSecond: 50, maxAttempts: 3 },
+    logger,
+  });
+  const register = new ThirdPartyRegister(db, new AggregateChain(db, audit), outbox, jobs, graph.directory, { reviewIntervalDays: 365, remindDaysBefore: 30, checkEveryMs: 86_400_000 }, logger);
+  return { breaches, register, commands: new GovernanceCommands(breaches, register, botCards, logger) };
 }
 
 /** The card an invoke answered with. */

@@ -126,6 +126,11 @@ describe('loadConfig', () => {
     ['working hours that end before they start', { ...base, APPROVAL_WORKING_HOURS: '17:00-09:00' }, /APPROVAL_WORKING_HOURS/],
     ['working hours in another form', { ...base, APPROVAL_WORKING_HOURS: '9-5' }, /APPROVAL_WORKING_HOURS/],
     ['a working day that is not a day', { ...base, APPROVAL_WORKING_DAYS: 'monday,funday' }, /APPROVAL_WORKING_DAYS/],
+    ['a breach regulation table that is not JSON', { ...base, BREACH_REGULATIONS: 'HIPAA=60d' }, /BREACH_REGULATIONS must be a JSON array/],
+    ['a breach regulation with no deadline', { ...base, BREACH_REGULATIONS: '[{"id":"HIPAA","name":"HIPAA","notify":"individuals"}]' }, /BREACH_REGULATIONS 0\.hours/],
+    ['a breach regulation telling nobody known', { ...base, BREACH_REGULATIONS: '[{"id":"CCPA","name":"CCPA","notify":"press","hours":720}]' }, /BREACH_REGULATIONS 0\.notify/],
+    ['two breach regulations with one id', { ...base, BREACH_REGULATIONS: '[{"id":"GDPR","name":"a","notify":"authority","hours":72},{"id":"GDPR","name":"b","notify":"individuals","hours":72}]' }, /regulation ids must be unique/],
+    ['breach notices faster than Teams allows an app', { ...base, BREACH_SEND_PER_SECOND: '80' }, /BREACH_SEND_PER_SECOND/],
     ['a negative reminder count', { ...base, APPROVAL_REMINDER_MAX: '-1' }, /APPROVAL_REMINDER_MAX/],
     ['a zero expiry', { ...base, APPROVAL_EXPIRE_AFTER_DAYS: '0' }, /APPROVAL_EXPIRE_AFTER_DAYS/],
     ['a people search offering nobody', { ...base, DELEGATION_SEARCH_MAX: '0' }, /DELEGATION_SEARCH_MAX/],
@@ -159,6 +164,17 @@ describe('loadConfig', () => {
     const c = loadConfig({ ...base, APPROVAL_TIME_ZONE: 'W. Europe Standard Time', APPROVAL_WORKING_HOURS: '08:30-16:00', APPROVAL_WORKING_DAYS: 'Sunday,Monday', APPROVAL_ESCALATE_AFTER_HOURS: '0' });
     assert.deepEqual(c.approvalWorkingHours, { timeZone: 'Europe/Berlin', days: [0, 1], startMinute: 510, endMinute: 960 });
     assert.equal(c.workflow.approval.escalateAfterHours, 0);
+  });
+
+  it('when breach and register settings are not set, then HIPAA gives 60 days to individuals, GDPR 72 hours to the authority, and reviews are yearly', () => {
+    const c = loadConfig(base);
+    assert.deepEqual(c.breach.regulations.map((r) => [r.id, r.notify, r.hours]), [
+      ['HIPAA', 'individuals', 1440],
+      ['GDPR', 'authority', 72],
+    ]);
+    assert.deepEqual(c.breach.itReminderHoursBefore, [48, 24, 6]);
+    assert.equal(c.breach.sendPerSecond, 20);
+    assert.deepEqual(c.thirdParties, { reviewIntervalDays: 365, remindDaysBefore: 30, checkEveryMs: 24 * 3_600_000 });
   });
 
   it('when production uses a TLS connection to a remote database, then it is accepted', () => {

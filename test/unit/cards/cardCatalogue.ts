@@ -33,6 +33,10 @@ import { renderMyConsentsCard } from '../../../cards/myConsentsCard';
 import { renderMyDataCard } from '../../../cards/myDataCard';
 import { renderTransparencyCard } from '../../../cards/transparencyCard';
 import { consentTextFor } from '../../../services/content/consentText';
+import { renderBreachNoticeCard } from '../../../cards/breachNoticeCard';
+import { renderBreachStatusCard } from '../../../cards/breachStatusCard';
+import { renderThirdPartyListCard, renderThirdPartyReviewCard } from '../../../cards/thirdPartyCard';
+import { DEFAULT_NOTICE_TEMPLATE, renderNotice } from '../../../services/breach/noticeTemplate';
 import type { NotifyTopic, OnboardingRequest } from '../../../services/workflow/model';
 
 /** Every renderer that takes a request, with the viewer variants that matter. */
@@ -96,6 +100,18 @@ function incidentFixture(state: IncidentView['state']): IncidentView {
     closedAt: state === 'closed' ? at : undefined,
   };
 }
+
+const BREACH_VALUES = { name: '[Megan](https://evil.example) *Bowen*', reference: 'BR-7K3Q2M', incident: 'INC-1', discoveredOn: '2026-03-01' };
+const THIRD_PARTY = {
+  _id: 'TP-1',
+  name: 'Acme <b>Payroll</b>',
+  dataShared: 'Names, [salaries](https://evil.example)',
+  owner: { aadObjectId: 'a1', displayName: 'Megan Bowen' },
+  purpose: 'Payroll ${evil}',
+  legalBasis: 'contract' as const,
+  lastReviewOn: '2025-03-01',
+  nextReviewOn: '2026-03-15',
+};
 
 /** Cards that take no request. */
 export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
@@ -202,6 +218,33 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
       }),
   ],
   ['complianceDigest/quiet', () => renderComplianceDigestCard({ since: '2026-03-01T09:00:00.000Z', until: '2026-03-02T09:00:00.000Z', newCount: 0, openCount: 0, fixedCount: 0, removedCount: 0, failedCount: 0, nearing: [] })],
+  // Breach notification and the third-party register.
+  ['breachNotice', () => renderBreachNoticeCard({ breachId: 'BR-7K3Q2M', text: renderNotice(`${DEFAULT_NOTICE_TEMPLATE}\n\n\${evil} {{DATE(2026-01-01T00:00:00Z)}}`, BREACH_VALUES) })],
+  ['breachNotice/reminder', () => renderBreachNoticeCard({ breachId: 'BR-7K3Q2M', text: renderNotice(DEFAULT_NOTICE_TEMPLATE, BREACH_VALUES), reminder: 1 })],
+  ['breachNotice/acknowledged', () => renderBreachNoticeCard({ breachId: 'BR-7K3Q2M', text: renderNotice(DEFAULT_NOTICE_TEMPLATE, BREACH_VALUES), acknowledgedAt: '2026-03-02T10:00:00.000Z' })],
+  ['breachNotice/preview', () => renderBreachNoticeCard({ breachId: 'BR-7K3Q2M', text: renderNotice(DEFAULT_NOTICE_TEMPLATE, BREACH_VALUES), preview: true })],
+  ...(['draft', 'notifying', 'notified', 'closed'] as const).map((state): [string, () => AdaptiveCard] => [
+    `breachStatus/${state}`,
+    () =>
+      renderBreachStatusCard({
+        breachId: 'BR-7K3Q2M',
+        version: 3,
+        incidentId: 'INC-7K3Q2M',
+        state,
+        recipientCount: 500,
+        counts: { pending: state === 'notifying' ? 120 : 0, sent: 300, unreachable: 25, acknowledged: 55 },
+        deadlines: [
+          { regulation: 'HIPAA', notify: 'individuals', dueAt: '2026-05-01T09:00:00.000Z' },
+          { regulation: 'GDPR', notify: 'authority', dueAt: '2026-03-02T09:00:00.000Z', metAt: state === 'closed' ? '2026-03-01T12:00:00.000Z' : undefined },
+        ],
+        unreachable: ['Megan <b>Bowen</b>', '[Adele](https://evil.example)'],
+        now: '2026-03-01T09:00:00.000Z',
+      }),
+  ]),
+  ['thirdParties', () => renderThirdPartyListCard({ entries: [THIRD_PARTY, { ...THIRD_PARTY, _id: 'TP-2', nextReviewOn: '2026-01-01' }], today: '2026-03-01' })],
+  ['thirdParties/empty', () => renderThirdPartyListCard({ entries: [], today: '2026-03-01' })],
+  ['thirdParties/reminder owner', () => renderThirdPartyReviewCard({ entry: THIRD_PARTY, reminder: 'dueSoon', audience: 'owner' })],
+  ['thirdParties/reminder it', () => renderThirdPartyReviewCard({ entry: THIRD_PARTY, reminder: 'overdue', audience: 'it' })],
 ];
 
 export const ALL_CARDS: [string, () => AdaptiveCard][] = [

@@ -43,6 +43,7 @@ export class AlertRepository {
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ updatedAt: 1 }, { name: 'by_update' });
     await this.collection.createIndex({ status: 1 }, { name: 'by_status' });
+    await this.collection.createIndex({ status: 1, _id: 1 }, { name: 'by_status_id' });
   }
 
   async get(id: string): Promise<DeviceAlert | null> {
@@ -77,5 +78,13 @@ export class AlertRepository {
       this.collection.countDocuments({ status: 'accessRemoved' }),
     ]);
     return { newCount, openCount, fixedCount, removedCount };
+  }
+
+  /** One page of the alerts in any of `statuses`, in `_id` order after the cursor `after` (index `by_status_id`). */
+  async pageByStatus(statuses: readonly AlertStatus[], after: string | undefined, limit: number): Promise<{ items: DeviceAlert[]; next?: string }> {
+    const status = { $in: [...statuses] };
+    const filter = after ? { status, _id: { $gt: after } } : { status };
+    const items = await this.collection.find(filter).sort({ _id: 1 }).limit(limit + 1).toArray();
+    return items.length > limit ? { items: items.slice(0, limit), next: items[limit - 1]._id } : { items };
   }
 }

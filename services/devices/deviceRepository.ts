@@ -53,6 +53,7 @@ export class DeviceRepository {
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ 'person.aadObjectId': 1 }, { name: 'by_person' });
     await this.collection.createIndex({ state: 1, graceEndsAt: 1 }, { name: 'by_state_grace_end' });
+    await this.collection.createIndex({ state: 1, _id: 1 }, { name: 'by_state_id' });
   }
 
   async get(id: string): Promise<EnrolledDevice | null> {
@@ -109,5 +110,29 @@ export class DeviceRepository {
   /** Devices in grace whose period ends before `before`, soonest first (the digest's "nearing the end"). */
   async inGraceEndingBefore(before: string, limit = 20): Promise<EnrolledDevice[]> {
     return this.collection.find({ state: 'inGrace', graceEndsAt: { $lte: before } }).sort({ graceEndsAt: 1 }).limit(limit).toArray();
+  }
+
+  /** A person's devices, most recently changed first (index `by_person`). */
+  async listForPerson(aadObjectId: string, limit = 50): Promise<EnrolledDevice[]> {
+    const docs = await this.collection.find({ 'person.aadObjectId': aadObjectId }).limit(limit).toArray();
+    return docs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  /** One page of the devices in `state`, in `_id` order after the cursor `after` (index `by_state_id`). */
+  async pageByState(state: EnrolledDevice['state'], after: string | undefined, limit: number): Promise<{ items: EnrolledDevice[]; next?: string }> {
+    const filter = after ? { state, _id: { $gt: after } } : { state };
+    const items = await this.collection.find(filter).sort({ _id: 1 }).limit(limit + 1).toArray();
+    return items.length > limit ? { items: items.slice(0, limit), next: items[limit - 1]._id } : { items };
+  }
+
+  /** How many devices are in each state, and the failing settings of those not compliant (for IT's charts). */
+  async stateSummary(): Promise<{ counts: Map<EnrolledDevice['state'], number>; failing: Pick<EnrolledDevice, 'platform' | 'failing'>[] }> {
+    const counts = new Map<EnrolledDevice['state'], number>();
+    const failing: Pick<EnrolledDevice, 'platform' | 'failing'>[] = [];
+    for await (const d of this.collection.find({}, { projection: { state: 1, platform: 1, failing: 1 } })) {
+      counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
+      if (d.failing?.length) failing.push({ platform: d.platform, failing: d.failing });
+    }
+    return { counts, failing };
   }
 }

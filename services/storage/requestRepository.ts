@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { ConcurrencyError } from '../workflow/errors';
-import type { OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import { TERMINAL_STATES, type OnboardingRequest, type PendingEffect, type PostedCard, type RequestState } from '../workflow/model';
 import { DocumentLock } from './documentLock';
 import { COLLECTIONS } from './mongoConnection';
 
@@ -34,6 +34,37 @@ interface OpenRequestKey {
 
 const isOpen = (d: Pick<OnboardingRequest, 'openKey' | 'requester'>) => d.openKey === d.requester.aadObjectId;
 
+/**
+ * A list of requests as one key document read by `_id`: FerretDB v1 on PostgreSQL reads a table by index only for
+ * an `_id` equality (measured: a filter on `state` or `approvers.aadObjectId` is pushed down but read by Seq Scan
+ * whatever secondary indexes exist), so the tab's lists of open requests are kept like the open-request key.
+ * Ids are in the order they joined the list. A request joins its lists before it is written in a state that
+ * belongs there, so a reader never misses it; it leaves them lazily, when a reader finds it has moved on.
+ */
+interface RequestListKey {
+  _id: string;
+  ids: string[];
+}
+
+/** States of an open request; their lists are key documents (closed states are read through `by_state`). */
+const ALL_STATES: readonly RequestState[] = ['pendingItReview', 'pendingApproval', 'awaitingConsent', 'awaitingEnrollment', 'nonCompliant', 'complianceUndetermined', 'granting'];
+export const OPEN_STATES: ReadonlySet<RequestState> = new Set(ALL_STATES.filter((s) => !TERMINAL_STATES.includes(s)));
+
+/** The keys of the lists a request in this state belongs to. */
+export function listKeysOf(r: Pick<OnboardingRequest, 'state' | 'approvers' | 'openKey' | 'requester'>): string[] {
+  if (!isOpen(r)) return [];
+  return [`state:${r.state}`, ...(r.state === 'pendingApproval' ? r.approvers.map((p) => `approver:${p.aadObjectId}`) : [])];
+}
+
+/** Whether a request (as read) still belongs to the list `key`. */
+const belongsTo = (key: string, r: OnboardingRequest) => listKeysOf(r).includes(key);
+
+/** A page of a list: the requests and the cursor of the next page (the last id shown), if there is one. */
+export interface RequestPage {
+  items: OnboardingRequest[];
+  next?: string;
+}
+
 const strip = (d: RequestDocument | null): OnboardingRequest | null => {
   if (!d) return null;
   const { outboxCount: _c, leaseUntil: _l, ...rest } = d;
@@ -48,11 +79,13 @@ const strip = (d: RequestDocument | null): OnboardingRequest | null => {
 export class RequestRepository {
   private readonly collection: Collection<RequestDocument>;
   private readonly openKeys: Collection<OpenRequestKey>;
+  private readonly listKeys: Collection<RequestListKey>;
   private readonly lock: DocumentLock;
 
   constructor(db: Db) {
     this.collection = db.collection<RequestDocument>(COLLECTIONS.requests);
     this.openKeys = db.collection<OpenRequestKey>(COLLECTIONS.openRequestKeys);
+    this.listKeys = db.collection<RequestListKey>(COLLECTIONS.requestListKeys);
     this.lock = new DocumentLock(db);
   }
 
@@ -64,6 +97,7 @@ export class RequestRepository {
   /** Inserts a new request; throws DuplicateOpenRequestError if the requester already has an open one. */
   async insert(request: OnboardingRequest): Promise<OnboardingRequest> {
     const doc: RequestDocument = { ...request, version: 1, outboxCount: request.outbox.length };
+    await this.joinLists(request);
     try {
       await this.collection.insertOne(doc);
     } catch (e) {
@@ -115,6 +149,7 @@ export class RequestRepository {
       update.$push = { outbox: { $each: newEffects } };
       update.$inc = { outboxCount: newEffects.length };
     }
+    await this.joinLists(request);
     const saved = await this.locked(_id, async () => {
       // One round trip: the conditional update returns the document as written.
       const after = await this.collection.findOneAndUpdate({ _id, version }, update, { returnDocument: 'after' });
@@ -124,6 +159,83 @@ export class RequestRepository {
     // Closing frees the requester to open another; only this request's key is removed.
     if (!isOpen(saved)) await this.openKeys.deleteOne({ _id: saved.requester.aadObjectId, requestId: _id });
     return saved;
+  }
+
+  /** Adds the request to the lists its state belongs to (a no-op for lists it is in already). */
+  private async joinLists(request: OnboardingRequest): Promise<void> {
+    for (const key of listKeysOf(request)) {
+      await this.lock.withLock(`list:${key}`, async () => {
+        try {
+          await this.listKeys.updateOne({ _id: key }, { $addToSet: { ids: request._id } }, { upsert: true });
+        } catch (e) {
+          if ((e as { code?: number }).code !== 11000) throw e;
+          await this.listKeys.updateOne({ _id: key }, { $addToSet: { ids: request._id } });
+        }
+      });
+    }
+  }
+
+  /**
+   * One page of the list `key` (newest joined first, or oldest with `oldestFirst`), after the request id `after`.
+   * Each id is read by `_id`; ids whose request has moved on are left out of the page and removed from the list.
+   */
+  private async pageOfList(key: string, after: string | undefined, limit: number, oldestFirst: boolean): Promise<RequestPage> {
+    const doc = await this.listKeys.findOne({ _id: key });
+    const ids = oldestFirst ? [...(doc?.ids ?? [])] : [...(doc?.ids ?? [])].reverse();
+    let start = after ? ids.indexOf(after) + 1 : 0;
+    const items: OnboardingRequest[] = [];
+    const stale: string[] = [];
+    while (items.length < limit && start < ids.length) {
+      const batch = ids.slice(start, start + limit - items.length);
+      start += batch.length;
+      const read = await Promise.all(batch.map((id) => this.get(id)));
+      read.forEach((r, i) => (r && belongsTo(key, r) ? items.push(r) : stale.push(batch[i])));
+    }
+    if (stale.length) {
+      await this.lock.withLock(`list:${key}`, () => this.listKeys.updateOne({ _id: key }, { $pull: { ids: { $in: stale } } }));
+    }
+    return start < ids.length && items.length ? { items, next: items.at(-1)!._id } : { items };
+  }
+
+  /** Requests waiting for `aadObjectId`'s approval, oldest first, a page at a time. */
+  pageWaitingFor(aadObjectId: string, after: string | undefined, limit = 50): Promise<RequestPage> {
+    return this.pageOfList(`approver:${aadObjectId}`, after, limit, true);
+  }
+
+  /**
+   * Requests in `state`, a page at a time: open states newest joined first from their key document; closed states
+   * (which only grow) most recently changed first, by the `by_state` index with an (updatedAt, _id) cursor.
+   */
+  async pageByState(state: OnboardingRequest['state'], after: string | undefined, limit = 50): Promise<RequestPage> {
+    if (OPEN_STATES.has(state)) return this.pageOfList(`state:${state}`, after, limit, false);
+    const [updatedAt, id] = after ? [after.slice(0, after.indexOf('|')), after.slice(after.indexOf('|') + 1)] : [];
+    const filter = updatedAt ? { state, $or: [{ updatedAt: { $lt: updatedAt } }, { updatedAt, _id: { $lt: id } }] } : { state };
+    const docs = await this.collection.find(filter).sort({ updatedAt: -1, _id: -1 }).limit(limit + 1).toArray();
+    const items = docs.slice(0, limit).map((d) => strip(d)!);
+    return docs.length > limit ? { items, next: `${items.at(-1)!.updatedAt}|${items.at(-1)!._id}` } : { items };
+  }
+
+  /** How many open requests are in each open state (one key document each). */
+  async openCounts(): Promise<Map<OnboardingRequest['state'], number>> {
+    const out = new Map<OnboardingRequest['state'], number>();
+    await Promise.all(
+      [...OPEN_STATES].map(async (state) => {
+        const doc = await this.listKeys.findOne({ _id: `state:${state}` });
+        out.set(state, doc?.ids.length ?? 0);
+      }),
+    );
+    return out;
+  }
+
+  /** Requesters whose display name starts with `prefix` (case-insensitive), from their requests. */
+  async findRequesters(prefix: string, limit = 10): Promise<{ aadObjectId: string; displayName: string }[]> {
+    const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const docs = await this.collection
+      .find({ 'requester.displayName': { $regex: `^${escaped}`, $options: 'i' } }, { projection: { requester: 1 } })
+      .limit(limit * 5)
+      .toArray();
+    const people = new Map(docs.map((d) => [d.requester.aadObjectId, { aadObjectId: d.requester.aadObjectId, displayName: d.requester.displayName }]));
+    return [...people.values()].slice(0, limit);
   }
 
   /** One request by id. */
@@ -160,7 +272,7 @@ export class RequestRepository {
     return docs.map((d) => strip(d)!);
   }
 
-  /** Requests in `state` that `aadObjectId` is a recorded approver of, oldest first (index `by_approver`). */
+  /** Requests in `state` that `aadObjectId` is a recorded approver of, oldest first (index `by_approver`; the tab reads pageWaitingFor). */
   async listByApprover(aadObjectId: string, state: OnboardingRequest['state'], limit = 50): Promise<OnboardingRequest[]> {
     const docs = await this.collection.find({ 'approvers.aadObjectId': aadObjectId, state }).sort({ createdAt: 1 }).limit(limit).toArray();
     return docs.map((d) => strip(d)!);

@@ -192,7 +192,7 @@ export class RequestRepository {
       read.forEach((r, i) => (r && belongsTo(key, r) ? items.push(r) : stale.push(batch[i])));
     }
     if (stale.length) {
-      await this.lock.withLock(`list:${key}`, () => this.listKeys.updateOne({ _id: key }, { $pull: { ids: { $in: stale } } }));
+      await this.lock.withLock(`list:${key}`, () => this.listKeys.updateOne({ _id: key }, { $pullAll: { ids: stale } }));
     }
     return start < ids.length && items.length ? { items, next: items.at(-1)!._id } : { items };
   }

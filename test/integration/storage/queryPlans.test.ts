@@ -25,6 +25,7 @@ const STORED = 2000;
 const GROWING: readonly string[] = [
   COLLECTIONS.requests,
   COLLECTIONS.openRequestKeys,
+  COLLECTIONS.requestListKeys,
   COLLECTIONS.botState,
   COLLECTIONS.conversationReferences,
   COLLECTIONS.channels,
@@ -108,6 +109,12 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     await deliveries.refused(`e2:${me}`);
     await deliveries.shows(delivery, { type: 'AdaptiveCard' });
     await deliveries.rendered(delivery, { type: 'AdaptiveCard' });
+    // The tab's lists of open requests: what waits for an approver, and IT's open states, a page at a time.
+    const waiting = await requests.pageWaitingFor('u-manager', undefined, 5);
+    await requests.pageWaitingFor('u-manager', waiting.next, 5);
+    const inState = await requests.pageByState('pendingApproval', undefined, 5);
+    await requests.pageByState('pendingApproval', inState.next, 5);
+    await requests.openCounts();
     // Closing it frees the employee's key.
     const current = (await requests.get(saved._id))!;
     await requests.save({ ...current, state: 'cancelled', closedAt: NOW, openKey: `${me}:${current._id}` });
@@ -129,6 +136,7 @@ async function seed(db: Db): Promise<void> {
     const people = Array.from({ length: 500 }, (_, i) => `seed-${start + i}`);
     const requests = people.map((p) => ({ ...newRequest(p), version: 1, outboxCount: 0 }));
     await db.collection(COLLECTIONS.requests).insertMany(requests as never[]);
+    await db.collection(COLLECTIONS.requestListKeys).insertMany(people.map((p) => ({ _id: `approver:${p}`, ids: [`r-${p}`] })) as never[]);
     await db.collection(COLLECTIONS.openRequestKeys).insertMany(requests.map((r) => ({ _id: r.requester.aadObjectId, requestId: r._id })) as never[]);
     await db.collection(COLLECTIONS.botState).insertMany(people.map((p) => ({ _id: `msteams/conversations/a:${p}/`, eTag: randomUUID(), json: '{}', updatedAt: new Date() })) as never[]);
     await db.collection(COLLECTIONS.conversationReferences).insertMany(people.map((p) => ({ _id: p, reference: { conversation: { id: `a:${p}` } }, source: 'turn', updatedAt: new Date() })) as never[]);

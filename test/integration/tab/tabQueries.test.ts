@@ -54,6 +54,32 @@ describe('tab queries on a MongoDB-compatible server', () => {
     assert.deepEqual((await repo.listByState('denied')).map((r) => r.requester.aadObjectId), ['u-lee']);
   });
 
+  it('when the tab pages what waits for an approver, then it reads the key document in joining order, a page at a time', async () => {
+    // Inserted alex, adele, isaiah: Megan's list holds alex then adele.
+    const first = await repo.pageWaitingFor('u-megan', undefined, 1);
+    assert.deepEqual(first.items.map((r) => r.requester.aadObjectId), ['u-alex']);
+    assert.ok(first.next);
+    const second = await repo.pageWaitingFor('u-megan', first.next, 1);
+    assert.deepEqual(second.items.map((r) => r.requester.aadObjectId), ['u-adele']);
+    assert.equal(second.next, undefined);
+    assert.deepEqual((await repo.pageWaitingFor('u-alex', undefined)).items, []);
+  });
+
+  it('when a request moves on, then it leaves the approver and state lists (removed from the key document when read)', async () => {
+    const adele = (await repo.get(stored[1]._id))!;
+    await repo.save({ ...adele, state: 'awaitingConsent' });
+    assert.deepEqual((await repo.pageWaitingFor('u-patti', undefined)).items.map((r) => r.requester.aadObjectId), ['u-isaiah']);
+    const key = await ctx.db.collection('requestListKeys').findOne({ _id: 'approver:u-patti' as never });
+    assert.deepEqual((key as { ids?: string[] } | null)?.ids, [stored[2]._id], 'the stale id is gone from the key');
+    assert.deepEqual((await repo.pageByState('awaitingConsent', undefined)).items.map((r) => r.requester.aadObjectId), ['u-adele']);
+    assert.deepEqual((await repo.pageByState('pendingApproval', undefined)).items.map((r) => r.requester.aadObjectId), ['u-isaiah', 'u-alex']);
+    const counts = await repo.openCounts();
+    assert.equal(counts.get('pendingApproval'), 2);
+    assert.equal(counts.get('awaitingConsent'), 1);
+    // Closed states are paged through the `by_state` index with an (updatedAt, _id) cursor.
+    assert.deepEqual((await repo.pageByState('denied', undefined)).items.map((r) => r.requester.aadObjectId), ['u-lee']);
+  });
+
   it('when a request is looked up by its reference, then it is found', async () => {
     assert.equal((await repo.findByReference(stored[0].reference))?._id, stored[0]._id);
     assert.equal(await repo.findByReference('DEV-NONE0'), null);

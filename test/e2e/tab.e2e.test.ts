@@ -246,7 +246,7 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await assertAccessible(tab, 'employee devices and consents');
     await screenshot(page, 'employee-devices');
     // Check again: the same use case as the notice's button re-reads Intune, which sees the device compliant.
-    await device.getByRole('button', { name: /Check .* again/ }).click();
+    await device.getByRole('button', { name: 'Check again' }).click();
     await tab.getByText(/Checked just now: Compliant/).waitFor();
     const stored = await (await testClient()).db(stack.dbName).collection('enrolledDevices').findOne({ _id: ADELE_IPHONE as never });
     assert.equal(stored?.state, 'compliant');
@@ -273,7 +273,7 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await tab.getByRole('tab', { name: 'Devices' }).click();
     await tab.getByLabel('Show devices that are').selectOption('compliant');
     await tab.getByRole('article').filter({ hasText: "Adele's iPhone" }).waitFor();
-    assert.equal(await tab.getByRole('button', { name: /Check .* again/ }).count(), 0, 'only the owner checks her device');
+    assert.equal(await tab.getByRole('button', { name: 'Check again' }).count(), 0, 'only the owner checks her device');
     await assertAccessible(tab, 'IT devices');
     await tab.getByRole('tab', { name: 'Alerts' }).click();
     await tab.getByText(/No open alerts|Open alerts/).first().waitFor();

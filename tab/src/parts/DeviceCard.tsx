@@ -81,7 +81,7 @@ export function DeviceCard({ device, api, showOwner, onChanged }: { device: Devi
       ))}
       {device.canCheckAgain && api && (
         <div>
-          <Button appearance="primary" disabled={busy} onClick={() => void check()} aria-label={`Check ${device.deviceName} again`}>
+          <Button appearance="primary" disabled={busy} onClick={() => void check()}>
             {busy ? 'Checking…' : 'Check again'}
           </Button>
         </div>

@@ -256,6 +256,9 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await consent.getByText('Consent given').waitFor();
     await consent.getByRole('button', { name: 'Withdraw consent' }).click();
     const dialog = tab.getByRole('alertdialog');
+    await dialog.waitFor();
+    // axe measures colours as drawn: wait until the dialog's opening animation has finished.
+    await tab.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
     await assertAccessible(tab, 'withdraw confirmation');
     await dialog.getByRole('button', { name: 'Withdraw consent' }).click();
     await tab.getByText('Your withdrawal is recorded in your consent history.').waitFor();

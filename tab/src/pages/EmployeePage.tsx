@@ -56,7 +56,7 @@ export function EmployeePage({ api }: { api: TabApi }) {
       <h2>My devices</h2>
       <Status loading={devices.loading} error={devices.error} label="your devices" />
       {devices.data && devices.data.devices.length === 0 && <Body1>No device of yours is managed for work yet. A device appears here once work access is granted.</Body1>}
-      {devices.data?.devices.map((d) => <DeviceCard key={`${d.id}-${d.updatedAt}`} device={d} api={api} onChanged={() => devices.reload()} />)}
+      {devices.data?.devices.map((d) => <DeviceCard key={d.id} device={d} api={api} onChanged={() => devices.reload()} />)}
 
       <h2>My consents</h2>
       <Status loading={consents.loading} error={consents.error} label="your consents" />

@@ -17,6 +17,8 @@ import { referenceIn, requestThroughUi, stepByStep, waitForChatOpenedWith, waitF
 import { startE2eStack, type E2eStack, type LogStream } from '../support/playground';
 import { testClient } from '../support/testDb';
 import { ConsentLedgerRepository } from '../../services/consent/consentLedgerRepository';
+import { RequestRepository } from '../../services/storage/requestRepository';
+import { createRequest } from '../../services/workflow/transition';
 import { notices } from '../../services/content/notices/noticeRegistry';
 import { deviceInstance, TestClock } from '../integration/devices/deviceHarness';
 
@@ -26,6 +28,8 @@ const USERS = {
   adele: 'a0000000-0000-4000-8000-000000000002',
   patti: 'a0000000-0000-4000-8000-000000000004',
   lynne: 'a0000000-0000-4000-8000-000000000005',
+  debra: 'a0000000-0000-4000-8000-000000000006',
+  isaiah: 'a0000000-0000-4000-8000-000000000003',
 } as const;
 type Person = keyof typeof USERS;
 const SCREENSHOTS = process.env.TAB_SCREENSHOTS ? path.resolve(REPO_ROOT, process.env.TAB_SCREENSHOTS) : undefined;
@@ -290,7 +294,7 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await tab.getByLabel('Name or email address').fill('Alex');
     await tab.getByRole('button', { name: 'Search' }).click();
     await tab.getByRole('button', { name: /Alex Wilber/ }).click();
-    await tab.getByRole('heading', { name: 'Alex Wilber' }).waitFor();
+    await tab.getByRole('heading', { name: 'Alex Wilber', exact: true }).waitFor();
     await tab.getByRole('article').filter({ hasText: reference }).waitFor();
     await assertAccessible(tab, 'IT person');
     await screenshot(page, 'it-person');
@@ -323,26 +327,27 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
 
   it('the record APIs answer each role as the table says (route × role → status)', async () => {
     const post = { method: 'POST', body: JSON.stringify({ confirm: true }) };
-    const table: [string, RequestInit, Record<'alex' | 'megan' | 'lynne', number>][] = [
-      ['/devices/mine', {}, { alex: 200, megan: 200, lynne: 200 }],
-      [`/devices/${ADELE_IPHONE}/check`, { method: 'POST', body: '{}' }, { alex: 403, megan: 403, lynne: 403 }],
-      ['/consents/mine', {}, { alex: 200, megan: 200, lynne: 200 }],
-      [`/consents/${ADELE_REQUEST}/withdraw`, post, { alex: 409, megan: 409, lynne: 409 }],
-      ['/my-data', {}, { alex: 200, megan: 200, lynne: 200 }],
-      ['/it/devices?state=compliant', {}, { alex: 403, megan: 403, lynne: 200 }],
-      ['/it/alerts', {}, { alex: 403, megan: 403, lynne: 200 }],
-      ['/it/charts', {}, { alex: 403, megan: 403, lynne: 200 }],
-      ['/people?q=Adele', {}, { alex: 403, megan: 403, lynne: 200 }],
-      [`/people/${USERS.adele}`, {}, { alex: 403, megan: 403, lynne: 200 }],
-      [`/evidence/request/${requestId}`, {}, { alex: 403, megan: 403, lynne: 200 }],
-      [`/evidence/person/${USERS.alex}`, {}, { alex: 403, megan: 403, lynne: 200 }],
-      ['/consents/export?format=json', {}, { alex: 403, megan: 403, lynne: 200 }],
-      ['/notices', {}, { alex: 403, megan: 403, lynne: 200 }],
+    // Alex and Megan have no role; Lynne is IT Security and an auditor; Debra is an auditor only.
+    const table: [string, RequestInit, Record<'alex' | 'megan' | 'lynne' | 'debra', number>][] = [
+      ['/devices/mine', {}, { alex: 200, megan: 200, lynne: 200, debra: 200 }],
+      [`/devices/${ADELE_IPHONE}/check`, { method: 'POST', body: '{}' }, { alex: 403, megan: 403, lynne: 403, debra: 403 }],
+      ['/consents/mine', {}, { alex: 200, megan: 200, lynne: 200, debra: 200 }],
+      [`/consents/${ADELE_REQUEST}/withdraw`, post, { alex: 409, megan: 409, lynne: 409, debra: 409 }],
+      ['/my-data', {}, { alex: 200, megan: 200, lynne: 200, debra: 200 }],
+      ['/it/devices?state=compliant', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/it/alerts', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/it/charts', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/people?q=Adele', {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      [`/people/${USERS.adele}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      [`/evidence/request/${requestId}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      [`/evidence/person/${USERS.alex}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      ['/consents/export?format=json', {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      ['/notices', {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
     ];
     const got: string[] = [];
     const want: string[] = [];
     for (const [route, init, expected] of table) {
-      for (const person of ['alex', 'megan', 'lynne'] as const) {
+      for (const person of ['alex', 'megan', 'lynne', 'debra'] as const) {
         const token = await stack.graph.entra.mint({ userId: USERS[person], audience });
         const res = await fetch(`${botUrl()}/api/tab${route}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
         got.push(`${init.method ?? 'GET'} ${route} as ${person} → ${res.status}`);
@@ -352,6 +357,40 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     assert.deepEqual(got, want);
     // Without a token nothing is served.
     assert.equal((await fetch(`${botUrl()}/api/tab/my-data`)).status, 401);
+  });
+
+  it('when a request was delegated to Adele, then she sees it on Megan\'s behalf and decides it with the card\'s guards; Megan cannot', async () => {
+    const db = (await testClient()).db(stack.dbName);
+    const megan = { aadObjectId: USERS.megan, displayName: 'Megan Bowen' };
+    const { next } = createRequest(
+      {
+        id: 'r-isaiah-delegated',
+        reference: 'DEV-DELEG1',
+        tenantId: stack.config.tenantId ?? 't',
+        requester: { aadObjectId: USERS.isaiah, displayName: 'Isaiah Langer' },
+        device: { platform: 'android', ownership: 'personal', model: 'Pixel 9', justification: 'Sales calls on the road' },
+        approvers: [{ aadObjectId: USERS.adele, displayName: 'Adele Vance' }],
+        approverSource: 'delegate',
+        onBehalfOf: megan,
+      },
+      new Date().toISOString(),
+    );
+    await new RequestRepository(db).insert({ ...next, outbox: [] });
+    // The delegator keeps a read-only view, as in chat: she is not the recorded approver.
+    assert.deepEqual(((await callAs('megan', '/approvals')).body.requests as { reference: string }[]).map((r) => r.reference), []);
+    const megans = await callAs('megan', '/approvals/r-isaiah-delegated/decision', { method: 'POST', body: JSON.stringify({ decision: 'approve', version: 1 }) });
+    assert.equal(megans.status, 403);
+    const { page, tab } = await openTab('adele', /Waiting for my approval/, { page: 'manager' });
+    const card = tab.getByRole('article').filter({ hasText: 'DEV-DELEG1' });
+    await card.getByText('Megan Bowen (delegated)').waitFor();
+    await assertAccessible(tab, 'delegate approvals');
+    await screenshot(page, 'manager-delegate');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await tab.getByText(/DEV-DELEG1: Waiting for consent/).waitFor();
+    const stored = await db.collection<OnboardingRequest>('requests').findOne({ _id: 'r-isaiah-delegated' });
+    assert.equal(stored?.decision?.by.aadObjectId, USERS.adele);
+    assert.equal(stored?.decision?.onBehalfOf?.aadObjectId, USERS.megan);
+    await page.context().close();
   });
 
   it('when Teams switches to dark or high contrast, then the tab follows the theme change', async () => {

@@ -34,7 +34,6 @@ import {
   deviceView,
   failingSettingBars,
   noticeViews,
-  OPEN_ALERT_STATUSES,
   requestStateBars,
   requestView,
 } from './tabViews';
@@ -50,7 +49,7 @@ export const queryParam = (req: restify.Request, name: string): string | undefin
 /** What the record pages read and act through. */
 export interface TabRecordsDeps {
   devices: Pick<DeviceRepository, 'get' | 'listForPerson' | 'pageByState' | 'stateSummary'>;
-  alerts: Pick<AlertRepository, 'pageByStatus'>;
+  alerts: Pick<AlertRepository, 'pageOpen'>;
   /** Check again: the device notice's use case (checks the actor owns the device, re-reads Intune). */
   recheck(deviceId: string, actor: { aadObjectId: string; displayName: string }): Promise<unknown>;
   consent: Pick<ConsentService, 'history' | 'personalData' | 'exportRows'>;
@@ -150,7 +149,7 @@ export function registerTabRecordRoutes(server: restify.Server, kit: TabRouteKit
     '/api/tab/it/alerts',
     route(async (actor, req) => {
       requireRole(actor, isIt, 'The alerts list');
-      const page = await need().alerts.pageByStatus(OPEN_ALERT_STATUSES, queryParam(req, 'after'), PAGE);
+      const page = await need().alerts.pageOpen(queryParam(req, 'after'), PAGE);
       return { items: page.items.map(alertView), next: page.next } satisfies PageView<ReturnType<typeof alertView>>;
     }),
   );

@@ -33,8 +33,6 @@ export const ALERT_STATUS_TEXT: Readonly<Record<AlertStatus, string>> = {
   superseded: 'Superseded by a newer alert',
 };
 
-/** Alert statuses that still need IT's attention. */
-export const OPEN_ALERT_STATUSES: readonly AlertStatus[] = ['open', 'employeeTold', 'accessRemoved'];
 
 /** A device for `viewer`: its state, failing settings with the steps that fix each, and whether Check again is theirs. */
 export function deviceView(d: EnrolledDevice, viewer: Actor): DeviceView {

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { DocumentLock } from '../storage/documentLock';
+import { KeyLists } from '../storage/keyLists';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { ConcurrencyError } from '../workflow/errors';
 import type { DeviceCore } from '../workflow/deviceTransition';
@@ -31,6 +32,8 @@ export interface EnrolledDevice extends DeviceCore {
 }
 
 export const DEVICES_COLLECTION = 'enrolledDevices';
+/** Device ids per state (`state:<state>`), as key documents read by `_id` (see KeyLists). */
+export const DEVICE_LISTS_COLLECTION = 'enrolledDeviceLists';
 
 /** What a sweep keeps of each watched device while it runs. */
 export interface WatchedState extends Pick<EnrolledDevice, 'state' | 'version'> {
@@ -43,17 +46,18 @@ export class DeviceRepository {
   readonly collection: Collection<EnrolledDevice>;
   private readonly lock: DocumentLock;
   private readonly heads: Collection<{ _id: string; collection: string; chainId: string; seq: number; hash: string }>;
+  private readonly lists: KeyLists;
 
   constructor(db: Db) {
     this.lock = new DocumentLock(db);
     this.heads = db.collection(COLLECTIONS.chainHeads);
     this.collection = db.collection<EnrolledDevice>(DEVICES_COLLECTION);
+    this.lists = new KeyLists(db, DEVICE_LISTS_COLLECTION);
   }
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ 'person.aadObjectId': 1 }, { name: 'by_person' });
     await this.collection.createIndex({ state: 1, graceEndsAt: 1 }, { name: 'by_state_grace_end' });
-    await this.collection.createIndex({ state: 1, _id: 1 }, { name: 'by_state_id' });
   }
 
   async get(id: string): Promise<EnrolledDevice | null> {
@@ -62,6 +66,7 @@ export class DeviceRepository {
 
   /** Inserts a new device; false when one with this id exists already. */
   async create(device: EnrolledDevice): Promise<boolean> {
+    await this.lists.join([`state:${device.state}`], device._id);
     try {
       await this.collection.insertOne(device);
       return true;
@@ -76,6 +81,7 @@ export class DeviceRepository {
    * per-document lock, because FerretDB v1 applies a conditional replace as a separate read and write.
    */
   async save(next: EnrolledDevice, expectedVersion: number): Promise<void> {
+    await this.lists.join([`state:${next.state}`], next._id);
     const r = await this.lock.withLock(`device:${next._id}`, () => this.collection.replaceOne({ _id: next._id, version: expectedVersion }, next));
     if (r.matchedCount !== 1) throw new ConcurrencyError(next._id, expectedVersion);
   }
@@ -118,14 +124,15 @@ export class DeviceRepository {
     return docs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }
 
-  /** One page of the devices in `state`, in `_id` order after the cursor `after` (index `by_state_id`). */
-  async pageByState(state: EnrolledDevice['state'], after: string | undefined, limit: number): Promise<{ items: EnrolledDevice[]; next?: string }> {
-    const filter = after ? { state, _id: { $gt: after } } : { state };
-    const items = await this.collection.find(filter).sort({ _id: 1 }).limit(limit + 1).toArray();
-    return items.length > limit ? { items: items.slice(0, limit), next: items[limit - 1]._id } : { items };
+  /** One page of the devices in `state`, the latest to enter it first, after the device id `after` (a key document). */
+  pageByState(state: EnrolledDevice['state'], after: string | undefined, limit: number): Promise<{ items: EnrolledDevice[]; next?: string }> {
+    return this.lists.page(`state:${state}`, { after, limit, oldestFirst: false, read: (id) => this.get(id), belongs: (d) => d.state === state });
   }
 
-  /** How many devices are in each state, and the failing settings of those not compliant (for IT's charts). */
+  /**
+   * How many devices are in each state, and the failing settings of those not compliant (IT's charts): one pass
+   * over the collection with a projection, like the sweep's, made when someone opens the charts.
+   */
   async stateSummary(): Promise<{ counts: Map<EnrolledDevice['state'], number>; failing: Pick<EnrolledDevice, 'platform' | 'failing'>[] }> {
     const counts = new Map<EnrolledDevice['state'], number>();
     const failing: Pick<EnrolledDevice, 'platform' | 'failing'>[] = [];

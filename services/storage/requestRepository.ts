@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { ConcurrencyError } from '../workflow/errors';
 import { TERMINAL_STATES, type OnboardingRequest, type PendingEffect, type PostedCard, type RequestState } from '../workflow/model';
 import { DocumentLock } from './documentLock';
+import { KeyLists } from './keyLists';
 import { COLLECTIONS } from './mongoConnection';
 
 /** The stored request: the workflow document plus fields only queries need. */
@@ -35,20 +36,12 @@ interface OpenRequestKey {
 const isOpen = (d: Pick<OnboardingRequest, 'openKey' | 'requester'>) => d.openKey === d.requester.aadObjectId;
 
 /**
- * A list of requests as one key document read by `_id`: FerretDB v1 on PostgreSQL reads a table by index only for
- * an `_id` equality (measured: a filter on `state` or `approvers.aadObjectId` is pushed down but read by Seq Scan
- * whatever secondary indexes exist), so the tab's lists of open requests are kept like the open-request key.
- * Ids are in the order they joined the list. A request joins its lists before it is written in a state that
- * belongs there, so a reader never misses it; it leaves them lazily, when a reader finds it has moved on.
+ * States of an open request. The tab's lists of them are key documents read by `_id` (see KeyLists): the open
+ * states are bounded by the number of employees; closed states only grow and are read through `by_state`.
  */
-interface RequestListKey {
-  _id: string;
-  ids: string[];
-}
-
-/** States of an open request; their lists are key documents (closed states are read through `by_state`). */
-const ALL_STATES: readonly RequestState[] = ['pendingItReview', 'pendingApproval', 'awaitingConsent', 'awaitingEnrollment', 'nonCompliant', 'complianceUndetermined', 'granting'];
-export const OPEN_STATES: ReadonlySet<RequestState> = new Set(ALL_STATES.filter((s) => !TERMINAL_STATES.includes(s)));
+export const OPEN_STATES: ReadonlySet<RequestState> = new Set<RequestState>(
+  (['pendingItReview', 'pendingApproval', 'awaitingConsent', 'awaitingEnrollment', 'nonCompliant', 'complianceUndetermined', 'granting'] as const).filter((s) => !TERMINAL_STATES.includes(s)),
+);
 
 /** The keys of the lists a request in this state belongs to. */
 export function listKeysOf(r: Pick<OnboardingRequest, 'state' | 'approvers' | 'openKey' | 'requester'>): string[] {
@@ -79,13 +72,14 @@ const strip = (d: RequestDocument | null): OnboardingRequest | null => {
 export class RequestRepository {
   private readonly collection: Collection<RequestDocument>;
   private readonly openKeys: Collection<OpenRequestKey>;
-  private readonly listKeys: Collection<RequestListKey>;
+  /** The tab's lists of open requests (see KeyLists): `approver:<id>` and `state:<state>`. */
+  private readonly lists: KeyLists;
   private readonly lock: DocumentLock;
 
   constructor(db: Db) {
     this.collection = db.collection<RequestDocument>(COLLECTIONS.requests);
     this.openKeys = db.collection<OpenRequestKey>(COLLECTIONS.openRequestKeys);
-    this.listKeys = db.collection<RequestListKey>(COLLECTIONS.requestListKeys);
+    this.lists = new KeyLists(db, COLLECTIONS.requestListKeys);
     this.lock = new DocumentLock(db);
   }
 
@@ -162,39 +156,12 @@ export class RequestRepository {
   }
 
   /** Adds the request to the lists its state belongs to (a no-op for lists it is in already). */
-  private async joinLists(request: OnboardingRequest): Promise<void> {
-    for (const key of listKeysOf(request)) {
-      await this.lock.withLock(`list:${key}`, async () => {
-        try {
-          await this.listKeys.updateOne({ _id: key }, { $addToSet: { ids: request._id } }, { upsert: true });
-        } catch (e) {
-          if ((e as { code?: number }).code !== 11000) throw e;
-          await this.listKeys.updateOne({ _id: key }, { $addToSet: { ids: request._id } });
-        }
-      });
-    }
+  private joinLists(request: OnboardingRequest): Promise<void> {
+    return this.lists.join(listKeysOf(request), request._id);
   }
 
-  /**
-   * One page of the list `key` (newest joined first, or oldest with `oldestFirst`), after the request id `after`.
-   * Each id is read by `_id`; ids whose request has moved on are left out of the page and removed from the list.
-   */
-  private async pageOfList(key: string, after: string | undefined, limit: number, oldestFirst: boolean): Promise<RequestPage> {
-    const doc = await this.listKeys.findOne({ _id: key });
-    const ids = oldestFirst ? [...(doc?.ids ?? [])] : [...(doc?.ids ?? [])].reverse();
-    let start = after ? ids.indexOf(after) + 1 : 0;
-    const items: OnboardingRequest[] = [];
-    const stale: string[] = [];
-    while (items.length < limit && start < ids.length) {
-      const batch = ids.slice(start, start + limit - items.length);
-      start += batch.length;
-      const read = await Promise.all(batch.map((id) => this.get(id)));
-      read.forEach((r, i) => (r && belongsTo(key, r) ? items.push(r) : stale.push(batch[i])));
-    }
-    if (stale.length) {
-      await this.lock.withLock(`list:${key}`, () => this.listKeys.updateOne({ _id: key }, { $pullAll: { ids: stale } }));
-    }
-    return start < ids.length && items.length ? { items, next: items.at(-1)!._id } : { items };
+  private pageOfList(key: string, after: string | undefined, limit: number, oldestFirst: boolean): Promise<RequestPage> {
+    return this.lists.page(key, { after, limit, oldestFirst, read: (id) => this.get(id), belongs: (r) => belongsTo(key, r) });
   }
 
   /** Requests waiting for `aadObjectId`'s approval, oldest first, a page at a time. */
@@ -215,13 +182,15 @@ export class RequestRepository {
     return docs.length > limit ? { items, next: `${items.at(-1)!.updatedAt}|${items.at(-1)!._id}` } : { items };
   }
 
-  /** How many open requests are in each open state (one key document each). */
+  /**
+   * How many open requests are in each open state: every id of each list is read by `_id` (removing those that
+   * moved on), so the count is exact; made when someone opens IT's charts.
+   */
   async openCounts(): Promise<Map<OnboardingRequest['state'], number>> {
     const out = new Map<OnboardingRequest['state'], number>();
     await Promise.all(
       [...OPEN_STATES].map(async (state) => {
-        const doc = await this.listKeys.findOne({ _id: `state:${state}` });
-        out.set(state, doc?.ids.length ?? 0);
+        out.set(state, (await this.pageOfList(`state:${state}`, undefined, Number.MAX_SAFE_INTEGER, true)).items.length);
       }),
     );
     return out;

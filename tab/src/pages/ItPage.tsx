@@ -27,7 +27,8 @@ type View = 'requests' | 'devices' | 'alerts' | 'people' | 'charts';
 
 const useStyles = makeStyles({
   scroll: { overflowX: 'auto', maxWidth: '100%' },
-  charts: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
+  charts: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, minWidth: 0 },
+  views: { overflowX: 'auto', maxWidth: '100%' },
 });
 
 /** A list read a page at a time: the first page on load, the next on "Show more". */
@@ -154,17 +155,20 @@ function ChartsView({ api }: { api: TabApi }) {
 
 /** IT Security: requests by state, devices and alerts, a person's records, and charts. */
 export function ItPage({ api }: { api: TabApi }) {
+  const s = useStyles();
   const [view, setView] = useState<View>('requests');
   return (
     <>
       <h2>IT Security</h2>
-      <TabList selectedValue={view} onTabSelect={(_, d) => setView(d.value as View)} aria-label="IT Security views" size="small">
-        <Tab value="requests">Requests</Tab>
-        <Tab value="devices">Devices</Tab>
-        <Tab value="alerts">Alerts</Tab>
-        <Tab value="people">People</Tab>
-        <Tab value="charts">Charts</Tab>
-      </TabList>
+      <div className={s.views}>
+        <TabList selectedValue={view} onTabSelect={(_, d) => setView(d.value as View)} aria-label="IT Security views" size="small">
+          <Tab value="requests">Requests</Tab>
+          <Tab value="devices">Devices</Tab>
+          <Tab value="alerts">Alerts</Tab>
+          <Tab value="people">People</Tab>
+          <Tab value="charts">Charts</Tab>
+        </TabList>
+      </div>
       {view === 'requests' && <RequestsView api={api} />}
       {view === 'devices' && <DevicesView api={api} />}
       {view === 'alerts' && <AlertsView api={api} />}

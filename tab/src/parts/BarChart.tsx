@@ -2,9 +2,9 @@ import { makeStyles, tokens } from '@fluentui/react-components';
 import type { ChartBar } from '../api';
 
 const useStyles = makeStyles({
-  figure: { margin: 0, maxWidth: '720px' },
+  figure: { margin: 0, maxWidth: '720px', minWidth: 0, width: '100%' },
   caption: { fontWeight: tokens.fontWeightSemibold, marginBottom: tokens.spacingVerticalXS },
-  svg: { width: '100%', height: 'auto', display: 'block' },
+  svg: { width: '100%', maxWidth: '480px', height: 'auto', display: 'block' },
   label: { fill: tokens.colorNeutralForeground1, fontSize: '12px', fontFamily: tokens.fontFamilyBase },
   bar: { fill: tokens.colorBrandBackground },
   track: { fill: tokens.colorNeutralBackground3 },

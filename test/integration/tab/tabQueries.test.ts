@@ -71,11 +71,12 @@ describe('tab queries on a MongoDB-compatible server', () => {
     assert.deepEqual((await repo.pageWaitingFor('u-patti', undefined)).items.map((r) => r.requester.aadObjectId), ['u-isaiah']);
     const key = await ctx.db.collection('requestListKeys').findOne({ _id: 'approver:u-patti' as never });
     assert.deepEqual((key as { ids?: string[] } | null)?.ids, [stored[2]._id], 'the stale id is gone from the key');
-    assert.deepEqual((await repo.pageByState('awaitingConsent', undefined)).items.map((r) => r.requester.aadObjectId), ['u-adele']);
-    assert.deepEqual((await repo.pageByState('pendingApproval', undefined)).items.map((r) => r.requester.aadObjectId), ['u-isaiah', 'u-alex']);
+    // Counts are exact although Adele's id still sits in the pendingApproval key until a reader removes it.
     const counts = await repo.openCounts();
     assert.equal(counts.get('pendingApproval'), 2);
     assert.equal(counts.get('awaitingConsent'), 1);
+    assert.deepEqual((await repo.pageByState('awaitingConsent', undefined)).items.map((r) => r.requester.aadObjectId), ['u-adele']);
+    assert.deepEqual((await repo.pageByState('pendingApproval', undefined)).items.map((r) => r.requester.aadObjectId), ['u-isaiah', 'u-alex']);
     // Closed states are paged through the `by_state` index with an (updatedAt, _id) cursor.
     assert.deepEqual((await repo.pageByState('denied', undefined)).items.map((r) => r.requester.aadObjectId), ['u-lee']);
   });

@@ -70,6 +70,8 @@ export interface TabRecordsDeps {
 }
 
 const PAGE = 25;
+/** An Entra object id. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isIt = (roles: readonly Role[]) => roles.includes('itSecurity');
 
 const withdrawBody = z.object({ confirm: z.literal(true) });
@@ -187,7 +189,7 @@ export function registerTabRecordRoutes(server: restify.Server, kit: TabRouteKit
       const id = String(req.params.id);
       await d.accessLog.record({ actor, door: 'tab', action: 'lookUpPerson', subject: { kind: 'personStatus', id } });
       const [requests, devices, history] = await Promise.all([d.requests.listByRequester(id, 50), d.devices.listForPerson(id), d.consent.history(id)]);
-      const person = requests[0]?.requester ?? devices[0]?.person ?? (await d.directoryUser(id));
+      const person = requests[0]?.requester ?? devices[0]?.person ?? (GUID.test(id) ? await d.directoryUser(id) : undefined);
       if (!person) throw new NotFoundError('person', id);
       const audit = await Promise.all(requests.slice(0, 10).map((r) => trail(d, r, actor)));
       return {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { AlertRepository } from '../../../services/devices/alertRepository';
+import { DeviceRepository } from '../../../services/devices/deviceRepository';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
+import type { AlertStatus } from '../../../services/workflow/deviceTransition';
 import { RequestRepository } from '../../../services/storage/requestRepository';
 import type { OnboardingRequest, RequestState } from '../../../services/workflow/model';
 import { createRequest } from '../../../services/workflow/transition';
@@ -89,5 +92,48 @@ describe('tab queries on a MongoDB-compatible server', () => {
   it('the approver and state queries have their indexes', async () => {
     const names = (await ctx.db.collection('requests').listIndexes().toArray()).map((i) => i.name);
     assert.ok(names.includes('by_approver') && names.includes('by_state'), names.join(', '));
+  });
+});
+
+describe("IT's device and alert lists on a MongoDB-compatible server", () => {
+  const ctx = useTestDb('tab_device_lists');
+  const person = { aadObjectId: 'u-alex', displayName: 'Alex' };
+  const alert = (id: string, status: AlertStatus) => ({ _id: id, deviceId: `d-${id}`, person, deviceName: 'iPhone', platform: 'ios' as const, failing: ['x'], status });
+
+  it('when alerts open and close, then the open list pages the open ones, newest first, and drops the closed', async () => {
+    const alerts = new AlertRepository(ctx.db);
+    for (const id of ['a1', 'a2', 'a3']) await alerts.moveTo(alert(id, 'open'), '2026-11-30T09:00:00.000Z');
+    await alerts.moveTo(alert('a2', 'fixed'), '2026-11-30T10:00:00.000Z');
+    const first = await alerts.pageOpen(undefined, 1);
+    assert.deepEqual(first.items.map((a) => a._id), ['a3']);
+    const second = await alerts.pageOpen(first.next, 1);
+    assert.deepEqual(second.items.map((a) => a._id), ['a1'], 'the fixed alert is skipped');
+    assert.equal(second.next, undefined);
+  });
+
+  it('when a device changes state, then it is listed under its new state only', async () => {
+    const devices = new DeviceRepository(ctx.db);
+    const base = {
+      _id: 'dev-1',
+      version: 1,
+      person,
+      requestId: 'r1',
+      platform: 'ios' as const,
+      state: 'compliant' as const,
+      failing: [],
+      remindersSent: [],
+      deviceName: 'iPhone',
+      operatingSystem: 'iOS',
+      access: { groupId: 'g', memberId: 'm' },
+      createdAt: '2026-11-30T09:00:00.000Z',
+      updatedAt: '2026-11-30T09:00:00.000Z',
+      auditHead: {} as never,
+      outboxTokens: [],
+    };
+    assert.ok(await devices.create(base));
+    assert.deepEqual((await devices.pageByState('compliant', undefined, 10)).items.map((d) => d._id), ['dev-1']);
+    await devices.save({ ...base, version: 2, state: 'inGrace', failing: ['x'], graceEndsAt: '2026-12-03T09:00:00.000Z' }, 1);
+    assert.deepEqual((await devices.pageByState('inGrace', undefined, 10)).items.map((d) => d._id), ['dev-1']);
+    assert.deepEqual((await devices.pageByState('compliant', undefined, 10)).items, []);
   });
 });

@@ -411,15 +411,15 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     // The record pages fit too: Adele's devices and consents, and IT's views.
-    for (const [person, ready, page2, tabName] of [
-      ['adele', /My devices/, undefined, undefined],
-      ['lynne', /Show requests that are/, 'it', 'Charts'],
-      ['lynne', /Show requests that are/, 'it', 'Alerts'],
-      ['lynne', /Verify a request's audit trail/, 'auditor', undefined],
+    for (const [person, ready, page2, tabName, shown] of [
+      ['adele', /My devices/, undefined, undefined, /Download my data/],
+      ['lynne', /Show requests that are/, 'it', 'Charts', /Managed devices by compliance/],
+      ['lynne', /Show requests that are/, 'it', 'Alerts', /No open alerts|Open alerts/],
+      ['lynne', /Verify a request's audit trail/, 'auditor', undefined, /Notice versions/],
     ] as const) {
       const narrow = await openTab(person, ready, { width: 360, page: page2 });
       if (tabName) await narrow.tab.getByRole('tab', { name: tabName }).click();
-      await narrow.page.waitForTimeout(300);
+      await narrow.tab.getByText(shown).first().waitFor();
       const wider = await narrow.tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(wider <= 0, `${person} ${page2 ?? 'employee'} ${tabName ?? ''}: ${wider}px wider than the screen`);
       await narrow.page.context().close();

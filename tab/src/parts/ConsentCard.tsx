@@ -64,7 +64,8 @@ export function ConsentCard({ consent, onWithdraw }: { consent: ConsentView; onW
       <CardHeader
         header={
           <Subtitle2 as="h3" id={headingId}>
-            {consent.ownership} {consent.platform} ({name})
+            {consent.ownership} {consent.platform}
+            {consent.reference ? ` (${consent.reference})` : ''}
           </Subtitle2>
         }
         description={

@@ -54,7 +54,10 @@ import { OnboardingBot } from './onboardingBot';
 import { boundOpenIdMetadataFetch } from './openIdMetadataFetch';
 import { createServer, EdgeAdapter } from './server';
 import { SsoTokenValidator } from './ssoTokenValidator';
-import { registerTabApi } from './tabApi';
+import { IT_STATES, registerTabApi } from './tabApi';
+import { EvidenceService } from '../services/evidence/evidencePack';
+import { OperatorAuditLog } from '../services/consent/operatorAuditLog';
+import { notices } from '../services/content/notices/noticeRegistry';
 import { createTurnErrorHandler } from './turnErrors';
 
 /** A running bot process. */
@@ -269,8 +272,10 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     },
     consentLogger,
   );
+  const consentService = new ConsentService(consents.ledger, consents, requests, audit, mongo.db);
+  const accessLog = new AccessLog(mongo.db);
   const consentCommands = new ConsentCommands(
-    new ConsentService(consents.ledger, consents, requests, audit, mongo.db),
+    consentService,
     service,
     // Without a configured key (development only) links are signed with a key that lives as long as the process.
     new DownloadLinks(config.consent.exportSigningKey ?? randomBytes(32)),
@@ -324,7 +329,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       // A ping that has not answered within half the notice time counts as the database being unreachable.
       probe: () => withDeadline(mongo.db.command({ ping: 1 }), Math.max(500, config.mongo.unavailableNoticeMs / 2)),
     },
-    accessLog: new AccessLog(mongo.db),
+    accessLog,
   });
 
   adapter.onTurnError = createTurnErrorHandler({ conversationState, cards: botCards, logger });
@@ -351,6 +356,27 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     service,
     requests,
     audit,
+    // The tab's record pages: devices, consents and data, IT's lists, people, evidence and exports.
+    records: {
+      devices: devices.devices,
+      alerts: devices.alerts,
+      recheck: (deviceId, actor) => devices.recheck(deviceId, actor),
+      consent: consentService,
+      withdrawal,
+      evidence: new EvidenceService(mongo.db, audit, accessLog, { dataResidencyRegion: config.governance.dataResidencyRegion }, graph.groups),
+      operatorAudit: new OperatorAuditLog(mongo.db),
+      accessLog,
+      requests,
+      audit,
+      searchDirectory: async (text) =>
+        ((await graph.directory.searchUsers?.(text, 10)) ?? []).map((u) => ({ aadObjectId: u.id, displayName: u.displayName, mail: u.mail ?? undefined, source: 'directory' as const })),
+      directoryUser: async (id) => {
+        const u = await graph.directory.getUser(id);
+        return u && { aadObjectId: u.id, displayName: u.displayName };
+      },
+      notices: () => notices.list(),
+      states: IT_STATES,
+    },
     logger: logger.child({ component: 'tab' }),
   });
   consentCommands.registerDownload(server);

@@ -17,9 +17,33 @@ import type { OnboardingRequest, RequestState } from '../services/workflow/model
 import type { Actor, Role } from '../services/workflow/transition';
 import type { Logger } from './logger';
 import { SsoTokenError, type SsoTokenValidator } from './ssoTokenValidator';
+import { queryParam, registerTabRecordRoutes, TabUnavailableError, type TabRecordsDeps } from './tabRecordsApi';
 import { auditView, maySee, mayAudit, pagesFor, requestView, type MeView } from './tabViews';
+import { isPermitted, PRIVILEGED_ACTIONS } from '../services/governance/authorization';
+import { ActionNotPermittedError } from '../services/governance/authorization';
+import { LedgerTransitionError } from '../services/consent/consentLedger';
+import { WithdrawalBusyError } from '../services/consent/consentWithdrawal';
+import { OperatorNotAuthorizedError } from '../services/consent/operatorAuditLog';
 
-type UserActor = Extract<Actor, { kind: 'user' }>;
+export { TabUnavailableError } from './tabRecordsApi';
+
+export type UserActor = Extract<Actor, { kind: 'user' }>;
+
+/** A file the API answers with instead of JSON. */
+export interface TabDownload {
+  filename: string;
+  contentType: string;
+  body: string;
+}
+
+/** The helpers every tab route is built with. */
+export interface TabRouteKit {
+  route(handler: (actor: UserActor, req: restify.Request) => Promise<unknown>): (req: restify.Request, res: restify.Response) => Promise<void>;
+  download(handler: (actor: UserActor, req: restify.Request) => Promise<TabDownload>): (req: restify.Request, res: restify.Response) => Promise<void>;
+  requireRole(actor: UserActor, allowed: (roles: readonly Role[]) => boolean, what: string): void;
+  findRequest(idOrReference: string): Promise<OnboardingRequest>;
+}
+
 
 /** What the tab API needs. */
 export interface TabApiOptions {
@@ -27,8 +51,10 @@ export interface TabApiOptions {
   validator?: SsoTokenValidator;
   roles: { rolesOf(aadObjectId: string): Promise<Role[]> };
   service: Pick<OnboardingService, 'get' | 'listFor' | 'apply'>;
-  requests: Pick<RequestRepository, 'listByApprover' | 'listByState' | 'findByReference'>;
+  requests: Pick<RequestRepository, 'pageWaitingFor' | 'pageByState' | 'findByReference'>;
   audit: Pick<AuditRepository, 'listForRequest' | 'verifyChain'>;
+  /** Devices, consents, people, evidence and exports (the tab's record pages); absent: those routes answer 503. */
+  records?: TabRecordsDeps;
   /** The built front end (tab/dist). */
   distDir: string;
   /** Local mode only: where the Graph simulator mints tokens for demo users, and the audience to ask for. */
@@ -98,13 +124,13 @@ export function registerTabApi(server: restify.Server, options: TabApiOptions): 
     return { kind: 'user', aadObjectId: identity.aadObjectId, displayName: identity.displayName, roles: await roles.rolesOf(identity.aadObjectId) };
   }
 
-  /** One authenticated JSON route: sign-in, then the handler; domain refusals become 4xx. */
-  const route = (handler: (actor: UserActor, req: restify.Request) => Promise<unknown>) => async (req: restify.Request, res: restify.Response) => {
+  /** One authenticated route: sign-in, then the handler; domain refusals become 4xx. */
+  const respond = (handler: (actor: UserActor, req: restify.Request, res: restify.Response) => Promise<void>) => async (req: restify.Request, res: restify.Response) => {
     res.header('Cache-Control', 'no-store');
     let actor: UserActor | undefined;
     try {
       actor = await signIn(req);
-      res.send(200, await handler(actor, req));
+      await handler(actor, req, res);
     } catch (e) {
       const [status, body] = answerFor(e);
       if (status === 401) res.header('WWW-Authenticate', `Bearer error="invalid_token"`);
@@ -113,6 +139,22 @@ export function registerTabApi(server: restify.Server, options: TabApiOptions): 
       res.send(status, body);
     }
   };
+  /** A JSON route. */
+  const route: TabRouteKit['route'] = (handler) =>
+    respond(async (actor, req, res) => {
+      res.send(200, await handler(actor, req));
+    });
+  /** A file download (the page fetches it with its token and saves it). */
+  const download: TabRouteKit['download'] = (handler) =>
+    respond(async (actor, req, res) => {
+      const file = await handler(actor, req);
+      res.sendRaw(200, file.body, {
+        'Content-Type': file.contentType,
+        'Content-Disposition': `attachment; filename="${file.filename.replace(/[^\w.-]/g, '_')}"`,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
+    });
 
   const requireRole = (actor: UserActor, allowed: (roles: readonly Role[]) => boolean, what: string) => {
     if (!allowed(actor.roles)) throw new TabForbiddenError(actor.aadObjectId, what);
@@ -139,7 +181,15 @@ export function registerTabApi(server: restify.Server, options: TabApiOptions): 
 
   server.get(
     '/api/tab/me',
-    route(async (actor): Promise<MeView> => ({ aadObjectId: actor.aadObjectId, displayName: actor.displayName, roles: [...actor.roles], pages: pagesFor(actor.roles) })),
+    route(
+      async (actor): Promise<MeView> => ({
+        aadObjectId: actor.aadObjectId,
+        displayName: actor.displayName,
+        roles: [...actor.roles],
+        pages: pagesFor(actor.roles),
+        permissions: PRIVILEGED_ACTIONS.filter((a) => isPermitted(actor.roles, a)),
+      }),
+    ),
   );
 
   server.get(
@@ -149,7 +199,11 @@ export function registerTabApi(server: restify.Server, options: TabApiOptions): 
 
   server.get(
     '/api/tab/approvals',
-    route(async (actor) => ({ requests: (await requests.listByApprover(actor.aadObjectId, 'pendingApproval')).map((r) => requestView(r, actor)) })),
+    route(async (actor, req) => {
+      // Requests waiting for this person, including those delegated to them (they are the recorded approver).
+      const page = await requests.pageWaitingFor(actor.aadObjectId, queryParam(req, 'after'));
+      return { requests: page.items.map((r) => requestView(r, actor)), next: page.next };
+    }),
   );
 
   server.post(
@@ -171,7 +225,8 @@ export function registerTabApi(server: restify.Server, options: TabApiOptions): 
       requireRole(actor, (r) => r.includes('itSecurity'), 'The IT Security page');
       const state = (new URL(req.url ?? '', 'http://x').searchParams.get('state') ?? 'pendingItReview') as RequestState;
       if (!IT_STATES.includes(state)) throw new ValidationError([`state: must be one of ${IT_STATES.join(', ')}`]);
-      return { state, states: IT_STATES, requests: (await requests.listByState(state)).map((r) => requestView(r, actor)) };
+      const page = await requests.pageByState(state, queryParam(req, 'after'));
+      return { state, states: IT_STATES, requests: page.items.map((r) => requestView(r, actor)), next: page.next };
     }),
   );
 
@@ -185,6 +240,8 @@ export function registerTabApi(server: restify.Server, options: TabApiOptions): 
       return auditView(request, entries, firstBroken, actor);
     }),
   );
+
+  registerTabRecordRoutes(server, { route, download, requireRole, findRequest }, options.records);
 
   // The built pages. The local Teams host page exists only in local mode (it signs in demo users).
   const pages = restify.plugins.serveStaticFiles(path.resolve(options.distDir), {
@@ -209,10 +266,6 @@ export function registerTabApi(server: restify.Server, options: TabApiOptions): 
   });
 }
 
-/** The tab cannot serve now (sign-in not configured, keys or roles unreachable). */
-export class TabUnavailableError extends Error {
-  override readonly name = 'TabUnavailableError';
-}
 
 function answerFor(e: unknown): [number, Record<string, unknown>] {
   if (e instanceof SsoTokenError) {
@@ -220,8 +273,12 @@ function answerFor(e: unknown): [number, Record<string, unknown>] {
   }
   if (e instanceof TabUnavailableError) return [503, { error: e.message }];
   if (e instanceof RolesUnavailableError) return [503, { error: 'Your roles cannot be looked up right now. Try again shortly.' }];
-  if (e instanceof TabForbiddenError || e instanceof NotAuthorizedError) return [403, { error: 'You are not allowed to do this.' }];
-  if (e instanceof NotFoundError) return [404, { error: 'Request not found.' }];
+  if (e instanceof TabForbiddenError || e instanceof NotAuthorizedError || e instanceof ActionNotPermittedError || e instanceof OperatorNotAuthorizedError) {
+    return [403, { error: 'You are not allowed to do this.' }];
+  }
+  if (e instanceof LedgerTransitionError) return [409, { error: 'There is no standing consent for that device.' }];
+  if (e instanceof WithdrawalBusyError) return [409, { error: 'Work access for this device is being switched on right now. Try again in a minute.' }];
+  if (e instanceof NotFoundError) return [404, { error: 'Not found.' }];
   if (e instanceof ValidationError) return [400, { error: 'Please check your input.', problems: e.problems }];
   if (e instanceof StaleCardError) return [409, { error: 'This request changed since you opened it; here is where it stands now.', current: e.request.state }];
   if (e instanceof InvalidTransitionError) return [409, { error: 'This request has already moved on.' }];

@@ -3,6 +3,7 @@
  * browser build imports them without any server code.
  */
 import type { Tone } from '../services/content/stateText';
+import type { PrivilegedAction } from '../services/governance/authorization';
 import type { RequestState } from '../services/workflow/model';
 import type { Role } from '../services/workflow/transition';
 
@@ -16,6 +17,8 @@ export interface MeView {
   roles: Role[];
   /** The pages this person may open; the server checks again on every call. */
   pages: TabPage[];
+  /** The privileged actions their roles grant (evidence, exports, person look-up); the server checks again. */
+  permissions: PrivilegedAction[];
 }
 
 /** One failing compliance setting and how to fix it. */
@@ -40,6 +43,8 @@ export interface RequestView {
   requester: string;
   device: { platform: string; ownership: 'Personal' | 'Company'; model: string; justification: string };
   approvers: string[];
+  /** The manager a delegate decides for ("on behalf of"), when the request was routed through a delegation. */
+  onBehalfOf?: string;
   decision?: { outcome: 'approved' | 'denied'; by: string; at: string; reason?: string };
   compliance?: { deviceName: string; stateLabel: string; evaluatedAt: string; graceEndsAt?: string; failing: FailingSettingView[] };
   itReview?: { outcome: 'confirmed' | 'denied'; by: string; at: string; reason?: string };
@@ -73,4 +78,123 @@ export interface AuditView {
    * records; pending: intact so far, the newest records still in the request's outbox; broken: at firstBrokenSeq.
    */
   chain: { status: 'intact' | 'pending' | 'broken'; firstBrokenSeq: number | null; headSeq: number; records: number };
+}
+
+/** One enrolled device as its owner or IT sees it. */
+export interface DeviceView {
+  id: string;
+  deviceName: string;
+  platform: string;
+  state: 'compliant' | 'inGrace' | 'accessRemoved' | 'retired';
+  stateLabel: string;
+  tone: Tone;
+  /** When the running grace period ends (only while in grace). */
+  graceEndsAt?: string;
+  failing: (FailingSettingView & { helpUrl: string })[];
+  requestId: string;
+  owner: string;
+  updatedAt: string;
+  /** Whether the viewer may ask for a new compliance check (only the device's own person, as in chat). */
+  canCheckAgain: boolean;
+}
+
+/** One line of a person's consent history. */
+export interface ConsentEntryView {
+  id: string;
+  kind: string;
+  at: string;
+  noticeVersion: string;
+  textHash: string;
+}
+
+/** A person's consent for one device, with the exact text of the version it refers to. */
+export interface ConsentView {
+  requestId: string;
+  reference?: string;
+  platform: string;
+  ownership: 'Personal' | 'Company';
+  status: string;
+  since?: string;
+  noticeVersion?: string;
+  /** The exact notice text of the standing version, when this build holds it. */
+  text?: string;
+  entries: ConsentEntryView[];
+  /** Whether the person may withdraw it now (a consent that stands). */
+  canWithdraw: boolean;
+  /** What IT can, may in some cases, and can never see on a device of this ownership. */
+  privacy: { canSee: string[]; sometimes: string[]; neverSees: string[] };
+}
+
+/** GET /api/tab/devices/mine. */
+export interface MyDevicesView {
+  devices: DeviceView[];
+}
+
+/** GET /api/tab/consents/mine. */
+export interface MyConsentsView {
+  consents: ConsentView[];
+}
+
+/** One IT alert. */
+export interface AlertView {
+  id: string;
+  deviceId: string;
+  deviceName: string;
+  person: string;
+  platform: string;
+  status: string;
+  statusLabel: string;
+  failing: string[];
+  graceEndsAt?: string;
+  openedAt: string;
+  updatedAt: string;
+}
+
+/** A page of a list, with the cursor of the next page (absent on the last). */
+export interface PageView<T> {
+  items: T[];
+  next?: string;
+}
+
+/** A person found by IT's search. */
+export interface PersonHit {
+  aadObjectId: string;
+  displayName: string;
+  mail?: string;
+  /** Where the person was found: the product's records, or the directory (Microsoft Graph). */
+  source: 'records' | 'directory';
+}
+
+/** GET /api/tab/it/people/:id: everything about one person IT Security may see. */
+export interface PersonView {
+  person: { aadObjectId: string; displayName: string };
+  requests: RequestView[];
+  devices: DeviceView[];
+  consents: ConsentView[];
+  audit: { requestId: string; reference: string; status: AuditView['chain']['status']; records: number; entries: AuditEntryView[] }[];
+}
+
+/** One bar of a chart. */
+export interface ChartBar {
+  key: string;
+  label: string;
+  value: number;
+}
+
+/** GET /api/tab/it/charts. */
+export interface ChartsView {
+  requestsByState: ChartBar[];
+  devicesByState: ChartBar[];
+  failingSettings: ChartBar[];
+}
+
+/** One published notice version. */
+export interface NoticeView {
+  ownership: 'Personal' | 'Company';
+  version: string;
+  publishedAt: string;
+  summary: string;
+  material: boolean;
+  sha256: string;
+  inForce: boolean;
 }

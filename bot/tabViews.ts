@@ -11,6 +11,7 @@ import { isApprover, isItSecurity, type Actor, type Role } from '../services/wor
 import type { AuditView, RequestView, TabPage } from './tabViewTypes';
 
 export type { AuditEntryView, AuditView, FailingSettingView, MeView, RequestView, TabPage } from './tabViewTypes';
+export * from './tabViewsMore';
 
 /** The pages a person may open, from their roles (everyone has requests of their own and may be an approver). */
 export function pagesFor(roles: readonly Role[]): TabPage[] {
@@ -45,6 +46,7 @@ export function requestView(r: OnboardingRequest, viewer: Actor): RequestView {
       justification: r.device.justification,
     },
     approvers: r.approvers.map((p) => p.displayName),
+    onBehalfOf: r.approval?.onBehalfOf?.displayName,
     decision: r.decision && { outcome: r.decision.outcome, by: r.decision.by.displayName, at: r.decision.at, reason: r.decision.reason },
     compliance: c && {
       deviceName: c.deviceName,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { KeyLists } from '../storage/keyLists';
 import type { Delivery } from '../messaging/proactiveMessenger';
 import type { AlertStatus } from '../workflow/deviceTransition';
 import type { PersonRef, Platform } from '../workflow/model';
@@ -22,6 +23,10 @@ export interface DeviceAlert {
 }
 
 export const ALERTS_COLLECTION = 'deviceAlerts';
+/** Ids of the open alerts (`open`), as a key document read by `_id` (see KeyLists). */
+export const ALERT_LISTS_COLLECTION = 'deviceAlertLists';
+/** Alert statuses that still need IT's attention. */
+export const OPEN_ALERT_STATUSES: readonly AlertStatus[] = ['open', 'employeeTold', 'accessRemoved'];
 
 /** The alert id for a device and its failing settings (order does not matter). */
 export function alertIdFor(deviceId: string, failing: readonly string[]): string {
@@ -35,9 +40,11 @@ export function alertIdFor(deviceId: string, failing: readonly string[]): string
  */
 export class AlertRepository {
   readonly collection: Collection<DeviceAlert>;
+  private readonly lists: KeyLists;
 
   constructor(db: Db) {
     this.collection = db.collection<DeviceAlert>(ALERTS_COLLECTION);
+    this.lists = new KeyLists(db, ALERT_LISTS_COLLECTION);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -52,6 +59,7 @@ export class AlertRepository {
   /** Creates the alert or moves it to `status` (a repeated status adds nothing to its history). */
   async moveTo(alert: Omit<DeviceAlert, 'history' | 'openedAt' | 'updatedAt' | 'card'>, at: string): Promise<DeviceAlert> {
     const current = await this.get(alert._id);
+    if (OPEN_ALERT_STATUSES.includes(alert.status)) await this.lists.join(['open'], alert._id);
     if (!current) {
       const created: DeviceAlert = { ...alert, openedAt: at, updatedAt: at, history: [{ status: alert.status, at }] };
       await this.collection.insertOne(created);
@@ -77,5 +85,10 @@ export class AlertRepository {
       this.collection.countDocuments({ status: 'accessRemoved' }),
     ]);
     return { newCount, openCount, fixedCount, removedCount };
+  }
+
+  /** One page of the open alerts, the latest opened first, after the alert id `after` (a key document). */
+  pageOpen(after: string | undefined, limit: number): Promise<{ items: DeviceAlert[]; next?: string }> {
+    return this.lists.page('open', { after, limit, oldestFirst: false, read: (id) => this.get(id), belongs: (a) => OPEN_ALERT_STATUSES.includes(a.status) });
   }
 }

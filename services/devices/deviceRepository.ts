@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { DocumentLock } from '../storage/documentLock';
+import { KeyLists } from '../storage/keyLists';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { ConcurrencyError } from '../workflow/errors';
 import type { DeviceCore } from '../workflow/deviceTransition';
@@ -31,6 +32,8 @@ export interface EnrolledDevice extends DeviceCore {
 }
 
 export const DEVICES_COLLECTION = 'enrolledDevices';
+/** Device ids per state (`state:<state>`), as key documents read by `_id` (see KeyLists). */
+export const DEVICE_LISTS_COLLECTION = 'enrolledDeviceLists';
 
 /** What a sweep keeps of each watched device while it runs. */
 export interface WatchedState extends Pick<EnrolledDevice, 'state' | 'version'> {
@@ -43,11 +46,13 @@ export class DeviceRepository {
   readonly collection: Collection<EnrolledDevice>;
   private readonly lock: DocumentLock;
   private readonly heads: Collection<{ _id: string; collection: string; chainId: string; seq: number; hash: string }>;
+  private readonly lists: KeyLists;
 
   constructor(db: Db) {
     this.lock = new DocumentLock(db);
     this.heads = db.collection(COLLECTIONS.chainHeads);
     this.collection = db.collection<EnrolledDevice>(DEVICES_COLLECTION);
+    this.lists = new KeyLists(db, DEVICE_LISTS_COLLECTION);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -61,6 +66,7 @@ export class DeviceRepository {
 
   /** Inserts a new device; false when one with this id exists already. */
   async create(device: EnrolledDevice): Promise<boolean> {
+    await this.lists.join([`state:${device.state}`], device._id);
     try {
       await this.collection.insertOne(device);
       return true;
@@ -75,6 +81,7 @@ export class DeviceRepository {
    * per-document lock, because FerretDB v1 applies a conditional replace as a separate read and write.
    */
   async save(next: EnrolledDevice, expectedVersion: number): Promise<void> {
+    await this.lists.join([`state:${next.state}`], next._id);
     const r = await this.lock.withLock(`device:${next._id}`, () => this.collection.replaceOne({ _id: next._id, version: expectedVersion }, next));
     if (r.matchedCount !== 1) throw new ConcurrencyError(next._id, expectedVersion);
   }
@@ -109,5 +116,30 @@ export class DeviceRepository {
   /** Devices in grace whose period ends before `before`, soonest first (the digest's "nearing the end"). */
   async inGraceEndingBefore(before: string, limit = 20): Promise<EnrolledDevice[]> {
     return this.collection.find({ state: 'inGrace', graceEndsAt: { $lte: before } }).sort({ graceEndsAt: 1 }).limit(limit).toArray();
+  }
+
+  /** A person's devices, most recently changed first (index `by_person`). */
+  async listForPerson(aadObjectId: string, limit = 50): Promise<EnrolledDevice[]> {
+    const docs = await this.collection.find({ 'person.aadObjectId': aadObjectId }).limit(limit).toArray();
+    return docs.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  /** One page of the devices in `state`, the latest to enter it first, after the device id `after` (a key document). */
+  pageByState(state: EnrolledDevice['state'], after: string | undefined, limit: number): Promise<{ items: EnrolledDevice[]; next?: string }> {
+    return this.lists.page(`state:${state}`, { after, limit, oldestFirst: false, read: (id) => this.get(id), belongs: (d) => d.state === state });
+  }
+
+  /**
+   * How many devices are in each state, and the failing settings of those not compliant (IT's charts): one pass
+   * over the collection with a projection, like the sweep's, made when someone opens the charts.
+   */
+  async stateSummary(): Promise<{ counts: Map<EnrolledDevice['state'], number>; failing: Pick<EnrolledDevice, 'platform' | 'failing'>[] }> {
+    const counts = new Map<EnrolledDevice['state'], number>();
+    const failing: Pick<EnrolledDevice, 'platform' | 'failing'>[] = [];
+    for await (const d of this.collection.find({}, { projection: { state: 1, platform: 1, failing: 1 } })) {
+      counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
+      if (d.failing?.length) failing.push({ platform: d.platform, failing: d.failing });
+    }
+    return { counts, failing };
   }
 }

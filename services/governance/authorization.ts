@@ -1,10 +1,10 @@
 import type { Actor, Role } from '../workflow/transition';
 
 /** Actions on records beyond one's own request, each granted to roles from Entra group membership. */
-export type PrivilegedAction = 'verifyAudit' | 'exportEvidence' | 'readAccessLog' | 'lookUpPerson' | 'runRetention';
+export type PrivilegedAction = 'verifyAudit' | 'exportEvidence' | 'readAccessLog' | 'lookUpPerson' | 'runRetention' | 'exportConsents';
 
 /** Every privileged action, for tables and help text. */
-export const PRIVILEGED_ACTIONS: readonly PrivilegedAction[] = ['verifyAudit', 'exportEvidence', 'readAccessLog', 'lookUpPerson', 'runRetention'];
+export const PRIVILEGED_ACTIONS: readonly PrivilegedAction[] = ['verifyAudit', 'exportEvidence', 'readAccessLog', 'lookUpPerson', 'runRetention', 'exportConsents'];
 
 /**
  * Who may do what (privacy SOP §3: access limited to authorised personnel). IT Security runs the procedure and
@@ -17,6 +17,7 @@ export const PERMISSIONS: Readonly<Record<PrivilegedAction, readonly Role[]>> = 
   readAccessLog: ['admin', 'auditor'],
   lookUpPerson: ['itSecurity', 'admin', 'auditor'],
   runRetention: ['admin'],
+  exportConsents: ['admin', 'auditor'],
 });
 
 /** The actor's roles do not include one that grants the action. */

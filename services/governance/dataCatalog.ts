@@ -1,7 +1,7 @@
 import { BREACH_NOTICES_COLLECTION, BREACHES_COLLECTION } from '../breach/breachRepository';
 import { THIRD_PARTIES_COLLECTION } from '../thirdParties/thirdPartyRegister';
-import { ALERTS_COLLECTION } from '../devices/alertRepository';
-import { DEVICES_COLLECTION } from '../devices/deviceRepository';
+import { ALERT_LISTS_COLLECTION, ALERTS_COLLECTION } from '../devices/alertRepository';
+import { DEVICE_LISTS_COLLECTION, DEVICES_COLLECTION } from '../devices/deviceRepository';
 import { INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
 import { JOBS_COLLECTION } from '../jobs/jobQueue';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
@@ -39,6 +39,7 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     from: 'closedAt',
     note: 'The onboarding request: requester, device details, decision, compliance report. Open requests are kept; the audit chain head is kept as a tombstone when a request is removed.',
   },
+  [COLLECTIONS.requestListKeys]: { category: 'personal', retention: null, note: 'Request ids per approver and per open state, for the tab\'s lists; an id leaves when its request moves on.' },
   [COLLECTIONS.openRequestKeys]: { category: 'personal', retention: null, note: 'Which request an employee has open; removed when the request closes.' },
   [COLLECTIONS.delegations]: {
     category: 'personal',
@@ -114,4 +115,6 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     retention: null,
     note: 'The third-party integrations register (name, data shared, owner, purpose, legal basis, reviews); kept while the register lists it; removed entries stay marked removed with their hash-chained trail.',
   },
+  [DEVICE_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Device ids per compliance state, for IT's lists in the tab; an id leaves when its device moves on." },
+  [ALERT_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Ids of the alerts still open, for IT's list in the tab; an id leaves when its alert closes." },
 });

@@ -20,6 +20,11 @@ export const COLLECTIONS = {
   accessLog: 'accessLog',
   /** What the retention job removed (counts and ids). */
   retentionRuns: 'retentionRuns',
+  /**
+   * The tab's lists of open requests as key documents read by `_id`: `approver:<id>` (requests waiting for that
+   * approver) and `state:<state>` (open requests in that state), each holding request ids in the order they joined.
+   */
+  requestListKeys: 'requestListKeys',
   /** Managers' approval delegations, one per delegator. */
   delegations: 'approvalDelegations',
   /** Every change to a manager's delegation (set, changed, ended, expired), hash-chained per manager. */

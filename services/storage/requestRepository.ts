@@ -1,7 +1,8 @@
 import type { Collection, Db } from 'mongodb';
 import { ConcurrencyError } from '../workflow/errors';
-import type { OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import { TERMINAL_STATES, type OnboardingRequest, type PendingEffect, type PostedCard, type RequestState } from '../workflow/model';
 import { DocumentLock } from './documentLock';
+import { KeyLists } from './keyLists';
 import { COLLECTIONS } from './mongoConnection';
 
 /** The stored request: the workflow document plus fields only queries need. */
@@ -34,6 +35,29 @@ interface OpenRequestKey {
 
 const isOpen = (d: Pick<OnboardingRequest, 'openKey' | 'requester'>) => d.openKey === d.requester.aadObjectId;
 
+/**
+ * States of an open request. The tab's lists of them are key documents read by `_id` (see KeyLists): the open
+ * states are bounded by the number of employees; closed states only grow and are read through `by_state`.
+ */
+export const OPEN_STATES: ReadonlySet<RequestState> = new Set<RequestState>(
+  (['pendingItReview', 'pendingApproval', 'awaitingConsent', 'awaitingEnrollment', 'nonCompliant', 'complianceUndetermined', 'granting'] as const).filter((s) => !TERMINAL_STATES.includes(s)),
+);
+
+/** The keys of the lists a request in this state belongs to. */
+export function listKeysOf(r: Pick<OnboardingRequest, 'state' | 'approvers' | 'openKey' | 'requester'>): string[] {
+  if (!isOpen(r)) return [];
+  return [`state:${r.state}`, ...(r.state === 'pendingApproval' ? r.approvers.map((p) => `approver:${p.aadObjectId}`) : [])];
+}
+
+/** Whether a request (as read) still belongs to the list `key`. */
+const belongsTo = (key: string, r: OnboardingRequest) => listKeysOf(r).includes(key);
+
+/** A page of a list: the requests and the cursor of the next page (the last id shown), if there is one. */
+export interface RequestPage {
+  items: OnboardingRequest[];
+  next?: string;
+}
+
 const strip = (d: RequestDocument | null): OnboardingRequest | null => {
   if (!d) return null;
   const { outboxCount: _c, leaseUntil: _l, ...rest } = d;
@@ -48,11 +72,14 @@ const strip = (d: RequestDocument | null): OnboardingRequest | null => {
 export class RequestRepository {
   private readonly collection: Collection<RequestDocument>;
   private readonly openKeys: Collection<OpenRequestKey>;
+  /** The tab's lists of open requests (see KeyLists): `approver:<id>` and `state:<state>`. */
+  private readonly lists: KeyLists;
   private readonly lock: DocumentLock;
 
   constructor(db: Db) {
     this.collection = db.collection<RequestDocument>(COLLECTIONS.requests);
     this.openKeys = db.collection<OpenRequestKey>(COLLECTIONS.openRequestKeys);
+    this.lists = new KeyLists(db, COLLECTIONS.requestListKeys);
     this.lock = new DocumentLock(db);
   }
 
@@ -64,6 +91,7 @@ export class RequestRepository {
   /** Inserts a new request; throws DuplicateOpenRequestError if the requester already has an open one. */
   async insert(request: OnboardingRequest): Promise<OnboardingRequest> {
     const doc: RequestDocument = { ...request, version: 1, outboxCount: request.outbox.length };
+    await this.joinLists(request);
     try {
       await this.collection.insertOne(doc);
     } catch (e) {
@@ -115,6 +143,7 @@ export class RequestRepository {
       update.$push = { outbox: { $each: newEffects } };
       update.$inc = { outboxCount: newEffects.length };
     }
+    await this.joinLists(request);
     const saved = await this.locked(_id, async () => {
       // One round trip: the conditional update returns the document as written.
       const after = await this.collection.findOneAndUpdate({ _id, version }, update, { returnDocument: 'after' });
@@ -124,6 +153,58 @@ export class RequestRepository {
     // Closing frees the requester to open another; only this request's key is removed.
     if (!isOpen(saved)) await this.openKeys.deleteOne({ _id: saved.requester.aadObjectId, requestId: _id });
     return saved;
+  }
+
+  /** Adds the request to the lists its state belongs to (a no-op for lists it is in already). */
+  private joinLists(request: OnboardingRequest): Promise<void> {
+    return this.lists.join(listKeysOf(request), request._id);
+  }
+
+  private pageOfList(key: string, after: string | undefined, limit: number, oldestFirst: boolean): Promise<RequestPage> {
+    return this.lists.page(key, { after, limit, oldestFirst, read: (id) => this.get(id), belongs: (r) => belongsTo(key, r) });
+  }
+
+  /** Requests waiting for `aadObjectId`'s approval, oldest first, a page at a time. */
+  pageWaitingFor(aadObjectId: string, after: string | undefined, limit = 50): Promise<RequestPage> {
+    return this.pageOfList(`approver:${aadObjectId}`, after, limit, true);
+  }
+
+  /**
+   * Requests in `state`, a page at a time: open states newest joined first from their key document; closed states
+   * (which only grow) most recently changed first, by the `by_state` index with an (updatedAt, _id) cursor.
+   */
+  async pageByState(state: OnboardingRequest['state'], after: string | undefined, limit = 50): Promise<RequestPage> {
+    if (OPEN_STATES.has(state)) return this.pageOfList(`state:${state}`, after, limit, false);
+    const [updatedAt, id] = after ? [after.slice(0, after.indexOf('|')), after.slice(after.indexOf('|') + 1)] : [];
+    const filter = updatedAt ? { state, $or: [{ updatedAt: { $lt: updatedAt } }, { updatedAt, _id: { $lt: id } }] } : { state };
+    const docs = await this.collection.find(filter).sort({ updatedAt: -1, _id: -1 }).limit(limit + 1).toArray();
+    const items = docs.slice(0, limit).map((d) => strip(d)!);
+    return docs.length > limit ? { items, next: `${items.at(-1)!.updatedAt}|${items.at(-1)!._id}` } : { items };
+  }
+
+  /**
+   * How many open requests are in each open state: every id of each list is read by `_id` (removing those that
+   * moved on), so the count is exact; made when someone opens IT's charts.
+   */
+  async openCounts(): Promise<Map<OnboardingRequest['state'], number>> {
+    const out = new Map<OnboardingRequest['state'], number>();
+    await Promise.all(
+      [...OPEN_STATES].map(async (state) => {
+        out.set(state, (await this.pageOfList(`state:${state}`, undefined, Number.MAX_SAFE_INTEGER, true)).items.length);
+      }),
+    );
+    return out;
+  }
+
+  /** Requesters whose display name starts with `prefix` (case-insensitive), from their requests. */
+  async findRequesters(prefix: string, limit = 10): Promise<{ aadObjectId: string; displayName: string }[]> {
+    const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const docs = await this.collection
+      .find({ 'requester.displayName': { $regex: `^${escaped}`, $options: 'i' } }, { projection: { requester: 1 } })
+      .limit(limit * 5)
+      .toArray();
+    const people = new Map(docs.map((d) => [d.requester.aadObjectId, { aadObjectId: d.requester.aadObjectId, displayName: d.requester.displayName }]));
+    return [...people.values()].slice(0, limit);
   }
 
   /** One request by id. */
@@ -160,7 +241,7 @@ export class RequestRepository {
     return docs.map((d) => strip(d)!);
   }
 
-  /** Requests in `state` that `aadObjectId` is a recorded approver of, oldest first (index `by_approver`). */
+  /** Requests in `state` that `aadObjectId` is a recorded approver of, oldest first (index `by_approver`; the tab reads pageWaitingFor). */
   async listByApprover(aadObjectId: string, state: OnboardingRequest['state'], limit = 50): Promise<OnboardingRequest[]> {
     const docs = await this.collection.find({ 'approvers.aadObjectId': aadObjectId, state }).sort({ createdAt: 1 }).limit(limit).toArray();
     return docs.map((d) => strip(d)!);

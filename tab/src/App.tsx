@@ -137,7 +137,7 @@ export function App() {
             {page === 'employee' && <EmployeePage api={api} />}
             {page === 'manager' && <ManagerPage api={api} />}
             {page === 'it' && <ItPage api={api} />}
-            {page === 'auditor' && <AuditorPage api={api} />}
+            {page === 'auditor' && <AuditorPage api={api} me={phase.me} />}
           </main>
         </>
       )}

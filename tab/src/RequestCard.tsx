@@ -73,6 +73,12 @@ export function RequestCard({ request, showRequester, children }: { request: Req
         <dd className={s.dd}>{request.device.justification}</dd>
         <dt className={s.dt}>Approver</dt>
         <dd className={s.dd}>{request.approvers.join(', ')}</dd>
+        {request.onBehalfOf && (
+          <>
+            <dt className={s.dt}>On behalf of</dt>
+            <dd className={s.dd}>{request.onBehalfOf} (delegated)</dd>
+          </>
+        )}
         {request.decision && (
           <>
             <dt className={s.dt}>Decision</dt>

@@ -16,6 +16,11 @@ import type { OnboardingRequest } from '../../services/workflow/model';
 import { referenceIn, requestThroughUi, stepByStep, waitForChatOpenedWith, waitForSent, waitForVersion, type SentMessage } from '../support/flowSteps';
 import { startE2eStack, type E2eStack, type LogStream } from '../support/playground';
 import { testClient } from '../support/testDb';
+import { ConsentLedgerRepository } from '../../services/consent/consentLedgerRepository';
+import { RequestRepository } from '../../services/storage/requestRepository';
+import { createRequest } from '../../services/workflow/transition';
+import { notices } from '../../services/content/notices/noticeRegistry';
+import { deviceInstance, TestClock } from '../integration/devices/deviceHarness';
 
 const USERS = {
   alex: 'a0000000-0000-4000-8000-000000000000',
@@ -23,6 +28,8 @@ const USERS = {
   adele: 'a0000000-0000-4000-8000-000000000002',
   patti: 'a0000000-0000-4000-8000-000000000004',
   lynne: 'a0000000-0000-4000-8000-000000000005',
+  debra: 'a0000000-0000-4000-8000-000000000006',
+  isaiah: 'a0000000-0000-4000-8000-000000000003',
 } as const;
 type Person = keyof typeof USERS;
 const SCREENSHOTS = process.env.TAB_SCREENSHOTS ? path.resolve(REPO_ROOT, process.env.TAB_SCREENSHOTS) : undefined;
@@ -192,6 +199,202 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await page.context().close();
   });
 
+  /** Adele's enrolled iPhone, in grace for a passcode; Intune already sees it compliant again, so Check again fixes it. */
+  const ADELE_IPHONE = 'd0000000-0000-4000-8000-0000000000e1';
+  const ADELE_REQUEST = 'r-adele-tab-0001';
+  async function seedAdele(): Promise<void> {
+    const db = (await testClient()).db(stack.dbName);
+    stack.graph.controls.enrollDevice({
+      id: ADELE_IPHONE,
+      userId: USERS.adele,
+      deviceName: "Adele's iPhone",
+      operatingSystem: 'iOS',
+      osVersion: '18.1',
+      complianceState: 'compliant',
+      managedDeviceOwnerType: 'personal',
+      isEncrypted: true,
+    });
+    const { module } = deviceInstance(db, stack.graph.url, new TestClock(new Date()), { name: 'seed' });
+    const adele = { aadObjectId: USERS.adele, displayName: 'Adele Vance' };
+    await module.service.enroll({
+      intuneDeviceId: ADELE_IPHONE,
+      person: adele,
+      requestId: ADELE_REQUEST,
+      platform: 'ios',
+      deviceName: "Adele's iPhone",
+      operatingSystem: 'iOS',
+      access: { groupId: 'b0000000-0000-4000-8000-0000000000a1', memberId: ADELE_IPHONE },
+    });
+    await module.service.apply(ADELE_IPHONE, { type: 'complianceObserved', compliant: false, failing: ['IosCompliancePolicy.passcodeRequired'] });
+    const notice = notices.current('personal');
+    await new ConsentLedgerRepository(db).append({
+      kind: 'consented',
+      at: new Date().toISOString(),
+      subject: adele,
+      device: { requestId: ADELE_REQUEST, platform: 'ios', ownership: 'personal' },
+      noticeVersion: notice.version,
+      textHash: notice.sha256,
+    });
+  }
+
+  it('when Adele opens her devices and consents, then she sees what to fix, Check again clears it, and she withdraws after confirming', async () => {
+    await seedAdele();
+    const { page, tab } = await openTab('adele', /My devices/);
+    const device = tab.getByRole('article').filter({ hasText: "Adele's iPhone" });
+    await device.getByText('Needs fixing before the grace period ends').waitFor();
+    assert.match(await device.innerText(), /Grace period ends .* left/);
+    assert.match(await device.innerText(), /passcode/i);
+    const consent = tab.getByRole('article').filter({ hasText: 'History of your answers' });
+    await consent.getByText('Consent given').waitFor();
+    await consent.getByRole('button', { name: 'The exact text you answered' }).click();
+    await assertAccessible(tab, 'employee devices and consents');
+    await screenshot(page, 'employee-devices');
+    // Check again: the same use case as the notice's button re-reads Intune, which sees the device compliant.
+    await device.getByRole('button', { name: 'Check again' }).click();
+    await tab.getByText(/Checked just now: Compliant/).waitFor();
+    const stored = await (await testClient()).db(stack.dbName).collection('enrolledDevices').findOne({ _id: ADELE_IPHONE as never });
+    assert.equal(stored?.state, 'compliant');
+    // Withdraw asks first; keeping the consent changes nothing.
+    await consent.getByRole('button', { name: 'Withdraw consent' }).click();
+    await tab.getByRole('alertdialog').getByRole('button', { name: 'Keep my consent' }).click();
+    await consent.getByText('Consent given').waitFor();
+    await consent.getByRole('button', { name: 'Withdraw consent' }).click();
+    const dialog = tab.getByRole('alertdialog');
+    await dialog.waitFor();
+    // axe measures colours as drawn: wait until the dialog's opening animation has finished.
+    await tab.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+    await assertAccessible(tab, 'withdraw confirmation');
+    await dialog.getByRole('button', { name: 'Withdraw consent' }).click();
+    await tab.getByText('Your withdrawal is recorded in your consent history.').waitFor();
+    await tab.getByRole('article').filter({ hasText: 'History of your answers' }).getByText('Withdrawn', { exact: true }).waitFor();
+    const head = await (await testClient()).db(stack.dbName).collection('consentLedgerHeads').findOne({ subjectId: USERS.adele });
+    assert.equal((head as { state?: { status?: string } } | null)?.state?.status, 'withdrawn');
+    // My data: a direct, authenticated download of everything stored about her.
+    const [download] = await Promise.all([page.waitForEvent('download'), tab.getByRole('button', { name: 'Download my data' }).click()]);
+    assert.match(download.suggestedFilename(), /^my-data-\d{4}-\d{2}-\d{2}\.json$/);
+    await page.context().close();
+  });
+
+  it('when Lynne (IT Security) looks at devices, alerts, a person and the charts, then each shows the stored records and her look-up is logged', async () => {
+    const { page, tab } = await openTab('lynne', /Show requests that are/, { page: 'it' });
+    await tab.getByRole('tab', { name: 'Devices' }).click();
+    // Adele's iPhone is where her Check again and her withdrawal left it (compliant, or retired once withdrawn).
+    const adeles = await (await testClient()).db(stack.dbName).collection('enrolledDevices').findOne({ _id: ADELE_IPHONE as never });
+    await tab.getByLabel('Show devices that are').selectOption(String(adeles?.state));
+    await tab.getByRole('article').filter({ hasText: "Adele's iPhone" }).waitFor();
+    assert.equal(await tab.getByRole('button', { name: 'Check again' }).count(), 0, 'only the owner checks her device');
+    await assertAccessible(tab, 'IT devices');
+    await tab.getByRole('tab', { name: 'Alerts' }).click();
+    await tab.getByText(/No open alerts|Open alerts/).first().waitFor();
+    await assertAccessible(tab, 'IT alerts');
+    await tab.getByRole('tab', { name: 'Charts' }).click();
+    await tab.getByText('Open requests by state').waitFor();
+    await tab.getByRole('img', { name: /Managed devices by compliance/ }).waitFor();
+    await assertAccessible(tab, 'IT charts');
+    await screenshot(page, 'it-charts');
+    await tab.getByRole('tab', { name: 'People' }).click();
+    await tab.getByLabel('Name or email address').fill('Alex');
+    await tab.getByRole('button', { name: 'Search' }).click();
+    await tab.getByRole('button', { name: /Alex Wilber/ }).click();
+    await tab.getByRole('heading', { name: 'Alex Wilber', exact: true }).waitFor();
+    await tab.getByRole('article').filter({ hasText: reference }).waitFor();
+    await assertAccessible(tab, 'IT person');
+    await screenshot(page, 'it-person');
+    // Someone with no records yet is found in the directory (Graph user search in the simulated tenant).
+    await tab.getByLabel('Name or email address').fill('Patti');
+    await tab.getByRole('button', { name: 'Search' }).click();
+    await tab.getByRole('button', { name: /Patti .*directory/ }).waitFor();
+    const logged = await (await testClient()).db(stack.dbName).collection('accessLog').findOne({ 'subject.id': USERS.alex, action: 'lookUpPerson' });
+    assert.equal((logged as { door?: string } | null)?.door, 'tab');
+    await page.context().close();
+  });
+
+  it('when Lynne (auditor) downloads an evidence pack and a consent export, then both arrive and both reads are in the access log', async () => {
+    const { page, tab } = await openTab('lynne', /Verify a request's audit trail/, { page: 'auditor' });
+    await tab.getByLabel('Request reference (DEV-…) or id').fill(reference);
+    await tab.getByRole('button', { name: 'Verify' }).click();
+    await tab.getByText(/Audit trail intact/).first().waitFor();
+    const [pack] = await Promise.all([page.waitForEvent('download'), tab.getByRole('button', { name: 'Download evidence pack (JSON)' }).click()]);
+    assert.equal(pack.suggestedFilename(), `evidence-request-${requestId}.json`);
+    const [csv] = await Promise.all([page.waitForEvent('download'), tab.getByRole('button', { name: 'Download export' }).click()]);
+    assert.match(csv.suggestedFilename(), /^consents-.*\.csv$/);
+    await tab.getByRole('table', { name: 'Published notice versions' }).getByText('in force').first().waitFor();
+    await assertAccessible(tab, 'auditor downloads and notices');
+    await screenshot(page, 'auditor-evidence');
+    const log = (await testClient()).db(stack.dbName).collection('accessLog');
+    assert.ok(await log.findOne({ action: 'exportEvidence', 'subject.id': requestId, door: 'tab' }), 'the evidence read is logged');
+    assert.ok(await log.findOne({ action: 'exportConsents', door: 'tab' }), 'the export is logged');
+    await page.context().close();
+  });
+
+  it('the record APIs answer each role as the table says (route × role → status)', async () => {
+    const post = { method: 'POST', body: JSON.stringify({ confirm: true }) };
+    // Alex and Megan have no role; Lynne is IT Security and an auditor; Debra is an auditor only.
+    const table: [string, RequestInit, Record<'alex' | 'megan' | 'lynne' | 'debra', number>][] = [
+      ['/devices/mine', {}, { alex: 200, megan: 200, lynne: 200, debra: 200 }],
+      [`/devices/${ADELE_IPHONE}/check`, { method: 'POST', body: '{}' }, { alex: 403, megan: 403, lynne: 403, debra: 403 }],
+      ['/consents/mine', {}, { alex: 200, megan: 200, lynne: 200, debra: 200 }],
+      [`/consents/${ADELE_REQUEST}/withdraw`, post, { alex: 409, megan: 409, lynne: 409, debra: 409 }],
+      ['/my-data', {}, { alex: 200, megan: 200, lynne: 200, debra: 200 }],
+      ['/it/devices?state=compliant', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/it/alerts', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/it/charts', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/people?q=Adele', {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      [`/people/${USERS.adele}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      [`/evidence/request/${requestId}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      [`/evidence/person/${USERS.alex}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      ['/consents/export?format=json', {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+      ['/notices', {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
+    ];
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const [route, init, expected] of table) {
+      for (const person of ['alex', 'megan', 'lynne', 'debra'] as const) {
+        const token = await stack.graph.entra.mint({ userId: USERS[person], audience });
+        const res = await fetch(`${botUrl()}/api/tab${route}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+        got.push(`${init.method ?? 'GET'} ${route} as ${person} → ${res.status}`);
+        want.push(`${init.method ?? 'GET'} ${route} as ${person} → ${expected[person]}`);
+      }
+    }
+    assert.deepEqual(got, want);
+    // Without a token nothing is served.
+    assert.equal((await fetch(`${botUrl()}/api/tab/my-data`)).status, 401);
+  });
+
+  it('when a request was delegated to Adele, then she sees it on Megan\'s behalf and decides it with the card\'s guards; Megan cannot', async () => {
+    const db = (await testClient()).db(stack.dbName);
+    const megan = { aadObjectId: USERS.megan, displayName: 'Megan Bowen' };
+    const { next } = createRequest(
+      {
+        id: 'r-isaiah-delegated',
+        reference: 'DEV-DELEG1',
+        tenantId: stack.config.tenantId ?? 't',
+        requester: { aadObjectId: USERS.isaiah, displayName: 'Isaiah Langer' },
+        device: { platform: 'android', ownership: 'personal', model: 'Pixel 9', justification: 'Sales calls on the road' },
+        approvers: [{ aadObjectId: USERS.adele, displayName: 'Adele Vance' }],
+        approverSource: 'delegate',
+        onBehalfOf: megan,
+      },
+      new Date().toISOString(),
+    );
+    await new RequestRepository(db).insert({ ...next, outbox: [] });
+    // The delegator keeps a read-only view, as in chat: she is not the recorded approver.
+    assert.deepEqual(((await callAs('megan', '/approvals')).body.requests as { reference: string }[]).map((r) => r.reference), []);
+    const megans = await callAs('megan', '/approvals/r-isaiah-delegated/decision', { method: 'POST', body: JSON.stringify({ decision: 'approve', version: 1 }) });
+    assert.equal(megans.status, 403);
+    const { page, tab } = await openTab('adele', /Waiting for my approval/, { page: 'manager' });
+    const card = tab.getByRole('article').filter({ hasText: 'DEV-DELEG1' });
+    await card.getByText('Megan Bowen (delegated)').waitFor();
+    await assertAccessible(tab, 'delegate approvals');
+    await screenshot(page, 'manager-delegate');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await tab.getByText(/DEV-DELEG1: Waiting for consent/).waitFor();
+    const stored = await db.collection<OnboardingRequest>('requests').findOne({ _id: 'r-isaiah-delegated' });
+    assert.equal(stored?.decision?.by.aadObjectId, USERS.adele);
+    assert.equal(stored?.decision?.onBehalfOf?.aadObjectId, USERS.megan);
+    await page.context().close();
+  });
+
   it('when Teams switches to dark or high contrast, then the tab follows the theme change', async () => {
     const { page, tab } = await openTab('alex', /My device requests/);
     const background = () => tab.evaluate(() => getComputedStyle(document.querySelector('.fui-FluentProvider')!).backgroundColor);
@@ -209,6 +412,20 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     const { page, tab } = await openTab('megan', /My device requests/, { width: 360 });
     const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+    // The record pages fit too: Adele's devices and consents, and IT's views.
+    for (const [person, ready, page2, tabName, shown] of [
+      ['adele', /My devices/, undefined, undefined, /Download my data/],
+      ['lynne', /Show requests that are/, 'it', 'Charts', /Managed devices by compliance/],
+      ['lynne', /Show requests that are/, 'it', 'Alerts', /No open alerts|Open alerts/],
+      ['lynne', /Verify a request's audit trail/, 'auditor', undefined, /Notice versions/],
+    ] as const) {
+      const narrow = await openTab(person, ready, { width: 360, page: page2 });
+      if (tabName) await narrow.tab.getByRole('tab', { name: tabName }).click();
+      await narrow.tab.getByText(shown).first().waitFor();
+      const wider = await narrow.tab.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(wider <= 0, `${person} ${page2 ?? 'employee'} ${tabName ?? ''}: ${wider}px wider than the screen`);
+      await narrow.page.context().close();
+    }
     await tab.getByRole('tab', { name: 'Approvals' }).focus();
     await page.keyboard.press('Enter');
     await tab.getByRole('heading', { name: 'Waiting for my approval' }).waitFor();

@@ -52,6 +52,16 @@ function Decide({ api, request, onDecided }: { api: TabApi; request: RequestView
 export function ManagerPage({ api }: { api: TabApi }) {
   const { data, error, loading, reload } = useLoad(() => api.approvals(), [api]);
   const [notice, setNotice] = useState<{ text: string; intent: 'success' | 'warning' }>();
+  // Further pages, read on "Show more" after the first (cleared when the list reloads).
+  const [more, setMore] = useState<{ requests: RequestView[]; next?: string; for?: unknown }>({ requests: [] });
+  const shownMore = more.for === data ? more : { requests: [], next: data?.next };
+  const showMore = () => {
+    if (!shownMore.next) return;
+    api.approvals(shownMore.next).then(
+      (page) => setMore({ requests: [...shownMore.requests, ...page.requests], next: page.next, for: data }),
+      (e: Error) => setNotice({ text: e.message, intent: 'warning' }),
+    );
+  };
   return (
     <>
       <h2>Waiting for my approval</h2>
@@ -64,7 +74,7 @@ export function ManagerPage({ api }: { api: TabApi }) {
       </div>
       <Status loading={loading} error={error} label="approvals" />
       {data && data.requests.length === 0 && <Body1>Nothing is waiting for you.</Body1>}
-      {data?.requests.map((r) => (
+      {[...(data?.requests ?? []), ...shownMore.requests].map((r) => (
         <RequestCard key={`${r.id}-${r.version}`} request={r} showRequester>
           {r.canDecide && (
             <Decide
@@ -78,6 +88,7 @@ export function ManagerPage({ api }: { api: TabApi }) {
           )}
         </RequestCard>
       ))}
+      {shownMore.next && <Button onClick={showMore}>Show more</Button>}
     </>
   );
 }

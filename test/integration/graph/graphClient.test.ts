@@ -60,6 +60,16 @@ describe('Graph client against the simulator', () => {
       assert.equal(await graph.directory.getUser('a0000000-0000-4000-8000-0000000000ff'), undefined);
     });
 
+    it('when users are searched by the start of a name or address, then Graph finds them case-insensitively', async () => {
+      const table: [string, string[]][] = [
+        ['ale', ['Alex Wilber']],
+        ['adelev', ['Adele Vance']],
+        ['MEG', ['Megan Bowen']],
+        ['zzz', []],
+      ];
+      for (const [text, names] of table) assert.deepEqual((await graph.directory.searchUsers!(text, 10)).map((u) => u.displayName), names, text);
+    });
+
     it('when the user has a manager, then the manager is returned', async () => {
       assert.equal((await graph.directory.getManager(ALEX))?.id, MEGAN);
     });

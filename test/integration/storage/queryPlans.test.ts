@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db, type Document } from 'mongodb';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION, DeliveryLog } from '../../../services/messaging/deliveryLog';
 import type { Delivery } from '../../../services/messaging/proactiveMessenger';
+import { ALERT_LISTS_COLLECTION, ALERTS_COLLECTION, AlertRepository } from '../../../services/devices/alertRepository';
+import { DEVICE_LISTS_COLLECTION, DEVICES_COLLECTION, DeviceRepository } from '../../../services/devices/deviceRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
 import { MongoStorage } from '../../../services/storage/mongoStorage';
@@ -25,6 +27,11 @@ const STORED = 2000;
 const GROWING: readonly string[] = [
   COLLECTIONS.requests,
   COLLECTIONS.openRequestKeys,
+  COLLECTIONS.requestListKeys,
+  DEVICE_LISTS_COLLECTION,
+  ALERT_LISTS_COLLECTION,
+  DEVICES_COLLECTION,
+  ALERTS_COLLECTION,
   COLLECTIONS.botState,
   COLLECTIONS.conversationReferences,
   COLLECTIONS.channels,
@@ -108,6 +115,19 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     await deliveries.refused(`e2:${me}`);
     await deliveries.shows(delivery, { type: 'AdaptiveCard' });
     await deliveries.rendered(delivery, { type: 'AdaptiveCard' });
+    // The tab's lists of open requests: what waits for an approver, and IT's open states, a page at a time.
+    const waiting = await requests.pageWaitingFor('u-manager', undefined, 5);
+    await requests.pageWaitingFor('u-manager', waiting.next, 5);
+    const inState = await requests.pageByState('pendingApproval', undefined, 5);
+    await requests.pageByState('pendingApproval', inState.next, 5);
+    await requests.openCounts();
+    // IT's lists in the tab: devices in grace and open alerts, a page at a time.
+    const devices = new DeviceRepository(db);
+    const alerts = new AlertRepository(db);
+    const inGrace = await devices.pageByState('inGrace', undefined, 5);
+    await devices.pageByState('inGrace', inGrace.next, 5);
+    const open = await alerts.pageOpen(undefined, 5);
+    await alerts.pageOpen(open.next, 5);
     // Closing it frees the employee's key.
     const current = (await requests.get(saved._id))!;
     await requests.save({ ...current, state: 'cancelled', closedAt: NOW, openKey: `${me}:${current._id}` });
@@ -129,6 +149,13 @@ async function seed(db: Db): Promise<void> {
     const people = Array.from({ length: 500 }, (_, i) => `seed-${start + i}`);
     const requests = people.map((p) => ({ ...newRequest(p), version: 1, outboxCount: 0 }));
     await db.collection(COLLECTIONS.requests).insertMany(requests as never[]);
+    await db.collection(DEVICES_COLLECTION).insertMany(people.map((p) => ({ _id: `dev-${p}`, state: 'inGrace', person: { aadObjectId: p } })) as never[]);
+    await db.collection(ALERTS_COLLECTION).insertMany(people.map((p) => ({ _id: `alert-${p}`, status: 'open', deviceId: `dev-${p}` })) as never[]);
+    if (start === 0) {
+      await db.collection(DEVICE_LISTS_COLLECTION).insertOne({ _id: 'state:inGrace', ids: Array.from({ length: STORED }, (_, i) => `dev-seed-${i}`) } as never);
+      await db.collection(ALERT_LISTS_COLLECTION).insertOne({ _id: 'open', ids: Array.from({ length: STORED }, (_, i) => `alert-seed-${i}`) } as never);
+    }
+    await db.collection(COLLECTIONS.requestListKeys).insertMany(people.map((p) => ({ _id: `approver:${p}`, ids: [`r-${p}`] })) as never[]);
     await db.collection(COLLECTIONS.openRequestKeys).insertMany(requests.map((r) => ({ _id: r.requester.aadObjectId, requestId: r._id })) as never[]);
     await db.collection(COLLECTIONS.botState).insertMany(people.map((p) => ({ _id: `msteams/conversations/a:${p}/`, eTag: randomUUID(), json: '{}', updatedAt: new Date() })) as never[]);
     await db.collection(COLLECTIONS.conversationReferences).insertMany(people.map((p) => ({ _id: p, reference: { conversation: { id: `a:${p}` } }, source: 'turn', updatedAt: new Date() })) as never[]);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { AlertRepository } from '../../../services/devices/alertRepository';
+import { DeviceRepository } from '../../../services/devices/deviceRepository';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
+import type { AlertStatus } from '../../../services/workflow/deviceTransition';
 import { RequestRepository } from '../../../services/storage/requestRepository';
 import type { OnboardingRequest, RequestState } from '../../../services/workflow/model';
 import { createRequest } from '../../../services/workflow/transition';
@@ -54,6 +57,33 @@ describe('tab queries on a MongoDB-compatible server', () => {
     assert.deepEqual((await repo.listByState('denied')).map((r) => r.requester.aadObjectId), ['u-lee']);
   });
 
+  it('when the tab pages what waits for an approver, then it reads the key document in joining order, a page at a time', async () => {
+    // Inserted alex, adele, isaiah: Megan's list holds alex then adele.
+    const first = await repo.pageWaitingFor('u-megan', undefined, 1);
+    assert.deepEqual(first.items.map((r) => r.requester.aadObjectId), ['u-alex']);
+    assert.ok(first.next);
+    const second = await repo.pageWaitingFor('u-megan', first.next, 1);
+    assert.deepEqual(second.items.map((r) => r.requester.aadObjectId), ['u-adele']);
+    assert.equal(second.next, undefined);
+    assert.deepEqual((await repo.pageWaitingFor('u-alex', undefined)).items, []);
+  });
+
+  it('when a request moves on, then it leaves the approver and state lists (removed from the key document when read)', async () => {
+    const adele = (await repo.get(stored[1]._id))!;
+    await repo.save({ ...adele, state: 'awaitingConsent' });
+    assert.deepEqual((await repo.pageWaitingFor('u-patti', undefined)).items.map((r) => r.requester.aadObjectId), ['u-isaiah']);
+    const key = await ctx.db.collection('requestListKeys').findOne({ _id: 'approver:u-patti' as never });
+    assert.deepEqual((key as { ids?: string[] } | null)?.ids, [stored[2]._id], 'the stale id is gone from the key');
+    // Counts are exact although Adele's id still sits in the pendingApproval key until a reader removes it.
+    const counts = await repo.openCounts();
+    assert.equal(counts.get('pendingApproval'), 2);
+    assert.equal(counts.get('awaitingConsent'), 1);
+    assert.deepEqual((await repo.pageByState('awaitingConsent', undefined)).items.map((r) => r.requester.aadObjectId), ['u-adele']);
+    assert.deepEqual((await repo.pageByState('pendingApproval', undefined)).items.map((r) => r.requester.aadObjectId), ['u-isaiah', 'u-alex']);
+    // Closed states are paged through the `by_state` index with an (updatedAt, _id) cursor.
+    assert.deepEqual((await repo.pageByState('denied', undefined)).items.map((r) => r.requester.aadObjectId), ['u-lee']);
+  });
+
   it('when a request is looked up by its reference, then it is found', async () => {
     assert.equal((await repo.findByReference(stored[0].reference))?._id, stored[0]._id);
     assert.equal(await repo.findByReference('DEV-NONE0'), null);
@@ -62,5 +92,48 @@ describe('tab queries on a MongoDB-compatible server', () => {
   it('the approver and state queries have their indexes', async () => {
     const names = (await ctx.db.collection('requests').listIndexes().toArray()).map((i) => i.name);
     assert.ok(names.includes('by_approver') && names.includes('by_state'), names.join(', '));
+  });
+});
+
+describe("IT's device and alert lists on a MongoDB-compatible server", () => {
+  const ctx = useTestDb('tab_device_lists');
+  const person = { aadObjectId: 'u-alex', displayName: 'Alex' };
+  const alert = (id: string, status: AlertStatus) => ({ _id: id, deviceId: `d-${id}`, person, deviceName: 'iPhone', platform: 'ios' as const, failing: ['x'], status });
+
+  it('when alerts open and close, then the open list pages the open ones, newest first, and drops the closed', async () => {
+    const alerts = new AlertRepository(ctx.db);
+    for (const id of ['a1', 'a2', 'a3']) await alerts.moveTo(alert(id, 'open'), '2026-11-30T09:00:00.000Z');
+    await alerts.moveTo(alert('a2', 'fixed'), '2026-11-30T10:00:00.000Z');
+    const first = await alerts.pageOpen(undefined, 1);
+    assert.deepEqual(first.items.map((a) => a._id), ['a3']);
+    const second = await alerts.pageOpen(first.next, 1);
+    assert.deepEqual(second.items.map((a) => a._id), ['a1'], 'the fixed alert is skipped');
+    assert.equal(second.next, undefined);
+  });
+
+  it('when a device changes state, then it is listed under its new state only', async () => {
+    const devices = new DeviceRepository(ctx.db);
+    const base = {
+      _id: 'dev-1',
+      version: 1,
+      person,
+      requestId: 'r1',
+      platform: 'ios' as const,
+      state: 'compliant' as const,
+      failing: [],
+      remindersSent: [],
+      deviceName: 'iPhone',
+      operatingSystem: 'iOS',
+      access: { groupId: 'g', memberId: 'm' },
+      createdAt: '2026-11-30T09:00:00.000Z',
+      updatedAt: '2026-11-30T09:00:00.000Z',
+      auditHead: {} as never,
+      outboxTokens: [],
+    };
+    assert.ok(await devices.create(base));
+    assert.deepEqual((await devices.pageByState('compliant', undefined, 10)).items.map((d) => d._id), ['dev-1']);
+    await devices.save({ ...base, version: 2, state: 'inGrace', failing: ['x'], graceEndsAt: '2026-12-03T09:00:00.000Z' }, 1);
+    assert.deepEqual((await devices.pageByState('inGrace', undefined, 10)).items.map((d) => d._id), ['dev-1']);
+    assert.deepEqual((await devices.pageByState('compliant', undefined, 10)).items, []);
   });
 });

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Db, Document } from 'mongodb';
+import { AlertRepository } from '../../../services/devices/alertRepository';
+import { DeviceRepository } from '../../../services/devices/deviceRepository';
 import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
 import { serverCapabilities } from '../../../services/storage/serverCapabilities';
 import { createRequest } from '../../../services/workflow/transition';
@@ -30,6 +32,8 @@ describe('tab query plans', function () {
   before(async () => {
     db = (await testClient()).db(uniqueDbName('tab_plans'));
     await ensureIndexes(db);
+    await new DeviceRepository(db).ensureIndexes();
+    await new AlertRepository(db).ensureIndexes();
     const docs = Array.from({ length: STORED }, (_, i) => ({
       ...createRequest(
         {
@@ -52,15 +56,20 @@ describe('tab query plans', function () {
     await db?.dropDatabase();
   });
 
-  const queries: [string, Document, Document][] = [
-    ['waiting for an approver', { 'approvers.aadObjectId': 'manager-7', state: 'pendingApproval' }, { createdAt: 1 }],
+  // The approver and open-state lists are read from key documents by `_id` (queryPlans.test.ts fails on a scan);
+  // these shapes remain filters on the collection, and are measured here.
+  const queries: [string, Document, Document, string?][] = [
+    ['waiting for an approver (by filter)', { 'approvers.aadObjectId': 'manager-7', state: 'pendingApproval' }, { createdAt: 1 }],
+    ['requests in a closed state, next page', { state: 'granted', $or: [{ updatedAt: { $lt: '2026-11-23T10:00:00.000Z' } }, { updatedAt: '2026-11-23T10:00:00.000Z', _id: { $lt: 'x' } }] }, { updatedAt: -1, _id: -1 }],
     ['requests in a state', { state: 'pendingApproval' }, { updatedAt: -1 }],
     ['a request by reference', { reference: 'DEV-00000000' }, {}],
+    ['devices in a state, next page', { state: 'inGrace', _id: { $gt: 'd' } }, { _id: 1 }, 'enrolledDevices'],
+    ['open alerts, next page', { status: { $in: ['open', 'employeeTold', 'accessRemoved'] }, _id: { $gt: 'a' } }, { _id: 1 }, 'deviceAlerts'],
   ];
-  for (const [name, filter, sort] of queries) {
+  for (const [name, filter, sort, collection] of queries) {
     it(`when the tab lists ${name}, then the server answers it from an index (MongoDB) or a pushed-down filter (FerretDB)`, async function () {
       const server = await serverCapabilities(db);
-      const explained = await db.command({ explain: { find: COLLECTIONS.requests, filter, sort }, verbosity: 'queryPlanner' });
+      const explained = await db.command({ explain: { find: collection ?? COLLECTIONS.requests, filter, sort }, verbosity: 'queryPlanner' });
       if (server.kind === 'mongodb') {
         const planStages = stages(explained.queryPlanner?.winningPlan?.queryPlan ?? explained.queryPlanner?.winningPlan);
         assert.ok(!planStages.includes('COLLSCAN'), `${name}: ${planStages.join(' < ')}`);
@@ -69,8 +78,8 @@ describe('tab query plans', function () {
       const plan = explained.queryPlanner?.Plan as unknown;
       // FerretDB on SQLite pushes down only a lone `_id` filter; nothing to check there.
       if (Array.isArray(plan)) this.skip();
-      assert.equal(explained.filterPushdown, true, `${name}: not pushed down`);
-      console.log(`      ${name}: ${pgNodes(plan as Document).join(' < ')}`);
+      if (!collection) assert.equal(explained.filterPushdown, true, `${name}: not pushed down`);
+      console.log(`      ${name}: pushdown ${explained.filterPushdown}, ${pgNodes(plan as Document).join(' < ') || 'no PostgreSQL plan'}`);
     });
   }
 });

@@ -3,17 +3,22 @@
  * <email>" command, and the buttons of the incident card. Who acts comes from the Teams activity and their
  * roles from the directory; card data only names the incident, its version, a device and an action.
  */
+import { AFFECTED_BY, fromInputValue, renderBreachDeclareCard, type AffectedBy, type BreachDeclareInput } from '../cards/breachDeclareCard';
 import { renderIncidentCard } from '../cards/incidentCard';
 import { renderIncidentConfirmCard } from '../cards/incidentConfirmCard';
 import { renderIncidentStatusCard } from '../cards/incidentStatusCard';
 import { renderLostDeviceCard } from '../cards/lostDeviceCard';
 import { InputId, Verb, type IncidentVerb } from '../cards/verbs';
+import type { BreachModule } from '../services/breach/breachModule';
+import type { AffectedSelector } from '../services/breach/breachRepository';
+import { BreachRoleError, IncidentNotFoundError } from '../services/breach/breachService';
 import type { EnrolledDevice } from '../services/devices/deviceRepository';
 import type { DirectoryService } from '../services/graph/graphTypes';
 import type { Incident } from '../services/incidents/incidentRepository';
 import { IncidentService, NotYourDeviceError, StaleIncidentError, type OwnershipLookup } from '../services/incidents/incidentService';
 import type { CardJson } from '../services/onboarding/views';
-import { NotFoundError } from '../services/workflow/errors';
+import { mayRunBreach, type Regulation } from '../services/workflow/breachTransition';
+import { NotFoundError, ValidationError } from '../services/workflow/errors';
 import {
   DEVICE_ACTIONS,
   DeviceActionRefusedError,
@@ -33,6 +38,12 @@ import type { Logger } from './logger';
 
 type User = Extract<Actor, { kind: 'user' }>;
 
+/** What the incident card needs to declare a breach: the breach module's use case and the configured regulations. */
+export interface BreachDeclaration {
+  declareBreach: BreachModule['declareBreach'];
+  regulations: readonly Regulation[];
+}
+
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 
@@ -51,6 +62,7 @@ export class IncidentCommands {
     private readonly ownershipOf: OwnershipLookup,
     private readonly cards: Pick<BotCards, 'message' | 'notYours'>,
     private readonly logger: Logger,
+    private readonly breaches?: BreachDeclaration,
   ) {}
 
   /** "I lost my phone": the report form over the employee's enrolled devices. */
@@ -107,6 +119,8 @@ export class IncidentCommands {
           return { type: 'requestDeviceAction', id: IncidentService.newItemId(), action, deviceId };
         }),
       ),
+      [Verb.IncidentBreachForm]: it((c) => this.breachForm(c)),
+      [Verb.IncidentBreachDeclare]: it((c) => this.declareBreach(c)),
     };
   }
 
@@ -186,6 +200,99 @@ export class IncidentCommands {
       owner: { aadObjectId: owner.id, displayName: owner.displayName },
       dueDate: (str(c.data[InputId.CorrectiveDue]) ?? '').slice(0, 10),
     }));
+  }
+
+  /**
+   * The incident as it is now, for a breach declaration: the presser may run breaches (IT Security or an
+   * administrator, from the directory) and is not the incident's owner; the incident is open and the card current.
+   */
+  private async breachIncident(c: ActionContext): Promise<Incident> {
+    const incident = await this.load(c);
+    if (!mayRunBreach(c.actor.roles) || incidentRoleOf(incident, c.actor) === 'owner') throw new BreachRoleError(c.actor.aadObjectId, 'declare a breach');
+    if (incident.state === 'closed') throw new InvalidIncidentTransitionError(incident._id, incident.state, 'breachDeclared');
+    const version = num(c.data.version);
+    if (version !== undefined && version !== incident.version) throw new StaleIncidentError(incident._id, version, incident.version);
+    return incident;
+  }
+
+  /** "Declare breach" on the incident card: the form, prefilled with the organisation's notice text. */
+  private async breachForm(c: ActionContext): Promise<CardJson> {
+    if (!this.breaches) return this.cards.message('Breach notification is not set up', 'Declaring a breach from Teams is not available on this installation; use the command line (npm run breach).', 'warning');
+    try {
+      return renderBreachDeclareCard(await this.breachIncident(c), this.breaches.regulations) as CardJson;
+    } catch (e) {
+      return this.breachRefusal(e, c);
+    }
+  }
+
+  /** Declare: the draft breach with its pending notices; the answer is the notice as the first person will read it. */
+  private async declareBreach(c: ActionContext): Promise<CardJson> {
+    if (!this.breaches) return this.breachForm(c);
+    let incident: Incident;
+    try {
+      incident = await this.breachIncident(c);
+    } catch (e) {
+      return this.breachRefusal(e, c);
+    }
+    const affectedBy = (AFFECTED_BY as readonly string[]).includes(str(c.data[InputId.BreachAffectedBy]) ?? '') ? (str(c.data[InputId.BreachAffectedBy]) as AffectedBy) : 'devices';
+    const typed: BreachDeclareInput = {
+      regulations: (str(c.data[InputId.BreachRegulations]) ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+      affectedBy,
+      affected: fromInputValue(str(c.data[InputId.BreachAffected]) ?? '').slice(0, 20_000),
+      text: fromInputValue(str(c.data[InputId.BreachNoticeText]) ?? '') || undefined,
+    };
+    const entries = (typed.affected ?? '').split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+    const problems: string[] = [];
+    let affected: AffectedSelector | undefined;
+    if (affectedBy === 'devices') {
+      if (incident.deviceIds.length) affected = { kind: 'devices', deviceIds: incident.deviceIds };
+      else problems.push('This incident names no device: choose a group or list the people.');
+    } else if (affectedBy === 'group') {
+      if (entries.length === 1) affected = { kind: 'group', groupId: entries[0] };
+      else problems.push('Give the object id of one Entra group.');
+    } else if (entries.length) affected = { kind: 'people', people: entries };
+    else problems.push('List the affected people by their work email.');
+    if (!affected) return renderBreachDeclareCard(incident, this.breaches.regulations, { ...typed, problems }) as CardJson;
+    try {
+      const { breach, preview } = await this.breaches.declareBreach({ incidentId: incident._id, actor: c.actor, regulations: typed.regulations ?? [], affected, text: typed.text });
+      await this.recordBreach(incident, breach._id, c.actor);
+      await c.turn.sendActivity(
+        `Breach ${breach._id} declared as a draft for ${breach.recipientCount} ${breach.recipientCount === 1 ? 'person' : 'people'} (${breach.deadlines.map((d) => `${d.regulation} due ${d.dueAt.slice(0, 16).replace('T', ' ')} UTC`).join(', ')}). Nobody is told until you press Send on the breach card in the IT channel. The notice as the first person will read it:`,
+      );
+      return preview as CardJson;
+    } catch (e) {
+      if (e instanceof ValidationError) return renderBreachDeclareCard(incident, this.breaches.regulations, { ...typed, problems: e.problems }) as CardJson;
+      return this.breachRefusal(e, c);
+    }
+  }
+
+  /** The incident's timeline records the declaration, as the member of IT Security or, for an administrator, the system. */
+  private async recordBreach(incident: Incident, breachId: string, actor: User): Promise<void> {
+    const asIt = incidentRoleOf(incident, actor) === 'itSecurity';
+    try {
+      await this.service.apply(incident._id, { type: 'breachDeclared', breachId, ...(asIt ? {} : { declaredBy: actor.displayName }) }, asIt ? actor : { kind: 'system' });
+    } catch (e) {
+      // The breach stands on its own record; an incident closed in the meantime keeps its timeline as it was.
+      if (!(e instanceof InvalidIncidentTransitionError)) throw e;
+      this.logger.warn({ incidentId: incident._id, breachId }, 'breach declared on an incident closed meanwhile; not added to its timeline');
+    }
+  }
+
+  /** A refused declaration: who may not sees only what they may see; IT sees why, with the incident as it is. */
+  private async breachRefusal(e: unknown, c: ActionContext): Promise<CardJson> {
+    if (e instanceof BreachRoleError) {
+      this.logger.info({ verb: c.data.verb, incidentId: c.data.incidentId, refusal: e.name }, 'breach declaration refused');
+      const incident = await this.service.get(str(c.data.incidentId) ?? '');
+      if (incident && incidentRoleOf(incident, c.actor) === 'other') return this.cards.notYours();
+      return this.cards.message('Not permitted', 'Only IT Security or an administrator can declare a breach, and not from an incident about their own device.', 'warning');
+    }
+    if (e instanceof IncidentNotFoundError) return this.refusal(new NotFoundError('incident', e.id), c);
+    if (e instanceof InvalidIncidentTransitionError) {
+      await c.turn.sendActivity('This incident is closed: a breach is declared from an open incident.');
+      return this.refusal(e, c);
+    }
+    if (e instanceof StaleIncidentError) await c.turn.sendActivity('The incident changed since this card was shown: here it is as it is now.');
+    return this.refusal(e, c);
   }
 
   /** One of IT's steps: applied with the card's version; the presser's role is checked by the machine. */

@@ -197,7 +197,6 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   incidents.service.setKick(async () => {
     void outsideGraphBudget(() => incidents.drainNow()).catch((e) => logger.warn({ err: e }, 'incident effects left to the background worker'));
   });
-  const incidentCommands = new IncidentCommands(incidents.service, graph.directory, ownershipOf, botCards, logger.child({ component: 'incident-commands' }));
   await pacer.ensureIndexes();
   // A sweep scoped to groups that do not exist would watch nobody: refuse to start.
   await devices.checkSweepScope();
@@ -214,6 +213,11 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     directory: graph.directory,
     options: { ...config.breach, policy: config.breach, maxAttempts: config.outbox.maxAttempts },
     logger,
+  });
+  // The incident card declares breaches through the breach module, with the configured regulations.
+  const incidentCommands = new IncidentCommands(incidents.service, graph.directory, ownershipOf, botCards, logger.child({ component: 'incident-commands' }), {
+    declareBreach: breaches.declareBreach,
+    regulations: config.breach.regulations,
   });
   const thirdParties = new ThirdPartyRegister(mongo.db, auditChain, devices.outbox, jobs, graph.directory, config.thirdParties, logger.child({ component: 'thirdParties' }));
   thirdParties.register(devices.outbox, messenger, deliveries, refs);

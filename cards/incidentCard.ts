@@ -108,5 +108,6 @@ export function renderIncidentCard(i: IncidentView): AdaptiveCard {
     contain: incidentData(Verb.IncidentContain, i),
     investigate: incidentData(Verb.IncidentInvestigate, i),
     close: incidentData(Verb.IncidentClose, i),
+    declareBreach: incidentData(Verb.IncidentBreachForm, i),
   });
 }

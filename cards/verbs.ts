@@ -76,6 +76,10 @@ export const Verb = {
   IncidentActionPrepare: 'incident.deviceAction.prepare',
   /** IT Security confirms the device action named in the confirmation. */
   IncidentActionConfirm: 'incident.deviceAction.confirm',
+  /** IT Security opens the form to declare a breach from the incident (data.incidentId, data.version). */
+  IncidentBreachForm: 'incident.breach.form',
+  /** IT Security declares the breach (inputs: breachRegulations, breachAffectedBy, breachAffected, breachNoticeText). */
+  IncidentBreachDeclare: 'incident.breach.declare',
   /** An affected person acknowledges a breach notice (data.breachId; the person comes from Teams). */
   BreachAcknowledge: 'breach.acknowledge',
   /** IT sends a previewed breach notice to every affected person (data.breachId, data.version). */
@@ -111,6 +115,8 @@ export const INCIDENT_VERBS = [
   Verb.IncidentClose,
   Verb.IncidentActionPrepare,
   Verb.IncidentActionConfirm,
+  Verb.IncidentBreachForm,
+  Verb.IncidentBreachDeclare,
 ] as const;
 
 /** One of the incident verbs. */
@@ -197,6 +203,11 @@ export const InputId = {
   CorrectiveDue: 'correctiveDue',
   InvestigationSummary: 'investigationSummary',
   Resolution: 'resolution',
+  /** Declaring a breach: regulations (comma-separated ids), who is affected (devices, group, people) and by what, the notice text. */
+  BreachRegulations: 'breachRegulations',
+  BreachAffectedBy: 'breachAffectedBy',
+  BreachAffected: 'breachAffected',
+  BreachNoticeText: 'breachNoticeText',
 } as const;
 
 /** One of the input ids. */

@@ -115,6 +115,9 @@ function auditDetails(event: IncidentEvent | { type: 'opened' }, incident: Incid
     case 'agreeToWipe':
       d.deviceId = event.deviceId;
       break;
+    case 'breachDeclared':
+      d.breachId = event.breachId;
+      break;
   }
   return d;
 }

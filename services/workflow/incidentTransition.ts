@@ -126,7 +126,9 @@ export type IncidentEvent =
   | { type: 'contain' }
   | { type: 'investigate'; summary: string }
   | { type: 'close'; resolution: string }
-  | { type: 'agreeToWipe'; deviceId: string };
+  | { type: 'agreeToWipe'; deviceId: string }
+  /** A breach notification was declared from the incident (by IT Security; by the system for an administrator, named). */
+  | { type: 'breachDeclared'; breachId: string; declaredBy?: string };
 
 export type IncidentEventType = IncidentEvent['type'];
 
@@ -141,6 +143,7 @@ export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = [
   'investigate',
   'close',
   'agreeToWipe',
+  'breachDeclared',
 ];
 
 /** Who acts, as far as an incident is concerned. */
@@ -258,6 +261,7 @@ const ALLOWED: Record<IncidentEventType, readonly IncidentRole[]> = {
   investigate: ['itSecurity'],
   close: ['itSecurity'],
   agreeToWipe: ['owner'],
+  breachDeclared: ['itSecurity', 'system'],
 };
 
 /** In which states each event applies. */
@@ -273,6 +277,7 @@ const IN_STATES: Record<IncidentEventType, readonly IncidentState[]> = {
   investigate: ['contained'],
   close: ['investigated'],
   agreeToWipe: ['reported', 'triaged', 'contained', 'investigated'],
+  breachDeclared: ['reported', 'triaged', 'contained', 'investigated'],
 };
 
 const nameOf = (actor: Actor) => (actor.kind === 'user' ? actor.displayName : 'System');
@@ -433,6 +438,12 @@ export function incidentTransition<T extends IncidentCore>(incident: T, event: I
       if (!device) throw new DeviceActionRefusedError(incident._id, 'wipe', 'unknownDevice');
       if (incident.wipeAgreements.some((w) => w.deviceId === event.deviceId)) return { next: incident, effects: [] };
       return to({ wipeAgreements: [...incident.wipeAgreements, { deviceId: event.deviceId, at }], timeline: line('The owner agreed in writing to a full wipe') }, [{ type: 'showIt' }]);
+    }
+    case 'breachDeclared': {
+      if (!/^BR-[A-Z0-9]{1,20}$/.test(event.breachId)) problems.push('The breach reference is not valid.');
+      check();
+      const by = event.declaredBy?.trim().slice(0, 200);
+      return to({ timeline: line(`Breach ${event.breachId} declared${by ? ` by ${by}` : ''}`) }, [{ type: 'showIt' }]);
     }
   }
 }

@@ -23,6 +23,7 @@ import { renderRequestStatusCard } from '../../../cards/requestStatusCard';
 import { Verb } from '../../../cards/verbs';
 import { renderWelcomeCard } from '../../../cards/welcomeCard';
 import { renderDelegationCard, renderDelegationOverviewCard } from '../../../cards/delegationCard';
+import { renderBreachDeclareCard } from '../../../cards/breachDeclareCard';
 import { renderIncidentCard, type IncidentView } from '../../../cards/incidentCard';
 import { renderIncidentConfirmCard } from '../../../cards/incidentConfirmCard';
 import { renderIncidentStatusCard } from '../../../cards/incidentStatusCard';
@@ -63,6 +64,12 @@ export const REQUEST_RENDERERS: [string, (r: OnboardingRequest) => AdaptiveCard]
         actions: [{ title: 'My status', verb: Verb.RequestStatus, requestId: r._id, version: r.version }],
       }),
   ],
+];
+
+/** The regulations the declare form offers (as configured by default). */
+const BREACH_REGULATIONS = [
+  { id: 'HIPAA', name: 'HIPAA breach notification', hours: 1440 },
+  { id: 'GDPR', name: 'GDPR, to the supervisory authority', hours: 72 },
 ];
 
 /** An incident in each state, with typed text that must stay text. */
@@ -144,6 +151,18 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
     () => renderIncidentConfirmCard(incidentFixture('triaged'), incidentFixture('triaged').devices[0], action),
   ]),
   ['incidentStatus', () => renderIncidentStatusCard(INCIDENT_STATES.map(incidentFixture))],
+  ['breachDeclare/new', () => renderBreachDeclareCard(incidentFixture('contained'), BREACH_REGULATIONS)],
+  [
+    'breachDeclare/problems',
+    () =>
+      renderBreachDeclareCard(incidentFixture('contained'), BREACH_REGULATIONS, {
+        regulations: ['GDPR'],
+        affectedBy: 'people',
+        affected: 'meganb@contoso.example, nobody@contoso.example',
+        text: 'Dear {{name}}, [click](https://evil.example) ${inputs.text}',
+        problems: ['No person nobody@contoso.example in the directory.', 'Unknown placeholders: {{who}} (known: {{name}}).'],
+      }),
+  ],
   [
     'lostDevice',
     () =>

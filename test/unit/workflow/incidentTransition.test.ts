@@ -51,10 +51,11 @@ const SAMPLE: Record<IncidentEventType, IncidentEvent> = {
   investigate: { type: 'investigate', summary: 'No data accessed' },
   close: { type: 'close', resolution: 'Device retired' },
   agreeToWipe: { type: 'agreeToWipe', deviceId: 'd1' },
+  breachDeclared: { type: 'breachDeclared', breachId: 'BR-7K3Q2M' },
 };
 
 /** Who may send each event (everyone else is refused as not authorised). */
-const WHO: Record<IncidentEventType, IncidentRole> = {
+const WHO: Record<IncidentEventType, IncidentRole | IncidentRole[]> = {
   triage: 'itSecurity',
   addNote: 'itSecurity',
   addCorrectiveAction: 'itSecurity',
@@ -65,6 +66,7 @@ const WHO: Record<IncidentEventType, IncidentRole> = {
   investigate: 'itSecurity',
   close: 'itSecurity',
   agreeToWipe: 'owner',
+  breachDeclared: ['itSecurity', 'system'],
 };
 
 /** state × event → next state for the allowed role ('refused': not in that state), and the effect types. */
@@ -80,6 +82,7 @@ const TABLE: Record<IncidentState, Record<IncidentEventType, [IncidentState | 'r
     investigate: ['refused', []],
     close: ['refused', []],
     agreeToWipe: ['reported', ['showIt']],
+    breachDeclared: ['reported', ['showIt']],
   },
   triaged: {
     triage: ['refused', []],
@@ -92,6 +95,7 @@ const TABLE: Record<IncidentState, Record<IncidentEventType, [IncidentState | 'r
     investigate: ['refused', []],
     close: ['refused', []],
     agreeToWipe: ['triaged', ['showIt']],
+    breachDeclared: ['triaged', ['showIt']],
   },
   contained: {
     triage: ['refused', []],
@@ -104,6 +108,7 @@ const TABLE: Record<IncidentState, Record<IncidentEventType, [IncidentState | 'r
     investigate: ['investigated', ['showIt']],
     close: ['refused', []],
     agreeToWipe: ['contained', ['showIt']],
+    breachDeclared: ['contained', ['showIt']],
   },
   investigated: {
     triage: ['refused', []],
@@ -116,6 +121,7 @@ const TABLE: Record<IncidentState, Record<IncidentEventType, [IncidentState | 'r
     investigate: ['refused', []],
     close: ['closed', ['releaseHold', 'showIt', 'tellOwner']],
     agreeToWipe: ['investigated', ['showIt']],
+    breachDeclared: ['investigated', ['showIt']],
   },
   closed: {
     triage: ['refused', []],
@@ -128,6 +134,7 @@ const TABLE: Record<IncidentState, Record<IncidentEventType, [IncidentState | 'r
     investigate: ['refused', []],
     close: ['refused', []],
     agreeToWipe: ['refused', []],
+    breachDeclared: ['refused', []],
   },
 };
 
@@ -139,10 +146,11 @@ describe('incident transitions', () => {
       for (const type of INCIDENT_EVENT_TYPES) {
         for (const role of ROLES) {
           const [expected, effects] = TABLE[state][type];
-          const outcome = role !== WHO[type] ? 'not authorised' : expected === 'refused' ? 'refused' : `${expected}${effects.length ? ` with ${effects.join(', ')}` : ''}`;
+          const allowed = ([] as IncidentRole[]).concat(WHO[type]).includes(role);
+          const outcome = !allowed ? 'not authorised' : expected === 'refused' ? 'refused' : `${expected}${effects.length ? ` with ${effects.join(', ')}` : ''}`;
           it(`when ${role} sends ${type} in ${state}, then ${outcome}`, () => {
             const run = () => incidentTransition(incident(state), SAMPLE[type], ACTORS[role], NOW);
-            if (role !== WHO[type]) return assert.throws(run, IncidentNotAuthorizedError);
+            if (!allowed) return assert.throws(run, IncidentNotAuthorizedError);
             if (expected === 'refused') return assert.throws(run, InvalidIncidentTransitionError);
             const r = run();
             assert.equal(r.next.state, expected);
@@ -173,6 +181,20 @@ describe('incident transitions', () => {
       it(`when ${by} opens an incident, then the owner is told as well`, () => {
         const r = openIncident({ id: 'INC-2026-CCCCCC', cause: 'jailbreak', owner: OWNER, devices: [{ deviceId: 'd1', deviceName: 'iPhone', platform: 'ios', ownership: 'company' }], summary: 'jailBroken: True' }, ACTORS[by], NOW);
         assert.deepEqual(r.effects.map((e) => e.type), ['holdAccess', 'showIt', 'tellOwner']);
+      });
+    }
+
+    const declared: [string, Actor, IncidentEvent, string | typeof IncidentValidationError][] = [
+      ['IT Security declares', ACTORS.itSecurity, { type: 'breachDeclared', breachId: 'BR-7K3Q2M' }, 'Lynne Robbins: Breach BR-7K3Q2M declared'],
+      ['an administrator declares (recorded by the system)', ACTORS.system, { type: 'breachDeclared', breachId: 'BR-7K3Q2M', declaredBy: 'Isaiah Langer' }, 'System: Breach BR-7K3Q2M declared by Isaiah Langer'],
+      ['a malformed reference is given', ACTORS.itSecurity, { type: 'breachDeclared', breachId: 'INC-1; drop' }, IncidentValidationError],
+    ];
+    for (const [what, actor, event, expected] of declared) {
+      it(`when ${what}, then ${typeof expected === 'string' ? `the timeline reads "${expected}"` : 'it is refused'}`, () => {
+        const run = () => incidentTransition(incident('contained'), event, actor, NOW);
+        if (typeof expected !== 'string') return assert.throws(run, expected);
+        const last = run().next.timeline.at(-1)!;
+        assert.equal(`${last.by}: ${last.text}`, expected);
       });
     }
 

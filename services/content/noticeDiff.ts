@@ -24,10 +24,10 @@ export function noticeDiff(before: readonly string[], after: readonly string[]):
     if (i < n && j < m && before[i] === after[j]) {
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out.push({ change: 'added', line: after[j++] });
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       out.push({ change: 'removed', line: before[i++] });
+    } else {
+      out.push({ change: 'added', line: after[j++] });
     }
   }
   return out.filter((c) => c.line.trim() !== '');

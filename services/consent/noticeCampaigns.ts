@@ -199,6 +199,11 @@ export class NoticeCampaigns {
     return campaignCountsOf(this.db, campaignId);
   }
 
+  /** How many standing consents of an ownership are to another text (the draft's estimate of who is concerned). */
+  async concernedCount(ownership: Ownership, sha256: string): Promise<number> {
+    return this.heads.countDocuments({ 'state.status': 'consented', 'device.ownership': ownership, 'state.textHash': { $ne: sha256 } });
+  }
+
   /** The people who have not answered, by name (the progress card after the deadline). */
   async notAnswered(campaignId: string, limit = 25): Promise<{ names: string[]; total: number }> {
     const filter = { campaignId, state: { $in: ['pending', 'told', 'unreachable', 'lapsed'] as RecipientState[] } };

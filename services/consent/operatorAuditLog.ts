@@ -37,7 +37,7 @@ export interface OperatorAuditEntry {
   seq: number;
   at: string;
   operator: { aadObjectId: string; displayName: string; roles: string[] };
-  action: 'notice.publish' | 'consents.export' | 'breach.export';
+  action: 'notice.publish' | 'notice.campaign' | 'consents.export' | 'consents.exportLink' | 'breach.export';
   /** Facts worth evidence (filters, versions, counts, hashes), never free text beyond a notice summary. */
   details: Record<string, string | number | boolean | null>;
   prevHash: string;

@@ -19,6 +19,7 @@ import { exportConsents } from '../services/consent/consentExport';
 import type { ConsentService } from '../services/consent/consentService';
 import { DownloadLinkError, type DownloadLinks } from '../services/consent/downloadLinks';
 import { NoticeAnswerRefusedError, type NoticeCampaigns } from '../services/consent/noticeCampaigns';
+import { NOTICE_DRAFTS_COLLECTION } from '../services/consent/noticeDrafts';
 import { NoticePublicationError, type NoticePublisher } from '../services/consent/noticePublisher';
 import { OperatorNotAuthorizedError, requireRole, type Operator, type OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import type { DirectoryService } from '../services/graph/graphTypes';
@@ -32,8 +33,6 @@ import type { Logger } from './logger';
 /** The path that serves consent exports; the token travels in the query so request logs never hold it. */
 export const CONSENT_EXPORT_PATH = '/api/consents-export';
 const EXPORT_PURPOSE = 'consents-export';
-/** Collection of notice publications drafted in Teams, awaiting their drafter's confirmation. */
-export const NOTICE_DRAFTS_COLLECTION = 'noticeDrafts';
 const DRAFT_MINUTES = 30;
 const DAY = 24 * 3600 * 1000;
 

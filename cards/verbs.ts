@@ -175,7 +175,7 @@ export interface CardActionData {
 }
 
 /** The keys CardActionData may have; anything else in an action's data is a bug (tests check this). */
-export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction', 'breachId', 'thirdPartyId'];
+export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction', 'breachId', 'thirdPartyId', 'recipientId', 'draftId'];
 
 /** Ids of the inputs cards send back with their action (merged into data / activity.value by Teams). */
 export const InputId = {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DownloadLinkError, DownloadLinks } from '../../../services/consent/downloadLinks';
 import { noticeDiff } from '../../../services/content/noticeDiff';
 import {
   campaignCounts,
@@ -106,5 +107,17 @@ describe('notice campaign rules', () => {
       { change: 'added', line: 'two and a half' },
       { change: 'added', line: 'four' },
     ]);
+  });
+});
+
+describe('signed download links for two purposes', () => {
+  const links = new DownloadLinks('k'.repeat(32));
+  const later = new Date(Date.now() + 60_000);
+
+  it("when a consent export link is checked, then it names who asked and the filter; a my-data link is refused as one and the other way round", () => {
+    const exportToken = links.signFor('consents-export', 'auditor-id', { format: 'csv', from: '2026-11-01' }, later);
+    assert.deepEqual(links.verifyFor('consents-export', exportToken), { sub: 'auditor-id', q: { format: 'csv', from: '2026-11-01' } });
+    assert.throws(() => links.verify(exportToken), (e: unknown) => e instanceof DownloadLinkError && e.reason === 'signature');
+    assert.throws(() => links.verifyFor('consents-export', links.sign('alex-id', later)), (e: unknown) => e instanceof DownloadLinkError && e.reason === 'signature');
   });
 });

@@ -202,6 +202,26 @@ describe('change-notice campaigns: fan-out, reminders, deadline and re-consent, 
     assert.equal(outbox, people.length);
   });
 
+  /** 300 by default; CAMPAIGN_TEST_PEOPLE=1000 runs the size the privacy SOP's campaign test names (about 3 minutes here). */
+  const MANY = Number(process.env.CAMPAIGN_TEST_PEOPLE ?? 300);
+  it(`when ${MANY} people are concerned and the fan-out instance stops mid-way, then each gets one card and the acknowledgements are counted`, async function () {
+    this.timeout(600_000);
+    const people = await seed(MANY);
+    const a = await instance('a', { crashAt: Math.floor(MANY * 0.43) });
+    const campaign = await a.campaigns.start({ notice: newVersion(false), previous: v1, deadline: new Date(clock.now().getTime() + 20 * DAY).toISOString(), startedBy: { aadObjectId: 'admin', displayName: 'Patti' } });
+    await a.runDue();
+    assert.ok((await a.campaigns.recipients.countDocuments({ campaignId: campaign._id })) < people.length, 'the stop came mid-fan-out');
+    clock.advance(61_000);
+    const b = await instance('b', { messenger: a.messenger });
+    await b.drain(Math.ceil(MANY / 10) + 10);
+    const perPerson = new Map<string, number>();
+    for (const m of a.messenger.sent) perPerson.set(m.to, (perPerson.get(m.to) ?? 0) + 1);
+    assert.equal(people.filter((id) => perPerson.get(id) === 1).length, people.length, 'everyone got exactly one card');
+    for (const id of people.slice(0, MANY / 4)) await b.campaigns.answer({ aadObjectId: id, displayName: id }, `${campaign._id}|${ledgerStreamId(id, { requestId: `req-${people.indexOf(id)}` })}`);
+    const counts = await b.campaigns.counts(campaign._id);
+    assert.deepEqual({ affected: counts.affected, told: counts.told, answered: counts.answered, pending: counts.pending }, { affected: MANY, told: MANY, answered: MANY / 4, pending: MANY - MANY / 4 });
+  });
+
   it('when a minor version is published, then people acknowledge it, nobody loses access at the deadline and the unanswered are counted', async () => {
     const people = await seed(5);
     const a = await instance('a');

@@ -14,7 +14,7 @@ import { renderNoticeCard } from '../cards/noticeCard';
 import { Verb, type NoticeCommandVerb } from '../cards/verbs';
 import { draftConsentText } from '../services/content/consentText';
 import { noticeDiff } from '../services/content/noticeDiff';
-import { notices as registry, type PublishedNotice } from '../services/content/notices/noticeRegistry';
+import { notices, type NoticeRegistry, type PublishedNotice } from '../services/content/notices/noticeRegistry';
 import { exportConsents } from '../services/consent/consentExport';
 import type { ConsentService } from '../services/consent/consentService';
 import { DownloadLinkError, type DownloadLinks } from '../services/consent/downloadLinks';
@@ -81,6 +81,8 @@ export class NoticeCommands {
     private readonly options: NoticeCommandOptions,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
+    /** The registry this process serves consent cards from; a publication is put in force in it at once. */
+    private readonly registry: Pick<NoticeRegistry, 'include'> = notices,
   ) {
     this.drafts = db.collection<NoticeDraftDocument>(NOTICE_DRAFTS_COLLECTION);
   }
@@ -168,7 +170,7 @@ export class NoticeCommands {
     try {
       const previous = this.published(draft.ownership).at(-1);
       const { notice } = await this.publisher.publish({ ownership: draft.ownership, version: draft.version, summary: draft.summary, material: draft.material, lines: draft.lines }, operator);
-      registry.include(notice);
+      this.registry.include(notice);
       if (!previous || previous.sha256 === notice.sha256) return this.message('Published', `${notice.ownership}@${notice.version} is in force. There was no earlier text to announce a change of.`, 'good');
       const campaign = await this.campaigns.start({ notice, previous, deadline: draft.deadline, startedBy: { aadObjectId: operator.aadObjectId, displayName: operator.displayName } });
       await this.audit.record(operator, 'notice.campaign', { campaignId: campaign._id, material: campaign.material, deadline: campaign.deadline, previousVersion: previous.version });

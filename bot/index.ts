@@ -60,7 +60,6 @@ import { createServer, EdgeAdapter } from './server';
 import { SsoTokenValidator } from './ssoTokenValidator';
 import { IT_STATES, registerTabApi } from './tabApi';
 import { EvidenceService } from '../services/evidence/evidencePack';
-import { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import { notices } from '../services/content/notices/noticeRegistry';
 import { createTurnErrorHandler } from './turnErrors';
 
@@ -315,7 +314,6 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     { publicBaseUrl: config.consent.publicBaseUrl, exportLinkMinutes: config.notices.exportLinkMinutes, deadlineDays: config.notices.deadlineDays },
     consentLogger,
   );
-  const consentService = new ConsentService(consents.ledger, consents, requests, audit, mongo.db);
   const accessLog = new AccessLog(mongo.db);
   const consentCommands = new ConsentCommands(
     consentService,
@@ -408,7 +406,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       consent: consentService,
       withdrawal,
       evidence: new EvidenceService(mongo.db, audit, accessLog, { dataResidencyRegion: config.governance.dataResidencyRegion }, graph.groups),
-      operatorAudit: new OperatorAuditLog(mongo.db),
+      operatorAudit,
       accessLog,
       requests,
       audit,

@@ -1,7 +1,7 @@
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { cardDateTime } from '../cards/cardHelpers';
 import { escapeCardText } from '../cards/escape';
-import { Verb, type ConsentCommandVerb, type DelegationVerb, type GovernanceVerb, type IncidentVerb } from '../cards/verbs';
+import { Verb, type ConsentCommandVerb, type DelegationVerb, type GovernanceVerb, type IncidentVerb, type NoticeCommandVerb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
 import { GraphRequestError } from '../services/graph/graphErrors';
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
@@ -41,6 +41,8 @@ export interface ActionRouterOptions {
   consentHandlers?: Partial<Record<ConsentCommandVerb, ActionHandler>>;
   /** Handlers of the delegation card and "my delegation"; absent verbs answer "unknown action". */
   delegationHandlers?: Partial<Record<DelegationVerb, ActionHandler>>;
+  /** Handlers of the notice campaign verbs (answer a change notice, confirm a publication); each checks the actor itself. */
+  noticeHandlers?: Partial<Record<NoticeCommandVerb, ActionHandler>>;
   /** Check again on an enrolled device's notice: checks the actor owns the device, re-reads Intune, returns the card. */
   deviceRecheck?: (deviceId: string, actor: ActionContext['actor']) => Promise<CardJson>;
   /** Handlers of the incident verbs, each saying whether it needs the actor's roles (IT Security's buttons do). */
@@ -103,7 +105,7 @@ export class ActionRouter {
       return id;
     };
     const version = (c: ActionContext) => num(c.data.version);
-    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb | IncidentVerb | GovernanceVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
+    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb | IncidentVerb | GovernanceVerb | NoticeCommandVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
       [Verb.RequestStart]: {
         card: 'welcome',
         roles: 'never',
@@ -238,7 +240,8 @@ export class ActionRouter {
     const governance = Object.entries(options.governanceHandlers ?? {}).map(
       ([verb, h]) => [verb, { card: 'welcome' as const, roles: h.withRoles ? ('always' as const) : ('never' as const), handle: h.handle }] as const,
     );
-    this.table = new Map([...Object.entries(table), ...consent, ...delegation, ...incident, ...governance]);
+    const notice = Object.entries(options.noticeHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
+    this.table = new Map([...Object.entries(table), ...consent, ...delegation, ...incident, ...governance, ...notice]);
   }
 
   /**

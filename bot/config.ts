@@ -3,6 +3,7 @@ import { DEFAULT_EMBEDDED_BACKEND, EMBEDDED_BACKENDS, type EmbeddedBackend } fro
 import { DAY_NAMES, minutesOf, toIanaTimeZone, type WorkingHours } from '../services/onboarding/workingHours';
 import type { ApprovalPolicy } from '../services/workflow/transition';
 import { DEFAULT_TRANSPARENCY_URL } from '../services/content/transparency';
+import path from 'node:path';
 
 /** A configuration problem found at start-up; the message names the setting. */
 export class ConfigurationError extends Error {
@@ -218,6 +219,20 @@ const schema = z.object({
   THIRD_PARTY_REVIEW_INTERVAL_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3650).default(365)),
   THIRD_PARTY_REMIND_DAYS_BEFORE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(365).default(30)),
   THIRD_PARTY_CHECK_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).default(24)),
+  // Change-notice campaigns.
+  NOTICE_SENDS_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(25).default(10)),
+  NOTICE_DEADLINE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(365).default(30)),
+  NOTICE_REMINDER_DAYS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be a comma-separated list of whole days, e.g. 7,2')
+      .default('7,2')
+      .transform((v) => [...new Set(v.split(',').map((d) => Number(d.trim())))].filter((d) => d > 0).sort((a, b) => b - a)),
+  ),
+  NOTICE_PROGRESS_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(5).max(3600).default(60)),
+  CONSENT_EXPORT_LINK_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(60).default(5)),
+  NOTICE_REGISTRY_FILE: z.preprocess(emptyToUndefined, z.string().default(path.resolve(__dirname, '..', 'services', 'content', 'notices', 'published.json'))),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -356,6 +371,21 @@ export interface AppConfig {
   };
   /** The third-party integrations register's review rules. */
   thirdParties: { reviewIntervalDays: number; remindDaysBefore: number; checkEveryMs: number };
+  /** Change-notice campaigns and the operators' doors in Teams. */
+  notices: {
+    /** Change notices and reminders sent per second (the bot's whole traffic shares Teams' 50 per second per tenant). */
+    sendsPerSecond: number;
+    /** Deadline of a campaign when the administrator names none, in days. */
+    deadlineDays: number;
+    /** Reminders before the deadline, in days, largest first. */
+    reminderDaysBefore: number[];
+    /** How often IT's progress card is refreshed while notices are being sent. */
+    progressIntervalMs: number;
+    /** How long an auditor's consent export link works. */
+    exportLinkMinutes: number;
+    /** The published notices file a publication from Teams appends to. */
+    registryFile: string;
+  };
 }
 
 const isLoopbackHost = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase());
@@ -400,6 +430,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (e.COMPLIANCE_SWEEP_SCOPE !== 'groups' && e.COMPLIANCE_SWEEP_GROUP_IDS.length) {
     problems.push('COMPLIANCE_SWEEP_GROUP_IDS is set but COMPLIANCE_SWEEP_SCOPE is not groups');
+  }
+  if (e.NOTICE_REMINDER_DAYS.some((d) => d >= e.NOTICE_DEADLINE_DAYS)) {
+    problems.push('NOTICE_REMINDER_DAYS must all be shorter than NOTICE_DEADLINE_DAYS (a reminder before the campaign starts is never sent)');
   }
   if (e.COMPLIANCE_REMINDER_HOURS.some((h) => h >= e.COMPLIANCE_GRACE_HOURS)) {
     problems.push('COMPLIANCE_REMINDER_HOURS must all be shorter than COMPLIANCE_GRACE_HOURS (a reminder before the grace period starts is never sent)');
@@ -585,6 +618,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       reviewIntervalDays: e.THIRD_PARTY_REVIEW_INTERVAL_DAYS,
       remindDaysBefore: e.THIRD_PARTY_REMIND_DAYS_BEFORE,
       checkEveryMs: e.THIRD_PARTY_CHECK_HOURS * 3_600_000,
+    }),
+    notices: Object.freeze({
+      sendsPerSecond: e.NOTICE_SENDS_PER_SECOND,
+      deadlineDays: e.NOTICE_DEADLINE_DAYS,
+      reminderDaysBefore: e.NOTICE_REMINDER_DAYS,
+      progressIntervalMs: e.NOTICE_PROGRESS_SECONDS * 1000,
+      exportLinkMinutes: e.CONSENT_EXPORT_LINK_MINUTES,
+      registryFile: e.NOTICE_REGISTRY_FILE,
     }),
   });
 }

@@ -10,6 +10,9 @@ import { MainDialog } from '../dialogs/mainDialog';
 import { ensureConsentLedgerIndexes } from '../services/consent/consentLedgerRepository';
 import { ConsentService } from '../services/consent/consentService';
 import { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
+import { createCampaignModule } from '../services/consent/campaignModule';
+import { NoticePublisher } from '../services/consent/noticePublisher';
+import { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import { DownloadLinks } from '../services/consent/downloadLinks';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
 import { createDeviceModule } from '../services/devices/deviceModule';
@@ -47,6 +50,7 @@ import { ActionRouter } from './actionRouter';
 import { ConsentCommands } from './consentCommands';
 import { IncidentCommands } from './incidentCommands';
 import { GovernanceCommands } from './governanceCommands';
+import { NoticeCommands } from './noticeCommands';
 import { createBotCards } from './cardViews';
 import { loadConfig, type AppConfig } from './config';
 import { createLogger, type Logger } from './logger';
@@ -56,7 +60,6 @@ import { createServer, EdgeAdapter } from './server';
 import { SsoTokenValidator } from './ssoTokenValidator';
 import { IT_STATES, registerTabApi } from './tabApi';
 import { EvidenceService } from '../services/evidence/evidencePack';
-import { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import { notices } from '../services/content/notices/noticeRegistry';
 import { createTurnErrorHandler } from './turnErrors';
 
@@ -251,6 +254,25 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   for (const [kind, run] of Object.entries(devices.handlers)) if (run) worker.on(kind as JobKind, (subject, lease) => run(lease, subject));
   for (const [kind, run] of Object.entries(breaches.handlers)) worker.on(kind as JobKind, (subject, lease) => run(lease, subject));
   worker.on('thirdPartyReview', (_subject, lease) => thirdParties.runClaimed(lease));
+  // Change-notice campaigns and consent withdrawal, on the enrolled devices and the shared outbox.
+  const campaignModule = createCampaignModule({
+    db: mongo.db,
+    jobs,
+    devices,
+    ledger: consents.ledger,
+    messenger,
+    deliveries,
+    refs,
+    options: {
+      sendsPerSecond: config.notices.sendsPerSecond,
+      reminderDaysBefore: config.notices.reminderDaysBefore,
+      progressIntervalMs: config.notices.progressIntervalMs,
+      transparencyUrl: config.consent.transparencyUrl,
+    },
+    logger,
+  });
+  await campaignModule.ensureIndexes();
+  for (const [kind, run] of Object.entries(campaignModule.handlers)) if (run) worker.on(kind as JobKind, (subject, lease) => run(lease, subject));
 
   const roles = new RoleResolver(
     graph.directory,
@@ -275,14 +297,32 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       return true;
     },
     consentLogger,
+    undefined,
+    campaignModule.withdrawalDevices,
+    jobs,
   );
+  worker.on('consentWithdrawal', (subject, lease) => withdrawal.followUp(lease, subject));
   const consentService = new ConsentService(consents.ledger, consents, requests, audit, mongo.db);
+  // Without a configured key (development only) links are signed with a key that lives as long as the process.
+  const downloadLinks = new DownloadLinks(config.consent.exportSigningKey ?? randomBytes(32));
+  const operatorAudit = new OperatorAuditLog(mongo.db);
+  const noticeCommands = new NoticeCommands(
+    mongo.db,
+    roles,
+    new NoticePublisher(config.notices.registryFile, operatorAudit),
+    campaignModule.campaigns,
+    operatorAudit,
+    consentService,
+    graph.directory,
+    downloadLinks,
+    { publicBaseUrl: config.consent.publicBaseUrl, exportLinkMinutes: config.notices.exportLinkMinutes, deadlineDays: config.notices.deadlineDays },
+    consentLogger,
+  );
   const accessLog = new AccessLog(mongo.db);
   const consentCommands = new ConsentCommands(
     consentService,
     service,
-    // Without a configured key (development only) links are signed with a key that lives as long as the process.
-    new DownloadLinks(config.consent.exportSigningKey ?? randomBytes(32)),
+    downloadLinks,
     botCards,
     config.consent,
     consentLogger,
@@ -294,6 +334,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     enrollmentCheckWaitMs: config.enrollmentCheckWaitMs,
     consentHandlers: consentCommands.handlers(),
     delegationHandlers: delegationCommands.handlers(),
+    noticeHandlers: noticeCommands.handlers(),
     deviceRecheck: (deviceId, actor) => devices.recheck(deviceId, actor),
     incidentHandlers: incidentCommands.handlers(),
     governanceHandlers: governanceCommands.handlers(),
@@ -328,6 +369,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     delegation: delegationCommands,
     incidents: incidentCommands,
     thirdPartyCommand: (actor, intent) => governanceCommands.thirdParty(actor, intent),
+    noticeOperators: noticeCommands,
     databaseWatch: {
       afterMs: config.mongo.unavailableNoticeMs,
       // A ping that has not answered within half the notice time counts as the database being unreachable.
@@ -368,7 +410,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       consent: consentService,
       withdrawal,
       evidence: new EvidenceService(mongo.db, audit, accessLog, { dataResidencyRegion: config.governance.dataResidencyRegion }, graph.groups),
-      operatorAudit: new OperatorAuditLog(mongo.db),
+      operatorAudit,
       accessLog,
       requests,
       audit,
@@ -384,6 +426,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     logger: logger.child({ component: 'tab' }),
   });
   consentCommands.registerDownload(server);
+  noticeCommands.registerDownload(server);
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const port = (server.address() as { port: number }).port;
   void approvalTimers.adoptPending().catch((e) => logger.error({ err: e }, 'could not schedule approval timers found at start-up'));

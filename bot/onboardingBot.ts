@@ -14,6 +14,7 @@ import {
 import type { DialogState } from 'botbuilder-dialogs';
 import { Verb } from '../cards/verbs';
 import type { MainDialog, MainDialogResult } from '../dialogs/mainDialog';
+import type { Intent } from '../dialogs/intent';
 import type { AccessRecorder } from '../services/governance/accessLog';
 import { isPermitted } from '../services/governance/authorization';
 import type { DirectoryService } from '../services/graph/graphTypes';
@@ -64,6 +65,11 @@ export interface OnboardingBotDeps {
   withdrawConsent?: (actor: Extract<Actor, { kind: 'user' }>, requestId: string) => Promise<CardJson>;
   /** IT's third-party register commands (the actor carries roles). */
   thirdPartyCommand?: (actor: Extract<Actor, { kind: 'user' }>, intent: Extract<MainDialogResult['intent'], { kind: 'thirdParty' }>) => Promise<CardJson>;
+  /** The operators' commands: draft a notice publication (administrators), a consent export link (auditors, administrators). */
+  noticeOperators?: {
+    draftPublication(person: { aadObjectId: string; displayName: string }, intent: Extract<Intent, { kind: 'publishNotice' }>): Promise<CardJson>;
+    exportLink(person: { aadObjectId: string; displayName: string }, intent: Extract<Intent, { kind: 'exportConsents' }>): Promise<CardJson>;
+  };
 }
 
 /** Turn-state key: this turn's dialog is waiting or has just ended, so conversation state must be written. */
@@ -237,6 +243,12 @@ export class OnboardingBot extends TeamsActivityHandler {
         if (!result.requestId) return context.sendActivity('You have no consent to withdraw. Type "my consents" to see your answers.');
         if (!result.confirmed) return context.sendActivity('OK, your consent stands.');
         return send(await this.deps.withdrawConsent(actor, result.requestId));
+      }
+      case 'publishNotice':
+      case 'exportConsents': {
+        if (!actor || !this.deps.noticeOperators) return context.sendActivity('This command is not available here.');
+        const ops = this.deps.noticeOperators;
+        return send(result.intent.kind === 'publishNotice' ? await ops.draftPublication(actor, result.intent) : await ops.exportLink(actor, result.intent));
       }
       case 'lookup':
         return this.lookup(context, result.intent.who);

@@ -85,7 +85,7 @@ export interface DeviceView {
   id: string;
   deviceName: string;
   platform: string;
-  state: 'compliant' | 'inGrace' | 'accessRemoved' | 'retired';
+  state: 'compliant' | 'inGrace' | 'accessRemoved' | 'consentWithdrawn' | 'consentLapsed' | 'retired';
   stateLabel: string;
   tone: Tone;
   /** When the running grace period ends (only while in grace). */

@@ -19,6 +19,8 @@ export const DEVICE_STATE_TEXT: Readonly<Record<DeviceState, { label: string; to
   compliant: { label: 'Compliant: work access on', tone: 'good' },
   inGrace: { label: 'Needs fixing before the grace period ends', tone: 'warning' },
   accessRemoved: { label: 'Work access removed until fixed', tone: 'attention' },
+  consentWithdrawn: { label: 'Consent withdrawn: work access removed, IT retires the device', tone: 'attention' },
+  consentLapsed: { label: 'Work access paused until you accept the updated notice', tone: 'attention' },
   retired: { label: 'No longer managed', tone: 'default' },
 };
 

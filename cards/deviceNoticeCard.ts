@@ -50,6 +50,12 @@ const HEADLINES: Record<DeviceNotice, (i: DeviceNoticeInput) => { title: string;
     headline: 'Thank you: nothing more to do',
     message: 'Intune reports the device compliant again; your access continues.',
   }),
+  consentLapsed: () => ({
+    title: 'Access to work data paused',
+    style: 'attention',
+    headline: 'The updated data-collection notice was not accepted by its deadline',
+    message: 'Your access to work data from this device is paused until you accept the updated notice. Press Accept on the notice card in this chat (type "my consents" to see it again): access comes back on its own once you do.',
+  }),
   accessRestored: () => ({
     title: 'Access restored',
     style: 'good',

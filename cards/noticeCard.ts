@@ -17,6 +17,7 @@ export interface NoticeAction {
   verb: Verb;
   requestId?: string;
   version?: number;
+  draftId?: string;
 }
 
 /** Input for a notice card. */
@@ -44,6 +45,7 @@ export function renderNoticeCard(input: NoticeCardInput): AdaptiveCard {
       const payload: CardActionData = { verb: a.verb };
       if (a.requestId !== undefined) payload.requestId = a.requestId;
       if (a.version !== undefined) payload.version = a.version;
+      if (a.draftId !== undefined) payload.draftId = a.draftId;
       return { title: a.title, payload };
     }),
   });

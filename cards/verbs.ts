@@ -88,6 +88,10 @@ export const Verb = {
   BreachClose: 'breach.close',
   /** The owner or IT records the review of a third-party integration (data.thirdPartyId). */
   ThirdPartyReview: 'thirdParty.review',
+  /** The employee accepts (material) or acknowledges (minor) a changed notice (data.recipientId names their part in the campaign). */
+  NoticeAnswer: 'notice.answer',
+  /** An administrator confirms publishing a drafted notice version and starting its campaign (data.draftId). */
+  NoticePublishConfirm: 'notice.publishConfirm',
 } as const;
 
 /** Verbs answered by the delegation commands (handlers supplied to the action router by the composition root). */
@@ -127,6 +131,11 @@ export const GOVERNANCE_VERBS = [Verb.BreachAcknowledge, Verb.BreachSend, Verb.B
 
 /** One of the breach or register verbs. */
 export type GovernanceVerb = (typeof GOVERNANCE_VERBS)[number];
+/** Verbs answered by the notice campaign and operator commands (handlers supplied by the composition root). */
+export const NOTICE_COMMAND_VERBS = [Verb.NoticeAnswer, Verb.NoticePublishConfirm] as const;
+
+/** One of the notice command verbs. */
+export type NoticeCommandVerb = (typeof NOTICE_COMMAND_VERBS)[number];
 
 /** Verbs answered by the consent commands (handlers supplied to the action router by the composition root). */
 export const CONSENT_COMMAND_VERBS = [Verb.TransparencyShow, Verb.ConsentHistory, Verb.MyDataShow] as const;
@@ -165,10 +174,14 @@ export interface CardActionData {
   breachId?: string;
   /** The third-party register entry a register card is about. */
   thirdPartyId?: string;
+  /** A person's part in a notice campaign (notice verbs only). */
+  recipientId?: string;
+  /** A drafted notice publication awaiting the administrator's confirmation. */
+  draftId?: string;
 }
 
 /** The keys CardActionData may have; anything else in an action's data is a bug (tests check this). */
-export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction', 'breachId', 'thirdPartyId'];
+export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction', 'breachId', 'thirdPartyId', 'recipientId', 'draftId'];
 
 /** Ids of the inputs cards send back with their action (merged into data / activity.value by Teams). */
 export const InputId = {

@@ -21,6 +21,10 @@ export type Intent =
   /** IT's "incident for <email>: <what happened>". */
   | { kind: 'openIncident'; who: string; summary: string }
   | { kind: 'thirdParty'; command: 'list' | 'add' | 'review' | 'remove'; id?: string; fields?: Record<string, string>; nextReviewOn?: string }
+  /** An administrator drafts a notice publication: "publish notice personal 2027-01-01 material deadline 2027-02-01: summary". */
+  | { kind: 'publishNotice'; ownership: 'personal' | 'company'; version: string; material: boolean; deadline?: string; summary: string }
+  /** An auditor or administrator asks for a consent export: "export consents for alex@contoso.com from 2026-11-01 to 2026-12-01 version 2026-11-01 as json". */
+  | { kind: 'exportConsents'; person?: string; from?: string; to?: string; version?: string; format: 'csv' | 'json' }
   | { kind: 'unknown' };
 
 /** The part of a message that is read for a command. */
@@ -68,6 +72,19 @@ export function classifyIntent(text: string): Intent {
   // Before the request rule: "I lost my phone" names a phone but asks for help with an incident, not access.
   if (/\b(stolen|stole|theft|robbed)\b/i.test(t) && DEVICE_WORD.test(t)) return { kind: 'lostDevice', cause: 'stolen' };
   if (/\b(lost|lose|losing|misplaced|can'?t find|cannot find|can not find|missing)\b/i.test(t) && DEVICE_WORD.test(t)) return { kind: 'lostDevice', cause: 'lost' };
+  const publish = /^\s*publish\s+(?:the\s+)?notice\s+(personal|company)\s+([0-9A-Za-z][0-9A-Za-z._-]{0,39})\s+(material|minor)(?:\s+deadline\s+(\d{4}-\d{2}-\d{2}))?\s*[:\-–]\s*(.+)$/is.exec(t);
+  if (publish) {
+    const [, ownership, version, weight, deadline, summary] = publish;
+    return { kind: 'publishNotice', ownership: ownership.toLowerCase() as 'personal' | 'company', version, material: weight.toLowerCase() === 'material', ...(deadline ? { deadline } : {}), summary: summary.trim() };
+  }
+  if (/^\s*export\s+(?:the\s+)?consents?\b/i.test(t)) {
+    const person = /\bfor\s+(\S+@\S+)/i.exec(t)?.[1];
+    const from = /\bfrom\s+(\d{4}-\d{2}-\d{2})\b/i.exec(t)?.[1];
+    const to = /\bto\s+(\d{4}-\d{2}-\d{2})\b/i.exec(t)?.[1];
+    const version = /\bversion\s+([0-9A-Za-z][0-9A-Za-z._-]{0,39})\b/i.exec(t)?.[1];
+    const format = /\bas\s+json\b/i.test(t) ? 'json' : 'csv';
+    return { kind: 'exportConsents', ...(person ? { person } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(version ? { version } : {}), format };
+  }
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
   return { kind: 'unknown' };
 }

@@ -2,9 +2,12 @@
  * `npm run notice -- <command>`: the published data-collection notices.
  *   list                                  every published version, with its hash and what changed
  *   draft --ownership personal [--version V]   print the text the content would publish now
- *   publish --ownership personal --version V --summary "…" [--material] [--text file.txt] [--at ISO] [--as admin@contoso.com]
+ *   publish --ownership personal --version V --summary "…" [--material] [--deadline YYYY-MM-DD] [--text file.txt] [--at ISO] [--as admin@contoso.com]
  *                                         append a version (administrators only), audited; the text defaults to the
- *                                         draft; add its hash to test/unit/content/notices.test.ts in the same commit
+ *                                         draft; add its hash to test/unit/content/notices.test.ts in the same commit.
+ *                                         It starts the version's change-notice campaign (the running bot carries it
+ *                                         out): deadline by --deadline, else NOTICE_DEADLINE_DAYS from when it takes effect
+ *   campaign [--ownership personal --version V]   every campaign's progress (told, answered, pending, unreachable, access removed)
  *   verify                                check every published text against its hash
  * `--file` names another registry file (default: services/content/notices/published.json).
  */
@@ -13,8 +16,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { draftConsentText } from '../services/content/consentText';
 import { noticeProblems } from '../services/content/notices/noticeRegistry';
+import { campaignCountsOf, CAMPAIGN_COLLECTIONS, startCampaign, type NoticeCampaign } from '../services/consent/noticeCampaigns';
 import { NoticePublisher } from '../services/consent/noticePublisher';
-import { OperatorAuditLog } from '../services/consent/operatorAuditLog';
+import { JobQueue } from '../services/jobs/jobQueue';
+import { OperatorAuditLog, requireRole } from '../services/consent/operatorAuditLog';
 import { OWNERSHIPS, type Ownership } from '../services/workflow/model';
 import { operatorContext, runCommand, UsageError } from './lib/operatorContext';
 
@@ -35,6 +40,7 @@ runCommand(async () => {
       material: { type: 'boolean', default: false },
       text: { type: 'string' },
       at: { type: 'string' },
+      deadline: { type: 'string' },
       as: { type: 'string' },
       file: { type: 'string', default: REGISTRY },
     },
@@ -70,12 +76,38 @@ runCommand(async () => {
         );
         process.stdout.write(`${created ? 'Published' : 'Already published'} ${notice.ownership}@${notice.version} (${notice.material ? 'material' : 'minor'}), SHA-256 ${notice.sha256}, in force from ${notice.publishedAt}.\n`);
         if (created) process.stdout.write(`Pin it in test/unit/content/notices.test.ts:  '${notice.ownership}@${notice.version}': '${notice.sha256}',\n`);
+        const versions = publisher(new OperatorAuditLog(ctx.db)).read().filter((n) => n.ownership === notice.ownership).sort((a, b) => a.publishedAt.localeCompare(b.publishedAt));
+        const previous = versions[versions.findIndex((n) => n.version === notice.version) - 1];
+        if (previous) {
+          const deadline = values.deadline ? `${values.deadline}T23:59:59.000Z` : new Date(Date.parse(notice.publishedAt) + ctx.config.notices.deadlineDays * 86_400_000).toISOString();
+          const jobs = new JobQueue(ctx.db, { owner: 'notice-cli', leaseMs: ctx.config.leases.ttlSeconds * 1000 });
+          const campaign = await startCampaign(ctx.db, jobs, { notice, previous, deadline, startedBy: { aadObjectId: ctx.operator.aadObjectId, displayName: ctx.operator.displayName } }, ctx.config.notices.reminderDaysBefore);
+          await new OperatorAuditLog(ctx.db).record(ctx.operator, 'notice.campaign', { campaignId: campaign._id, material: campaign.material, deadline: campaign.deadline, previousVersion: previous.version });
+          process.stdout.write(`Campaign ${campaign._id} started: everyone with a standing consent to an earlier text is told in Teams by the running bot; deadline ${campaign.deadline}. Follow it with: npm run notice -- campaign --ownership ${notice.ownership} --version ${notice.version}\n`);
+        }
+      } finally {
+        await ctx.close();
+      }
+      return;
+    }
+    case 'campaign': {
+      const ctx = await operatorContext(values.as);
+      try {
+        requireRole(ctx.operator, ['admin', 'auditor'], 'view notice campaigns');
+        const filter = values.version ? { _id: `${ownershipOf(values.ownership)}@${values.version}` } : {};
+        const campaigns = await ctx.db.collection<NoticeCampaign>(CAMPAIGN_COLLECTIONS.campaigns).find(filter).sort({ startedAt: -1 }).toArray();
+        if (!campaigns.length) process.stdout.write('No campaign found.\n');
+        for (const c of campaigns) {
+          const n = await campaignCountsOf(ctx.db, c._id);
+          const phase = c.closedAt ? `closed ${c.closedAt}` : c.fanOut.done ? `open until ${c.deadline}` : 'sending';
+          process.stdout.write(`${c._id}  ${c.material ? 'material' : 'minor'}  ${phase}\n    concerned ${n.affected}  told ${n.told}  ${c.material ? 'accepted' : 'acknowledged'} ${n.answered}  pending ${n.pending}  unreachable ${n.unreachable}  access removed ${n.accessRemoved}\n`);
+        }
       } finally {
         await ctx.close();
       }
       return;
     }
     default:
-      throw new UsageError('Usage: npm run notice -- list | draft --ownership <personal|company> | verify | publish --ownership … --version … --summary … [--material] [--text file] [--at ISO] --as <UPN>');
+      throw new UsageError('Usage: npm run notice -- list | draft --ownership <personal|company> | verify | publish --ownership … --version … --summary … [--material] [--deadline YYYY-MM-DD] [--text file] [--at ISO] --as <UPN> | campaign [--ownership … --version …] --as <UPN>');
   }
 });

@@ -5,6 +5,7 @@
  * administrators only; the run itself is recorded in the access log.
  */
 import { parseArgs } from 'node:util';
+import { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import { authorize } from '../services/governance/authorization';
 import { HeadedChain, type ChainReport } from '../services/storage/auditRepository';
 import { COLLECTIONS } from '../services/storage/mongoConnection';
@@ -29,6 +30,7 @@ runTool(async () => {
       await ctx.accessLog.record({ actor: ctx.actor, door: 'cli', action: 'verifyAudit', subject: { kind: 'audit', id: 'all' } });
       reports = [...(await ctx.audit.verifyAll()), ...(await ctx.accessLog.verify()), ...(await new HeadedChain(ctx.db, COLLECTIONS.retentionRuns).verify()),
         ...(await new HeadedChain(ctx.db, COLLECTIONS.delegationAudit).verify()),
+        await new OperatorAuditLog(ctx.db).verifyReport(),
       ];
     }
     const bad = reports.filter((r) => !r.ok);

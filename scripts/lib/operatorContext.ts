@@ -4,6 +4,7 @@
  * with the consent ledger's indexes in place.
  */
 import type { Db } from 'mongodb';
+import type { AppConfig } from '../../bot/config';
 import { ensureConsentLedgerIndexes } from '../../services/consent/consentLedgerRepository';
 import type { Operator } from '../../services/consent/operatorAuditLog';
 import { openOperatorContext } from './operator';
@@ -17,6 +18,7 @@ export class UsageError extends Error {
 export interface OperatorContext {
   operator: Operator;
   db: Db;
+  config: AppConfig;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ export async function operatorContext(as: string | undefined): Promise<OperatorC
   const ctx = await openOperatorContext(as);
   try {
     await ensureConsentLedgerIndexes(ctx.db);
-    return { operator: { aadObjectId: ctx.actor.aadObjectId, displayName: ctx.actor.displayName, roles: ctx.actor.roles }, db: ctx.db, close: ctx.close };
+    return { operator: { aadObjectId: ctx.actor.aadObjectId, displayName: ctx.actor.displayName, roles: ctx.actor.roles }, db: ctx.db, config: ctx.config, close: ctx.close };
   } catch (e) {
     await ctx.close();
     throw e;
@@ -36,6 +38,6 @@ export async function operatorContext(as: string | undefined): Promise<OperatorC
 export function runCommand(main: () => Promise<void>): void {
   main().catch((e: Error) => {
     process.stderr.write(`${e.message}\n`);
-    process.exit(['UsageError', 'NoticePublicationError', 'OperatorError'].includes(e.name) ? 2 : e.name === 'OperatorNotAuthorizedError' ? 3 : 1);
+    process.exit(['UsageError', 'NoticePublicationError', 'OperatorError', 'CampaignTermsError'].includes(e.name) ? 2 : e.name === 'OperatorNotAuthorizedError' ? 3 : 1);
   });
 }

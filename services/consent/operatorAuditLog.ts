@@ -1,9 +1,15 @@
 /**
- * The audit trail of what operators do outside a request: publishing a notice version, exporting consents. One
- * append-only hash chain (the audit trail's own hash); an entry's `_id` is its seq, so two operators acting at
- * once cannot both take a place in the chain (an insert into a unique key is atomic on every supported server).
+ * The audit trail of what operators do outside a request: publishing a notice version, starting its campaign,
+ * export links and exports of consents. One append-only hash chain (the audit trail's own hash); an entry's `_id` is
+ * its seq, so two operators acting at once cannot both take a place in the chain (an insert into a unique key is
+ * atomic on every supported server). Its head (last seq and hash) is stored in `chainHeads` and moved before each
+ * entry is written (holding it as pending, under the document lock), so a removed or altered last entry is detected
+ * and a crash between the two is finished by the next append; `npm run verify` checks the chain against it.
  */
 import type { Collection, Db } from 'mongodb';
+import { verifyEntries, type ChainReport } from '../storage/auditRepository';
+import { DocumentLock } from '../storage/documentLock';
+import { COLLECTIONS } from '../storage/mongoConnection';
 import type { Role } from '../workflow/transition';
 import { hashLedgerEntry } from './consentLedger';
 
@@ -37,7 +43,7 @@ export interface OperatorAuditEntry {
   seq: number;
   at: string;
   operator: { aadObjectId: string; displayName: string; roles: string[] };
-  action: 'notice.publish' | 'consents.export' | 'breach.export';
+  action: 'notice.publish' | 'notice.campaign' | 'consents.export' | 'consents.exportLink' | 'breach.export';
   /** Facts worth evidence (filters, versions, counts, hashes), never free text beyond a notice summary. */
   details: Record<string, string | number | boolean | null>;
   prevHash: string;
@@ -48,22 +54,61 @@ export interface OperatorAuditEntry {
 export const OPERATOR_AUDIT_COLLECTION = 'operatorAudit';
 
 const seqId = (seq: number) => `op:${String(seq).padStart(10, '0')}`;
+/** The trail's head in `chainHeads` (its `collection` is not a HeadedChain's, whose entries carry a chainId). */
+const HEAD_ID = `${OPERATOR_AUDIT_COLLECTION}:trail`;
+
+interface OperatorHead {
+  _id: string;
+  collection: string;
+  chainId: string;
+  seq: number;
+  hash: string;
+  pending?: OperatorAuditEntry;
+}
 
 /** Append-only operator audit trail. */
 export class OperatorAuditLog {
   private readonly collection: Collection<OperatorAuditEntry>;
+  private readonly heads: Collection<OperatorHead>;
+  private readonly lock: DocumentLock;
 
   constructor(
     db: Db,
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.collection = db.collection<OperatorAuditEntry>(OPERATOR_AUDIT_COLLECTION);
+    this.heads = db.collection<OperatorHead>(COLLECTIONS.chainHeads);
+    this.lock = new DocumentLock(db);
+  }
+
+  private async insert(entry: OperatorAuditEntry): Promise<void> {
+    try {
+      await this.collection.insertOne(entry);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+    }
+  }
+
+  /** The stored head, with an entry a crash left pending written first. */
+  private async head(): Promise<OperatorHead | null> {
+    const head = await this.heads.findOne({ _id: HEAD_ID });
+    if (head?.pending) {
+      await this.insert(head.pending);
+      await this.heads.updateOne({ _id: HEAD_ID, seq: head.pending.seq }, { $unset: { pending: '' } });
+    }
+    return head;
   }
 
   /** Records an action at the end of the chain. */
   async record(operator: Operator, action: OperatorAuditEntry['action'], details: OperatorAuditEntry['details']): Promise<OperatorAuditEntry> {
+    return this.lock.withLock(HEAD_ID, () => this.recordLocked(operator, action, details));
+  }
+
+  private async recordLocked(operator: Operator, action: OperatorAuditEntry['action'], details: OperatorAuditEntry['details']): Promise<OperatorAuditEntry> {
     for (let attempt = 1; ; attempt++) {
-      const [last] = await this.collection.find().sort({ seq: -1 }).limit(1).toArray();
+      const head = await this.head();
+      // A trail written before heads were stored starts from its last entry.
+      const [last] = head ? [{ seq: head.seq, hash: head.hash }] : await this.collection.find().sort({ seq: -1 }).limit(1).toArray();
       const seq = (last?.seq ?? 0) + 1;
       const unsigned: Omit<OperatorAuditEntry, 'hash'> = {
         _id: seqId(seq),
@@ -75,13 +120,17 @@ export class OperatorAuditLog {
         prevHash: last?.hash ?? '',
       };
       const entry: OperatorAuditEntry = { ...unsigned, hash: hashLedgerEntry(unsigned as never) };
-      try {
-        await this.collection.insertOne(entry);
-        return entry;
-      } catch (e) {
-        if ((e as { code?: number }).code === 11000 && attempt < 10) continue;
-        throw e;
+      // The head moves first, holding the entry, only from the head this append read.
+      const moved = head
+        ? await this.heads.updateOne({ _id: HEAD_ID, seq: head.seq }, { $set: { seq, hash: entry.hash, pending: entry } })
+        : await this.heads.updateOne({ _id: HEAD_ID }, { $setOnInsert: { collection: OPERATOR_AUDIT_COLLECTION, chainId: 'trail', seq, hash: entry.hash, pending: entry } }, { upsert: true });
+      if (!moved.modifiedCount && !moved.upsertedCount) {
+        if (attempt < 10) continue;
+        throw new Error('The operator audit trail head kept moving; try again');
       }
+      await this.insert(entry);
+      await this.heads.updateOne({ _id: HEAD_ID, seq }, { $unset: { pending: '' } });
+      return entry;
     }
   }
 
@@ -90,16 +139,19 @@ export class OperatorAuditLog {
     return this.collection.find().sort({ seq: 1 }).toArray();
   }
 
-  /** Recomputes the chain; the first broken seq, or null when intact and gap-free. */
+  /** Recomputes the chain against its stored head; the first broken seq, or null when intact, gap-free and ending on the head. */
   async verify(): Promise<number | null> {
-    let prev = '';
-    let seq = 0;
-    for (const e of await this.list()) {
-      seq += 1;
-      const { hash, ...rest } = e;
-      if (e.seq !== seq || e._id !== seqId(seq) || e.prevHash !== prev || hashLedgerEntry(rest as never) !== hash) return seq;
-      prev = hash;
-    }
-    return null;
+    const report = await this.verifyReport();
+    return report.ok ? null : (report.firstBad?.seq ?? 1);
+  }
+
+  /** The chain's verification report (as `npm run verify` prints it). */
+  async verifyReport(): Promise<ChainReport> {
+    const head = await this.heads.findOne({ _id: HEAD_ID });
+    const entries = await this.list();
+    const misnamed = entries.find((e) => e._id !== seqId(e.seq));
+    const report = verifyEntries(OPERATOR_AUDIT_COLLECTION, entries, head ? { seq: head.seq, hash: head.hash } : null, head?.pending ? [head.pending] : []);
+    if (report.ok && misnamed) return { ...report, ok: false, firstBad: { seq: misnamed.seq, problem: 'altered', detail: 'the entry id does not match its position' } };
+    return report;
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../../bot/logger';
 import { renderDeviceNoticeCard } from '../../cards/deviceNoticeCard';
+import { renderNoticeCard } from '../../cards/noticeCard';
 import type { JobQueue } from '../jobs/jobQueue';
 import { Outbox, type NewOutboxEntry } from '../outbox/outbox';
 import { hashAuditEntry, type AuditRepository } from '../storage/auditRepository';
@@ -50,6 +51,7 @@ const MAX_CONFLICT_RETRIES = 5;
 function auditDetails(event: DeviceEvent | { type: 'enrolled' }, device: EnrolledDevice): AuditEntry['details'] {
   const d: AuditEntry['details'] = { failing: device.failing.join(',') || null, graceEndsAt: device.graceEndsAt ?? null };
   if (event.type === 'complianceObserved') d.intuneGraceEndsAt = event.intuneGraceEndsAt ?? null;
+  if (event.type === 'consentLapsed' || event.type === 'consentRenewed') d.noticeVersion = event.noticeVersion;
   if (event.type === 'membershipApplied') Object.assign(d, { op: event.op, groupId: event.groupId, memberId: event.memberId, graphRequestId: event.graphRequestId ?? null });
   if (event.type === 'enrolled') Object.assign(d, { requestId: device.requestId, consentId: device.consentId ?? null, groupId: device.access.groupId, memberId: device.access.memberId });
   return d;
@@ -244,6 +246,21 @@ export class DeviceService {
             dueAt,
             kind: DeviceOutboxKind.Access,
             payload: { deviceId: device._id, op: effect.type === 'removeAccess' ? 'remove' : 'add', groupId: device.access.groupId, memberId: device.access.memberId },
+          };
+        case 'tellIt':
+          return {
+            key,
+            dueAt,
+            kind: DeviceOutboxKind.ItNotice,
+            payload: {
+              summary: 'Consent withdrawn',
+              viaAadObjectId: device.person.aadObjectId,
+              card: JSON.stringify(renderNoticeCard({
+                title: 'Consent withdrawn',
+                text: `**${device.person.displayName.replace(/[*_[\]()`<>]/g, '')}** withdrew consent to management of **${device.deviceName.replace(/[*_[\]()`<>]/g, '')}** (Intune device ${device._id}). The device has left the access group. Retire the device in Intune to remove work apps and data.`,
+                tone: 'warning',
+              })),
+            },
           };
       }
     });

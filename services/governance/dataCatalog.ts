@@ -1,5 +1,8 @@
 import { BREACH_NOTICES_COLLECTION, BREACHES_COLLECTION } from '../breach/breachRepository';
 import { THIRD_PARTIES_COLLECTION } from '../thirdParties/thirdPartyRegister';
+import { LEDGER_COLLECTIONS } from '../consent/consentLedgerRepository';
+import { CAMPAIGN_COLLECTIONS } from '../consent/noticeCampaigns';
+import { OPERATOR_AUDIT_COLLECTION } from '../consent/operatorAuditLog';
 import { ALERT_LISTS_COLLECTION, ALERTS_COLLECTION } from '../devices/alertRepository';
 import { DEVICE_LISTS_COLLECTION, DEVICES_COLLECTION } from '../devices/deviceRepository';
 import { INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
@@ -7,6 +10,7 @@ import { JOBS_COLLECTION } from '../jobs/jobQueue';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
 import { RATE_GRANTS_COLLECTION } from '../messaging/teamsRatePacer';
 import { OUTBOX_COLLECTION } from '../outbox/outbox';
+import { NOTICE_DRAFTS_COLLECTION } from '../consent/noticeDrafts';
 import { COLLECTIONS } from '../storage/mongoConnection';
 
 /** How stored data is categorised (privacy SOP §2: data "properly categorized, labeled, and stored"). */
@@ -117,4 +121,44 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
   },
   [DEVICE_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Device ids per compliance state, for IT's lists in the tab; an id leaves when its device moves on." },
   [ALERT_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Ids of the alerts still open, for IT's list in the tab; an id leaves when its alert closes." },
+  [LEDGER_COLLECTIONS.entries]: {
+    category: 'consent',
+    alsoHolds: ['personal', 'device'],
+    retention: 'consent',
+    from: 'at',
+    note: "The consent ledger: one hash-chained stream per person and device (consented, declined, withdrawn, re-consented, acknowledged), each with the notice version and the SHA-256 of its exact text. Kept at least six years (RETENTION_CONSENT_DAYS); a ledger is only ever removed whole, with its head (removal by age is not automated yet).",
+  },
+  [LEDGER_COLLECTIONS.heads]: {
+    category: 'consent',
+    alsoHolds: ['personal'],
+    retention: 'consent',
+    from: 'updatedAt',
+    note: "Each consent ledger's chain head (last seq, hash and state), kept as long as its ledger so a removed tail is detected.",
+  },
+  [OPERATOR_AUDIT_COLLECTION]: {
+    category: 'audit',
+    alsoHolds: ['personal'],
+    retention: 'audit',
+    from: 'at',
+    note: 'What operators did outside a request (notice publications, campaign starts, consent export links and exports): one hash chain whose head is in chainHeads; verified by npm run verify. Not removed by age.',
+  },
+  [CAMPAIGN_COLLECTIONS.campaigns]: {
+    category: 'consent',
+    retention: 'consent',
+    from: 'startedAt',
+    note: 'Change-notice campaigns: the version announced, the text before it, material or minor, deadline, reminders sent, fan-out cursor and where IT\'s progress card is. Kept with the consent records it explains.',
+  },
+  [CAMPAIGN_COLLECTIONS.recipients]: {
+    category: 'consent',
+    alsoHolds: ['personal'],
+    retention: 'consent',
+    from: 'updatedAt',
+    note: "Each person's part in a campaign (told, answered, unreachable, lapsed, access removed); the answer itself is in the consent ledger. Kept with the consent records.",
+  },
+  [NOTICE_DRAFTS_COLLECTION]: {
+    category: 'log',
+    retention: 'log',
+    from: 'createdAt',
+    note: 'Notice publications drafted in Teams, awaiting their administrator\'s confirmation (valid 30 minutes); the publication itself is in the operator audit trail.',
+  },
 });

@@ -16,7 +16,13 @@ export type JobKind =
   | 'peopleCheck'
   // A breach notification's reminders and status refresh; the third-party register's review reminders.
   | 'breachTimer'
-  | 'thirdPartyReview';
+  | 'thirdPartyReview'
+  /** A notice campaign's timer: fan-out, reminders, deadline (subject: the campaign id). */
+  | 'noticeCampaign'
+  /** Refresh of a campaign's progress card for IT (subject: the campaign id). */
+  | 'noticeProgress'
+  /** What follows a consent withdrawal, should the instance that recorded it stop before it (subject: the ledger id). */
+  | 'consentWithdrawal';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,

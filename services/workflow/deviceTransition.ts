@@ -6,10 +6,17 @@
  */
 import type { Platform } from './model';
 
-/** Where an enrolled device stands. */
-export type DeviceState = 'compliant' | 'inGrace' | 'accessRemoved' | 'retired';
+/**
+ * Where an enrolled device stands. Besides compliance: `consentWithdrawn` (the person withdrew consent; access is
+ * off for good and IT retires the device) and `consentLapsed` (a material notice change was not consented to by
+ * its deadline; access is off until the person consents to the new text).
+ */
+export type DeviceState = 'compliant' | 'inGrace' | 'accessRemoved' | 'consentWithdrawn' | 'consentLapsed' | 'retired';
 
-export const DEVICE_STATES: readonly DeviceState[] = ['compliant', 'inGrace', 'accessRemoved', 'retired'];
+export const DEVICE_STATES: readonly DeviceState[] = ['compliant', 'inGrace', 'accessRemoved', 'consentWithdrawn', 'consentLapsed', 'retired'];
+
+/** States in which the device has no access, so removing it again is not owed. */
+const ACCESS_OFF: readonly DeviceState[] = ['accessRemoved', 'consentWithdrawn', 'consentLapsed'];
 
 /** What the sweep, a timer or a person reports about a device. */
 export type DeviceEvent =
@@ -26,14 +33,31 @@ export type DeviceEvent =
   /** An incident (lost, stolen, jailbroken) forbids access until it closes. */
   | { type: 'incidentOpened'; incidentId: string }
   /** That incident closed: it no longer forbids access; the device's compliance decides again. */
-  | { type: 'incidentClosed'; incidentId: string };
+  | { type: 'incidentClosed'; incidentId: string }
+  /** The person withdrew their consent to management of this device (recorded in their consent ledger). */
+  | { type: 'consentWithdrawn' }
+  /** A material change of the notice passed its deadline without the person's consent to the new text. */
+  | { type: 'consentLapsed'; noticeVersion: string }
+  /** The person consented to the new text after their consent had lapsed. */
+  | { type: 'consentRenewed'; noticeVersion: string };
 
 export type DeviceEventType = DeviceEvent['type'];
 
-export const DEVICE_EVENT_TYPES: readonly DeviceEventType[] = ['complianceObserved', 'graceTimer', 'membershipApplied', 'deviceGone', 'personLeft', 'incidentOpened', 'incidentClosed'];
+export const DEVICE_EVENT_TYPES: readonly DeviceEventType[] = [
+  'complianceObserved',
+  'graceTimer',
+  'membershipApplied',
+  'deviceGone',
+  'personLeft',
+  'incidentOpened',
+  'incidentClosed',
+  'consentWithdrawn',
+  'consentLapsed',
+  'consentRenewed',
+];
 
 /** What the employee is told. */
-export type DeviceNotice = 'drift' | 'reminder' | 'accessRemoved' | 'accessRestored' | 'fixed';
+export type DeviceNotice = 'drift' | 'reminder' | 'accessRemoved' | 'accessRestored' | 'fixed' | 'consentLapsed';
 
 /** Where the IT alert for the current failing settings stands. */
 export type AlertStatus = 'open' | 'employeeTold' | 'fixed' | 'accessRemoved' | 'restored' | 'retired' | 'superseded';
@@ -43,7 +67,9 @@ export type DeviceEffect =
   | { type: 'notifyEmployee'; about: DeviceNotice; failing: readonly string[]; graceEndsAt?: string }
   | { type: 'alertIt'; status: AlertStatus; failing: readonly string[] }
   | { type: 'removeAccess' }
-  | { type: 'restoreAccess' };
+  | { type: 'restoreAccess' }
+  /** IT Security is told in its channel (a withdrawal: retire the device). */
+  | { type: 'tellIt'; about: 'consentWithdrawn' };
 
 /** The device fields the machine reads and writes. */
 export interface DeviceCore {
@@ -132,7 +158,7 @@ export function deviceTransition<T extends DeviceCore>(device: T, event: DeviceE
     case 'incidentOpened': {
       const holds = device.incidentHolds ?? [];
       if (holds.includes(event.incidentId)) return same();
-      if (device.state === 'accessRemoved') return to({ incidentHolds: [...holds, event.incidentId] }, []);
+      if (ACCESS_OFF.includes(device.state)) return to({ incidentHolds: [...holds, event.incidentId] }, []);
       return to({ state: 'accessRemoved', incidentHolds: [...holds, event.incidentId], graceEndsAt: undefined, timerAt: undefined, remindersSent: [] }, [
         { type: 'removeAccess' },
         ...(device.state === 'inGrace' ? [{ type: 'alertIt', status: 'accessRemoved', failing: device.failing } as const] : []),
@@ -147,12 +173,40 @@ export function deviceTransition<T extends DeviceCore>(device: T, event: DeviceE
     case 'deviceGone':
     case 'personLeft':
       return to({ state: 'retired', graceEndsAt: undefined, timerAt: undefined, remindersSent: [] }, [
-        ...(device.state === 'accessRemoved' ? [] : [{ type: 'removeAccess' } as const]),
+        ...(ACCESS_OFF.includes(device.state) ? [] : [{ type: 'removeAccess' } as const]),
         ...(device.state === 'inGrace' ? [{ type: 'alertIt', status: 'retired', failing: device.failing } as const] : []),
+      ]);
+    case 'consentWithdrawn':
+      if (device.state === 'consentWithdrawn') return same();
+      return to({ state: 'consentWithdrawn', graceEndsAt: undefined, timerAt: undefined, remindersSent: [] }, [
+        ...(ACCESS_OFF.includes(device.state) ? [] : [{ type: 'removeAccess' } as const]),
+        ...(device.state === 'inGrace' ? [{ type: 'alertIt', status: 'retired', failing: device.failing } as const] : []),
+        { type: 'tellIt', about: 'consentWithdrawn' },
+      ]);
+    case 'consentLapsed':
+      if (device.state === 'consentLapsed' || device.state === 'consentWithdrawn') return same();
+      return to({ state: 'consentLapsed', graceEndsAt: undefined, timerAt: undefined, remindersSent: [] }, [
+        ...(ACCESS_OFF.includes(device.state) ? [] : [{ type: 'removeAccess' } as const]),
+        { type: 'notifyEmployee', about: 'consentLapsed', failing: device.failing },
+        ...(device.state === 'inGrace' ? [{ type: 'alertIt', status: 'accessRemoved', failing: device.failing } as const] : []),
+      ]);
+    case 'consentRenewed':
+      if (device.state !== 'consentLapsed') return same();
+      // Settings that failed while consent had lapsed, or an open incident, still keep access off; the next compliant
+      // observation without an incident restores it.
+      if (device.failing.length || (device.incidentHolds ?? []).length) return to({ state: 'accessRemoved' }, []);
+      return to({ state: 'compliant' }, [
+        { type: 'restoreAccess' },
+        { type: 'notifyEmployee', about: 'accessRestored', failing: [] },
       ]);
     case 'complianceObserved': {
       const failing = event.compliant ? [] : sorted(event.failing);
       switch (device.state) {
+        case 'consentWithdrawn':
+          return same();
+        case 'consentLapsed':
+          // Access stays off whatever the compliance; what fails is kept for when consent is renewed.
+          return sameSet(failing, device.failing) ? same() : to({ failing }, []);
         case 'compliant': {
           if (event.compliant) return same();
           const graceEndsAt = intuneGraceEnd(event.intuneGraceEndsAt, now) ?? new Date(now.getTime() + policy.graceHours * HOUR).toISOString();

@@ -70,12 +70,23 @@ export function noticeProblems(notices: readonly PublishedNotice[]): string[] {
 
 /** The registry of published notices, checked once when loaded. */
 export class NoticeRegistry {
-  private readonly all: readonly PublishedNotice[];
+  private all: readonly PublishedNotice[];
 
   constructor(notices: readonly PublishedNotice[]) {
     const problems = noticeProblems(notices);
     if (problems.length) throw new NoticeIntegrityError(problems);
     this.all = [...notices].sort((a, b) => a.publishedAt.localeCompare(b.publishedAt));
+  }
+
+  /**
+   * Adds a version this process just published (an administrator in Teams), so it is in force here without a
+   * restart; the registry file holds it for every later start. A version already known is left as it is.
+   */
+  include(notice: PublishedNotice): void {
+    if (this.version(notice.ownership, notice.version)) return;
+    const problems = noticeProblems([...this.all, notice]);
+    if (problems.length) throw new NoticeIntegrityError(problems);
+    this.all = [...this.all, notice].sort((a, b) => a.publishedAt.localeCompare(b.publishedAt));
   }
 
   /** Every published version, oldest first. */

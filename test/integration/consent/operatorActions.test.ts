@@ -47,6 +47,22 @@ describe('operator actions: publishing a notice and exporting consents, audited'
     assert.equal(await audit.verify(), null);
   });
 
+  const TAMPER: [string, (db: Db) => Promise<unknown>, number][] = [
+    ['its last entry is deleted', (d) => d.collection(OPERATOR_AUDIT_COLLECTION).deleteOne({ seq: 3 }), 3],
+    ['an entry is altered', (d) => d.collection(OPERATOR_AUDIT_COLLECTION).updateOne({ seq: 2 }, { $set: { 'details.rows': 0 } }), 2],
+    ['the whole trail is replaced by a shorter, consistent one', async (d) => {
+      await d.collection(OPERATOR_AUDIT_COLLECTION).deleteMany({ seq: { $gt: 1 } });
+    }, 2],
+  ];
+  for (const [name, tamper, seq] of TAMPER) {
+    it(`when the operator audit trail is tampered with (${name}), then verification against its stored head finds entry ${seq}`, async () => {
+      for (let i = 0; i < 3; i++) await audit.record(as('auditor'), 'consents.export', { rows: i + 1, format: 'csv' });
+      assert.equal(await audit.verify(), null);
+      await tamper(db);
+      assert.equal(await audit.verify(), seq);
+    });
+  }
+
   it('when the same version is published again with the same text, then nothing changes; with another text, it is refused', async () => {
     const publisher = new NoticePublisher(file, audit);
     await publisher.publish(draft('2026-12-15'), as('admin'));

@@ -73,7 +73,13 @@ describe('operator commands from the command line (real processes, database and 
     assert.match(stdout, /Published company@2027-01-01 \(minor\)/);
     const versions = (JSON.parse(readFileSync(file, 'utf8')) as PublishedNotice[]).map((n) => `${n.ownership}@${n.version}`);
     assert.ok(versions.includes('company@2027-01-01'));
-    const [entry] = await new OperatorAuditLog(db).list();
+    const [entry, started] = await new OperatorAuditLog(db).list();
     assert.deepEqual([entry.action, entry.details.version, entry.operator.aadObjectId], ['notice.publish', '2027-01-01', 'a0000000-0000-4000-8000-000000000004']);
+    // The new version's change-notice campaign starts, for the running bot to carry out.
+    assert.match(stdout, /Campaign company@2027-01-01 started/);
+    assert.deepEqual([started.action, started.details.campaignId], ['notice.campaign', 'company@2027-01-01']);
+    const view = await cli('notice.ts', ['campaign', '--ownership', 'company', '--version', '2027-01-01', '--as', 'debrab@contoso.example']);
+    assert.match(view.stdout, /company@2027-01-01 {2}minor {2}sending\n {4}concerned 0 {2}told 0/);
+    await assert.rejects(cli('notice.ts', ['campaign', '--as', 'alexw@contoso.example']), (e: { code?: number }) => e.code === 3);
   });
 });

@@ -31,4 +31,13 @@ describe('data catalog', () => {
     assert.equal(DATA_CATALOG[COLLECTIONS.audit].retention, 'audit');
     assert.equal(DATA_CATALOG[COLLECTIONS.accessLog].retention, 'log');
   });
+
+  it('when the consent ledger, its heads, the campaigns and the operator audit trail are catalogued, then they keep the consent and audit periods', () => {
+    for (const name of ['consentLedger', 'consentLedgerHeads', 'noticeCampaigns', 'noticeCampaignRecipients']) {
+      assert.equal(DATA_CATALOG[name]?.retention, 'consent', `${name} follows the consent period (at least six years)`);
+      assert.equal(DATA_CATALOG[name]?.category, 'consent');
+    }
+    assert.equal(DATA_CATALOG.operatorAudit?.retention, 'audit');
+    assert.ok(DATA_CATALOG.noticeDrafts, 'drafts are catalogued');
+  });
 });

@@ -135,12 +135,21 @@ describe('loadConfig', () => {
     ['a zero expiry', { ...base, APPROVAL_EXPIRE_AFTER_DAYS: '0' }, /APPROVAL_EXPIRE_AFTER_DAYS/],
     ['a people search offering nobody', { ...base, DELEGATION_SEARCH_MAX: '0' }, /DELEGATION_SEARCH_MAX/],
     ['a people search offering a hundred', { ...base, DELEGATION_SEARCH_MAX: '100' }, /DELEGATION_SEARCH_MAX/],
+    ['a notice reminder as long as the deadline', { ...base, NOTICE_DEADLINE_DAYS: '7', NOTICE_REMINDER_DAYS: '7,2' }, /NOTICE_REMINDER_DAYS must all be shorter/],
+    ['notice reminders in another form', { ...base, NOTICE_REMINDER_DAYS: 'a week' }, /NOTICE_REMINDER_DAYS/],
+    ['change notices faster than Teams allows', { ...base, NOTICE_SENDS_PER_SECOND: '60' }, /NOTICE_SENDS_PER_SECOND/],
+    ['an export link longer than an hour', { ...base, CONSENT_EXPORT_LINK_MINUTES: '120' }, /CONSENT_EXPORT_LINK_MINUTES/],
   ];
   for (const [name, env, message] of bad) {
     it(`when ${name}, then start-up fails naming the setting`, () => {
       assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigurationError && message.test(e.message));
     });
   }
+
+  it('when nothing about notice campaigns is set, then 10 notices a second, a 30-day deadline and reminders 7 and 2 days before apply', () => {
+    const n = loadConfig({ ...base, NOTICE_REMINDER_DAYS: '2, 7,2' }).notices;
+    assert.deepEqual([n.sendsPerSecond, n.deadlineDays, n.reminderDaysBefore, n.progressIntervalMs, n.exportLinkMinutes], [10, 30, [7, 2], 60_000, 5]);
+  });
 
   it('when EMBEDDED_DB_BACKEND names SQLite, then the embedded database uses it', () => {
     assert.equal(loadConfig({ ...base, EMBEDDED_DB_BACKEND: 'sqlite' }).mongo.embeddedBackend, 'sqlite');

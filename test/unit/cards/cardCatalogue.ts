@@ -14,6 +14,8 @@ import { FIXTURE_LIST, FIXTURE_NOW, FIXTURE_PEOPLE, HOSTILE_JUSTIFICATION, HOSTI
 import { renderItCard } from '../../../cards/itCard';
 import { renderLookupCard } from '../../../cards/lookupCard';
 import { renderNoticeCard } from '../../../cards/noticeCard';
+import { renderNoticeChangeCard } from '../../../cards/noticeChangeCard';
+import { renderCampaignProgressCard } from '../../../cards/campaignProgressCard';
 import { renderNotificationCard, type NotificationAudience } from '../../../cards/notificationCard';
 import { renderNotYoursCard } from '../../../cards/notYoursCard';
 import { renderPrivacyCard } from '../../../cards/privacyCard';
@@ -194,7 +196,7 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
   ['myData/no public address', () => renderMyDataCard({ ...FIXTURE_MY_DATA, downloadUrl: undefined })],
   ['myData/nothing stored', () => renderMyDataCard({ ...FIXTURE_MY_DATA, counts: { requests: 0, consentEntries: 0, auditEntries: 0 }, references: [] })],
   ...Object.entries(FIXTURE_TRANSPARENCY).map(([name, input]) => [`transparency/${name}`, () => renderTransparencyCard(input)] as [string, () => AdaptiveCard]),
-  ...(['drift', 'reminder', 'accessRemoved', 'fixed', 'accessRestored'] as const).map((about): [string, () => AdaptiveCard] => [
+  ...(['drift', 'reminder', 'accessRemoved', 'fixed', 'accessRestored', 'consentLapsed'] as const).map((about): [string, () => AdaptiveCard] => [
     `deviceNotice/${about}`,
     () =>
       renderDeviceNoticeCard({
@@ -236,6 +238,42 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
         nearing: [{ personName: 'Megan <b>Bowen</b>', deviceName: 'iPhone', graceEndsAt: '2026-03-03T09:00:00.000Z' }],
       }),
   ],
+  ...(['open', 'reminder', 'answered', 'lapsed'] as const).flatMap((status) =>
+    [status !== 'reminder'].map((material): [string, () => AdaptiveCard] => [
+      `noticeChange/${status}/${material ? 'material' : 'minor'}`,
+      () =>
+        renderNoticeChangeCard({
+          recipientId: 'personal@2027-01-01|a:req-1',
+          version: '2027-01-01',
+          ownership: 'personal',
+          material,
+          deadline: '2027-02-01T09:00:00.000Z',
+          summary: 'Retention [shortened](https://evil.example) to <b>three</b> years ${secret}',
+          previousLines: ['**Notice**', 'Version 2026-11-01', '', '**Retention**', '• Six years.'],
+          lines: ['**Notice**', 'Version 2027-01-01', '', '**Retention**', '• Three years.'],
+          status,
+          answeredAt: status === 'answered' ? '2027-01-10T09:00:00.000Z' : undefined,
+          transparencyUrl: 'https://learn.microsoft.com/mem/intune/user-help/what-info-can-your-company-see-on-your-device',
+        }),
+    ]),
+  ),
+  ...(['sending', 'open', 'closed'] as const).map((phase): [string, () => AdaptiveCard] => [
+    `campaignProgress/${phase}`,
+    () =>
+      renderCampaignProgressCard({
+        ownership: 'personal',
+        version: '2027-01-01',
+        material: true,
+        deadline: '2027-02-01T09:00:00.000Z',
+        startedBy: 'Patti <b>Fernandez</b>',
+        counts: { affected: 40, told: 38, answered: 30, pending: 8, unreachable: 2, accessRemoved: phase === 'closed' ? 7 : 0 },
+        phase,
+        notAnswered: phase === 'closed' ? ['[Alex](https://evil.example) Wilber', 'Adele Vance'] : [],
+        notAnsweredMore: phase === 'closed' ? 5 : 0,
+        updatedAt: '2027-02-01T09:00:00.000Z',
+      }),
+  ]),
+  ['notice/publish confirm', () => renderNoticeCard({ title: 'Publish this notice version?', text: 'Replacing 2026-11-01.', tone: 'warning', detail: 'Typed summary', actions: [{ title: 'Publish and notify', verb: Verb.NoticePublishConfirm, draftId: 'draft-1' }] })],
   ['complianceDigest/quiet', () => renderComplianceDigestCard({ since: '2026-03-01T09:00:00.000Z', until: '2026-03-02T09:00:00.000Z', newCount: 0, openCount: 0, fixedCount: 0, removedCount: 0, failedCount: 0, nearing: [] })],
   // Breach notification and the third-party register.
   ['breachNotice', () => renderBreachNoticeCard({ breachId: 'BR-7K3Q2M', text: renderNotice(`${DEFAULT_NOTICE_TEMPLATE}\n\n\${evil} {{DATE(2026-01-01T00:00:00Z)}}`, BREACH_VALUES) })],

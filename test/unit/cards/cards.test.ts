@@ -366,7 +366,7 @@ describe('cards', () => {
   });
 
   describe('verbs', () => {
-    it('when listed, then they are exactly the 41 verbs of the product, all distinct', () => {
+    it('when listed, then they are exactly the 43 verbs of the product, all distinct', () => {
       assert.equal(new Set(ALL_VERBS).size, ALL_VERBS.length);
       assert.deepEqual([...ALL_VERBS].sort(), [
         'approval.approve', 'approval.deny', 'approval.reassign', 'approval.refresh', 'compliance.recheck', 'consent.accept', 'consent.decline', 'consent.history',
@@ -374,7 +374,7 @@ describe('cards', () => {
         'incident.close', 'incident.contain', 'incident.corrective', 'incident.deviceAction.confirm', 'incident.deviceAction.prepare', 'incident.investigate', 'incident.note', 'incident.refresh',
         'incident.report', 'incident.status', 'incident.triage',
         'it.confirm', 'it.deny', 'it.refresh', 'mydata.show', 'privacy.show', 'request.cancel', 'request.start', 'request.status', 'request.submit', 'transparency.show',
-        'breach.acknowledge', 'breach.close', 'breach.send', 'thirdParty.review',
+        'breach.acknowledge', 'breach.close', 'breach.send', 'thirdParty.review', 'notice.answer', 'notice.publishConfirm',
         'incident.breach.declare', 'incident.breach.form',
       ].sort());
     });

@@ -25,6 +25,25 @@ describe('classifyIntent: handing approvals to someone else', () => {
   }
 });
 
+describe("classifyIntent: the operators' notice and export commands", () => {
+  const table: [string, Intent][] = [
+    [
+      'publish notice personal 2027-01-01 material deadline 2027-02-01: Retention is now three years.',
+      { kind: 'publishNotice', ownership: 'personal', version: '2027-01-01', material: true, deadline: '2027-02-01', summary: 'Retention is now three years.' },
+    ],
+    ['Publish the notice Company v2 minor - Wording clarified', { kind: 'publishNotice', ownership: 'company', version: 'v2', material: false, summary: 'Wording clarified' }],
+    ['publish notice personal 2027-01-01: no weight given', { kind: 'unknown' }],
+    ['export consents', { kind: 'exportConsents', format: 'csv' }],
+    [
+      'export consents for alex@contoso.com from 2026-11-01 to 2026-12-01 version 2026-11-01 as json',
+      { kind: 'exportConsents', person: 'alex@contoso.com', from: '2026-11-01', to: '2026-12-01', version: '2026-11-01', format: 'json' },
+    ],
+  ];
+  for (const [text, expected] of table) {
+    it(`when someone types "${text}", then it reads as ${expected.kind}`, () => assert.deepEqual(classifyIntent(text), expected));
+  }
+});
+
 /** What people type about consent and their data, and what the bot must understand. */
 const CASES: [string, Intent['kind']][] = [
   ['show my consents', 'myConsents'],

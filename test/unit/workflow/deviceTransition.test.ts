@@ -35,6 +35,9 @@ const SAMPLE: Record<DeviceEventType, DeviceEvent> = {
   personLeft: { type: 'personLeft' },
   incidentOpened: { type: 'incidentOpened', incidentId: 'INC-2026-AAAAAA' },
   incidentClosed: { type: 'incidentClosed', incidentId: 'INC-2026-AAAAAA' },
+  consentWithdrawn: { type: 'consentWithdrawn' },
+  consentLapsed: { type: 'consentLapsed', noticeVersion: '2027-01-01' },
+  consentRenewed: { type: 'consentRenewed', noticeVersion: '2027-01-01' },
 };
 
 /** state × event → next state (or 'refused'), effect types; every pair appears. */
@@ -47,6 +50,9 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
     personLeft: ['retired', ['removeAccess']],
     incidentOpened: ['accessRemoved', ['removeAccess']],
     incidentClosed: ['compliant', []],
+    consentWithdrawn: ['consentWithdrawn', ['removeAccess', 'tellIt']],
+    consentLapsed: ['consentLapsed', ['removeAccess', 'notifyEmployee:consentLapsed']],
+    consentRenewed: ['compliant', []],
   },
   inGrace: {
     complianceObserved: ['inGrace', []],
@@ -56,6 +62,9 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
     personLeft: ['retired', ['removeAccess', 'alertIt:retired']],
     incidentOpened: ['accessRemoved', ['removeAccess', 'alertIt:accessRemoved']],
     incidentClosed: ['inGrace', []],
+    consentWithdrawn: ['consentWithdrawn', ['removeAccess', 'alertIt:retired', 'tellIt']],
+    consentLapsed: ['consentLapsed', ['removeAccess', 'notifyEmployee:consentLapsed', 'alertIt:accessRemoved']],
+    consentRenewed: ['inGrace', []],
   },
   accessRemoved: {
     complianceObserved: ['accessRemoved', []],
@@ -65,6 +74,33 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
     personLeft: ['retired', []],
     incidentOpened: ['accessRemoved', []],
     incidentClosed: ['accessRemoved', []],
+    consentWithdrawn: ['consentWithdrawn', ['tellIt']],
+    consentLapsed: ['consentLapsed', ['notifyEmployee:consentLapsed']],
+    consentRenewed: ['accessRemoved', []],
+  },
+  consentWithdrawn: {
+    complianceObserved: ['consentWithdrawn', []],
+    graceTimer: ['consentWithdrawn', []],
+    membershipApplied: ['consentWithdrawn', []],
+    deviceGone: ['retired', []],
+    personLeft: ['retired', []],
+    consentWithdrawn: ['consentWithdrawn', []],
+    consentLapsed: ['consentWithdrawn', []],
+    consentRenewed: ['consentWithdrawn', []],
+    incidentOpened: ['consentWithdrawn', []],
+    incidentClosed: ['consentWithdrawn', []],
+  },
+  consentLapsed: {
+    complianceObserved: ['consentLapsed', []],
+    graceTimer: ['consentLapsed', []],
+    membershipApplied: ['consentLapsed', []],
+    deviceGone: ['retired', []],
+    personLeft: ['retired', []],
+    consentWithdrawn: ['consentWithdrawn', ['tellIt']],
+    consentLapsed: ['consentLapsed', []],
+    consentRenewed: ['compliant', ['restoreAccess', 'notifyEmployee:accessRestored']],
+    incidentOpened: ['consentLapsed', []],
+    incidentClosed: ['consentLapsed', []],
   },
   retired: {
     complianceObserved: ['refused', []],
@@ -74,6 +110,9 @@ const TABLE: Record<DeviceState, Record<DeviceEventType, [DeviceState | 'refused
     personLeft: ['refused', []],
     incidentOpened: ['refused', []],
     incidentClosed: ['refused', []],
+    consentWithdrawn: ['refused', []],
+    consentLapsed: ['refused', []],
+    consentRenewed: ['refused', []],
   },
 };
 
@@ -117,6 +156,28 @@ describe('enrolled device transitions', () => {
   });
 
   const cases: { name: string; from: DeviceCore; event: DeviceEvent; now?: Date; state: DeviceState; effects: string[]; check?: (d: DeviceCore) => void }[] = [
+    {
+      name: 'consent renewed while an incident is open keeps access off until the incident closes and the device complies',
+      from: device('consentLapsed', { incidentHolds: ['INC-2026-AAAAAA'] }),
+      event: { type: 'consentRenewed', noticeVersion: '2027-01-01' },
+      state: 'accessRemoved',
+      effects: [],
+    },
+    {
+      name: 'consent renewed while settings still fail keeps access off: the device waits for compliance, not for consent',
+      from: device('consentLapsed', { failing: ['IosCompliancePolicy.passcodeRequired'] }),
+      event: { type: 'consentRenewed', noticeVersion: '2027-01-01' },
+      state: 'accessRemoved',
+      effects: [],
+    },
+    {
+      name: 'a lapsed consent remembers settings that fail meanwhile, without any message',
+      from: device('consentLapsed'),
+      event: drift,
+      state: 'consentLapsed',
+      effects: [],
+      check: (d) => assert.deepEqual(d.failing, ['IosCompliancePolicy.passcodeRequired']),
+    },
     {
       name: 'a drift without an Intune grace date starts the configured grace period and schedules the first reminder',
       from: device('compliant'),

@@ -19,7 +19,7 @@ export function renderAccessReviewCard(r: AccessReview, now: Date): AdaptiveCard
   const overdue = r.state === 'open' && now.getTime() >= Date.parse(r.dueBy);
   const statusLine =
     r.state === 'attested' && r.attestation
-      ? `Attested by ${escapeCardText(r.attestation.by.displayName, { maxLength: 120 })} · ${cardDateTime(r.attestation.at)}`
+      ? `Attested · ${cardDateTime(r.attestation.at)}`
       : overdue
         ? `Overdue: an administrator must attest it (due ${cardDateTime(r.dueBy)})`
         : `Open: an administrator attests it by ${cardDateTime(r.dueBy)}`;
@@ -29,6 +29,7 @@ export function renderAccessReviewCard(r: AccessReview, now: Date): AdaptiveCard
     period: r.since ? `${cardDateTime(r.since)} to ${cardDateTime(r.startedAt)}` : `First review · ${cardDateTime(r.startedAt)}`,
     style: r.state === 'attested' ? 'good' : overdue ? 'attention' : 'warning',
     statusLine,
+    attestedBy: r.attestation ? `by ${escapeCardText(r.attestation.by.displayName, { maxLength: 120 })}` : '',
     roles: [
       ...r.roles.map((x) => ({ title: REVIEWED_ROLE_LABELS[x.role], value: x.members.length ? x.members.map(who).join(', ') : 'nobody' })),
       { title: 'Access group', value: `${r.access.members} members; ${r.access.expected} enrolled, compliant devices` },

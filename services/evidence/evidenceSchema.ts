@@ -123,6 +123,7 @@ export const EVIDENCE_PACK_SCHEMA = {
         required: ['id', 'startedAt', 'dueBy', 'state', 'mentions', 'attestation', 'revocations', 'events', 'verified', 'firstBad', 'controls'],
         additionalProperties: false,
         properties: {
+          id: { type: 'string' },
           startedAt: isoTime,
           dueBy: isoTime,
           state: { enum: ['open', 'attested'] },

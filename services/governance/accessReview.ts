@@ -295,10 +295,14 @@ export class AccessReviewService {
     const p = entry.payload as { reviewId: string; groupId: string; memberId: string };
     const receipt = await this.graph.groups.removeMember(p.groupId, p.memberId);
     const removedAt = this.clock().toISOString();
-    await this.reviews.updateOne(
-      { _id: p.reviewId, 'revocations.memberId': p.memberId },
-      { $set: { 'revocations.$.state': 'removed', 'revocations.$.removedAt': removedAt, 'revocations.$.graphRequestId': receipt?.requestId ?? null, 'revocations.$.clientRequestId': receipt?.clientRequestId }, $inc: { version: 1 } },
-    );
+    // The whole list is rewritten under a version check: the positional `$` update is not served by every supported server.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const review = await this.mustGet(p.reviewId);
+      const revocations = review.revocations.map((r) =>
+        r.memberId === p.memberId ? { ...r, state: 'removed' as const, removedAt, graphRequestId: receipt?.requestId ?? null, clientRequestId: receipt?.clientRequestId } : r,
+      );
+      if ((await this.reviews.updateOne({ _id: p.reviewId, version: review.version }, { $set: { revocations }, $inc: { version: 1 } })).modifiedCount) break;
+    }
     await this.record(p.reviewId, 'revoked', { kind: 'system' }, { memberId: p.memberId, groupId: p.groupId, graphRequestId: receipt?.requestId ?? null, clientRequestId: receipt?.clientRequestId ?? null });
     this.logger.info({ reviewId: p.reviewId, groupId: p.groupId }, 'member removed from the access group by an access review');
   }

@@ -451,6 +451,11 @@ export class HeadedChain<T extends ChainedEntry & { chainId: string }> {
     return this.entries.find(filter as never).sort({ at: 1, seq: 1 }).limit(limit).toArray() as Promise<T[]>;
   }
 
+  /** The newest entries across chains, newest first. */
+  async latest(limit: number): Promise<T[]> {
+    return this.entries.find({}).sort({ at: -1, seq: -1 }).limit(limit).toArray() as Promise<T[]>;
+  }
+
   /** Verifies one chain, or every chain of this collection, against the heads. */
   async verify(chainId?: string): Promise<ChainReport[]> {
     const heads = await this.heads.find(chainId ? { _id: this.headId(chainId) } : { collection: this.collectionName }).toArray();

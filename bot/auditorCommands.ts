@@ -74,16 +74,16 @@ export class AuditorCommands {
     });
   }
 
-  /** "access log": the latest reads. */
-  accessLog(actor: User): Promise<CardJson> {
+  /** "access log": the latest reads; "access log for <person | request>": every read of their records. */
+  accessLog(actor: User, about?: string): Promise<CardJson> {
     return this.refusing(async () => {
-      const entries = await this.desk.recentAccess(actor, 'teams', 15);
+      const entries = about ? (await this.desk.accessAbout(actor, 'teams', about)).entries.reverse() : await this.desk.recentAccess(actor, 'teams', 15);
       const names = new Map<string, string>();
       for (const id of new Set(entries.map((e) => e.actor.aadObjectId))) {
         const u = await this.directory.getUser(id).catch(() => undefined);
         if (u) names.set(id, u.displayName);
       }
-      return renderAccessLogCard(entries, names) as CardJson;
+      return renderAccessLogCard(entries, names, about) as CardJson;
     });
   }
 

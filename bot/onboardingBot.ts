@@ -65,7 +65,7 @@ export interface OnboardingBotDeps {
   auditor?: {
     verify(actor: Extract<Actor, { kind: 'user' }>, reference?: string): Promise<CardJson>;
     evidence(actor: Extract<Actor, { kind: 'user' }>, target: string): Promise<CardJson>;
-    accessLog(actor: Extract<Actor, { kind: 'user' }>): Promise<CardJson>;
+    accessLog(actor: Extract<Actor, { kind: 'user' }>, about?: string): Promise<CardJson>;
   };
   /** Withdraws the acting person's consent for a device (after they confirmed) and returns the card saying what followed. */
   withdrawConsent?: (actor: Extract<Actor, { kind: 'user' }>, requestId: string) => Promise<CardJson>;
@@ -325,7 +325,7 @@ export class OnboardingBot extends TeamsActivityHandler {
     }
     if (!actor) return context.sendActivity('Teams did not identify you; open the bot from Teams and try again.');
     const card =
-      intent.kind === 'verifyAudit' ? await auditor.verify(actor, intent.reference) : intent.kind === 'evidence' ? await auditor.evidence(actor, intent.target) : await auditor.accessLog(actor);
+      intent.kind === 'verifyAudit' ? await auditor.verify(actor, intent.reference) : intent.kind === 'evidence' ? await auditor.evidence(actor, intent.target) : await auditor.accessLog(actor, intent.about);
     return context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
   }
 

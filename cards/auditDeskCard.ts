@@ -64,16 +64,19 @@ export function renderEvidenceCard(pack: EvidencePack, links: { json: string; ht
   });
 }
 
-/** "access log": the latest reads of sensitive records, newest first. */
-export function renderAccessLogCard(entries: AccessLogEntry[], names: ReadonlyMap<string, string>): AdaptiveCard {
+/** "access log [for …]": the latest reads of sensitive records (of one person or request when `about` is given), newest first. */
+export function renderAccessLogCard(entries: AccessLogEntry[], names: ReadonlyMap<string, string>, about?: string): AdaptiveCard {
   return render({
     title: 'Access log',
     style: 'default',
-    statusLine: entries.length ? `The latest ${Math.min(entries.length, AUDIT_DESK_MAX_LINES)} reads of sensitive records` : 'No reads recorded',
-    lines: entries.map((e) => ({
-      label: `${e.at.slice(0, 16).replace('T', ' ')} UTC `,
-      text: `${plain(names.get(e.actor.aadObjectId) ?? e.actor.aadObjectId, 120)} (${e.actor.roles.join(', ') || 'no role'}) · ${e.door} · ${e.action} · ${e.subject.kind} ${plain(e.subject.id, 80)}`,
-    })),
-    note: 'Who read what, when and through which door; this read is recorded too. For a day or a person: `npm run access-log`.',
+    statusLine: entries.length ? `The latest ${Math.min(entries.length, AUDIT_DESK_MAX_LINES)} of ${entries.length} reads of ${about ? 'these records' : 'sensitive records'}` : 'No reads recorded',
+    lines: [
+      ...(about ? [{ label: 'For: ', text: plain(about, 120) }] : []),
+      ...entries.map((e) => ({
+        label: `${e.at.slice(0, 16).replace('T', ' ')} UTC `,
+        text: `${plain(names.get(e.actor.aadObjectId) ?? e.actor.aadObjectId, 120)} (${e.actor.roles.join(', ') || 'no role'}) · ${e.door} · ${e.action} · ${e.subject.kind} ${plain(e.subject.id, 80)}`,
+      })),
+    ],
+    note: 'Who read what, when and through which door; this read is recorded too. For a whole day: `npm run access-log`.',
   });
 }

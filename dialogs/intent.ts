@@ -27,7 +27,7 @@ export type Intent =
   | { kind: 'exportConsents'; person?: string; from?: string; to?: string; version?: string; format: 'csv' | 'json' }
   | { kind: 'verifyAudit'; reference?: string }
   | { kind: 'evidence'; target: string }
-  | { kind: 'accessLog' }
+  | { kind: 'accessLog'; about?: string }
   | { kind: 'unknown' };
 
 /** The part of a message that is read for a command. */
@@ -93,7 +93,8 @@ export function classifyIntent(text: string): Intent {
   if (verify) return verify[1] ? { kind: 'verifyAudit', reference: verify[1] } : { kind: 'verifyAudit' };
   const evidence = /^\s*evidence\s+(?:pack\s+)?(?:for|of)\s+(\S+)\s*$/i.exec(t);
   if (evidence) return { kind: 'evidence', target: evidence[1] };
-  if (/^\s*(show\s+(me\s+)?)?(the\s+)?access\s+log\s*\.?\s*$/i.test(t)) return { kind: 'accessLog' };
+  const accessLog = /^\s*(?:show\s+(?:me\s+)?)?(?:the\s+)?access\s+log(?:\s+(?:for|of|about)\s+(\S+))?\s*\.?\s*$/i.exec(t);
+  if (accessLog) return accessLog[1] ? { kind: 'accessLog', about: accessLog[1] } : { kind: 'accessLog' };
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
   return { kind: 'unknown' };
 }

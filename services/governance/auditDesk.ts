@@ -95,6 +95,10 @@ export class AuditDesk {
   /** Resolves what a person typed after "evidence for" into a target, or NotFoundError. */
   async resolveTarget(actor: Actor, typed: string): Promise<EvidenceTarget> {
     authorize(actor, 'exportEvidence');
+    return this.resolve(typed);
+  }
+
+  private async resolve(typed: string): Promise<EvidenceTarget> {
     const t = typed.trim().replace(/^@/, '');
     const request = await this.findRequest(t);
     if (request) return { kind: 'request', id: request._id };
@@ -113,6 +117,19 @@ export class AuditDesk {
     authorize(actor, 'readAccessLog');
     await this.accessLog.record({ actor: actor as User, door, action: 'readAccessLog', subject: { kind: 'accessLog', id: 'recent' } });
     return this.accessLog.recent(limit);
+  }
+
+  /** Who read the records of one person (and their requests) or one request, oldest first; reading them is recorded. */
+  async accessAbout(actor: Actor, door: Door, typed: string): Promise<{ target: EvidenceTarget; entries: AccessLogEntry[] }> {
+    authorize(actor, 'readAccessLog');
+    const target = await this.resolve(typed);
+    await this.accessLog.record({ actor, door, action: 'readAccessLog', subject: { kind: 'accessLog', id: target.id } });
+    const ids = [target.id];
+    if (target.kind === 'person') {
+      const requests = await this.db.collection<{ _id: string }>(COLLECTIONS.requests).find({ 'requester.aadObjectId': target.id }, { projection: { _id: 1 } }).toArray();
+      ids.push(...requests.map((r) => r._id));
+    }
+    return { target, entries: await this.accessLog.listForSubject(...ids) };
   }
 
   /** The latest access reviews, newest first (auditors and administrators). */

@@ -63,7 +63,7 @@ describe('auditors and administrators in Teams: verify audit, evidence for, acce
     throw new Error(`no ${fmt} link`);
   };
 
-  const COMMANDS = ['verify audit', 'verify audit DEV-AUD1T5', 'evidence for DEV-AUD1T5', 'evidence for alexw@contoso.example', 'access log'];
+  const COMMANDS = ['verify audit', 'verify audit DEV-AUD1T5', 'evidence for DEV-AUD1T5', 'evidence for alexw@contoso.example', 'access log', 'access log for alexw@contoso.example'];
   for (const [who, person] of [['an employee', people.alex], ['a manager', people.megan]] as const) {
     for (const command of COMMANDS) {
       it(`when ${who} types "${command}", then it is refused and nothing is read`, async () => {
@@ -118,6 +118,13 @@ describe('auditors and administrators in Teams: verify audit, evidence for, acce
     assert.match(text, /Lynne Robbins/);
     assert.match(text, /exportEvidence/);
     assert.equal((await logged(people.patti, 'readAccessLog')).length, 1);
+  });
+
+  it('when an auditor types "access log for" a person, then every read of their records and requests is listed, the evidence downloads included', async () => {
+    const text = shown(await say(people.lynne, 'access log for alexw@contoso.example'));
+    assert.match(text, /For: /);
+    assert.match(text, /exportEvidence · evidence req-audited/);
+    assert.match(text, /verifyAudit · audit req-audited/);
   });
 
   it('when someone other than an administrator presses Attest on the review card, then nothing changes; when the administrator does, then it is attested', async () => {

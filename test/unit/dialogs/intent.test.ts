@@ -104,6 +104,7 @@ describe('classifyIntent: auditors and administrators', () => {
     ['evidence for', { kind: 'unknown' }],
     ['access log', { kind: 'accessLog' }],
     ['show the access log', { kind: 'accessLog' }],
+    ['access log for alexw@contoso.com', { kind: 'accessLog', about: 'alexw@contoso.com' }],
     ['I need access to the log server on my phone', { kind: 'request' }],
   ];
   for (const [text, expected] of table) {

@@ -292,6 +292,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     audit,
     accessLog,
     graph,
+    channel: { messenger, deliveries },
     options: {
       review: {
         intervalMs: config.oversight.accessReviewIntervalMs,

@@ -11,7 +11,7 @@ import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import type { DirectoryService, GroupService } from '../graph/graphTypes';
 import type { JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';
-import { KEPT_COMMIT_TOKENS, Outbox, type OutboxEntry } from '../outbox/outbox';
+import { KEPT_COMMIT_TOKENS, Outbox, UNCONDITIONAL, type OutboxEntry } from '../outbox/outbox';
 import { HeadedChain, type ChainedEntry, type ChainReport } from '../storage/auditRepository';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { NotFoundError } from '../workflow/errors';
@@ -116,7 +116,9 @@ export const ACCESS_REVIEWS_COLLECTION = 'accessReviews';
 export const ACCESS_REVIEW_LOG_COLLECTION = 'accessReviewLog';
 export const ACCESS_REVIEW_AGGREGATE = 'accessReview';
 /** Outbox kinds of the review: an IT-channel card (the device module's kind) and a group removal. */
-export const ReviewOutboxKind = { ItNotice: 'itNotice', Revoke: 'accessReviewRevoke' } as const;
+export const ReviewOutboxKind = { ItNotice: 'itNotice', Revoke: 'accessReviewRevoke', CardUpdate: 'accessReviewCard' } as const;
+/** The idempotency key of a review's card in the IT channel (also its delivery key). */
+export const reviewCardKey = (reviewId: string) => `${reviewId}:card`;
 const SCHEDULE_SUBJECT = 'scheduled';
 /** Device states whose member belongs in the access group (grace keeps access until it ends). */
 const HOLDS_ACCESS = ['compliant', 'inGrace'];
@@ -230,7 +232,7 @@ export class AccessReviewService {
     };
     const token = Outbox.newCommitToken();
     await this.jobs.announce('accessReviewDue', review._id, new Date(review.dueBy));
-    await this.outbox.stage({ type: ACCESS_REVIEW_AGGREGATE, id: review._id, version: 1, commitToken: token }, [this.itCard(review, `${review._id}:card`, 'Access review to attest')]);
+    await this.outbox.stage({ type: ACCESS_REVIEW_AGGREGATE, id: review._id, version: 1, commitToken: token }, [this.itCard(review, reviewCardKey(review._id), 'Access review to attest')]);
     await this.reviews.insertOne({ ...review, outboxTokens: [token] });
     await this.record(review._id, 'reviewed', { kind: 'system' }, {
       roles: roles.map((r) => `${r.role}:${r.members.length}`).join(','),
@@ -257,6 +259,7 @@ export class AccessReviewService {
       { returnDocument: 'after' },
     );
     if (!done) throw new AccessReviewStateError(reviewId, 'stale');
+    await this.refreshCard(done);
     await this.record(reviewId, 'attested', { kind: 'user', aadObjectId: actor.aadObjectId }, {
       unexpected: review.access.unexpected.length,
       revocationsRequested: review.revocations.length,
@@ -284,6 +287,7 @@ export class AccessReviewService {
         { returnDocument: 'after' },
       );
       if (!done) continue;
+      await this.refreshCard(done);
       await this.record(reviewId, 'revocationRequested', { kind: 'user', aadObjectId: actor.aadObjectId }, { memberId, groupId: review.access.groupId });
       return done;
     }
@@ -301,7 +305,10 @@ export class AccessReviewService {
       const revocations = review.revocations.map((r) =>
         r.memberId === p.memberId ? { ...r, state: 'removed' as const, removedAt, graphRequestId: receipt?.requestId ?? null, clientRequestId: receipt?.clientRequestId } : r,
       );
-      if ((await this.reviews.updateOne({ _id: p.reviewId, version: review.version }, { $set: { revocations }, $inc: { version: 1 } })).modifiedCount) break;
+      if ((await this.reviews.updateOne({ _id: p.reviewId, version: review.version }, { $set: { revocations }, $inc: { version: 1 } })).modifiedCount) {
+        await this.refreshCard({ ...review, version: review.version + 1 });
+        break;
+      }
     }
     await this.record(p.reviewId, 'revoked', { kind: 'system' }, { memberId: p.memberId, groupId: p.groupId, graphRequestId: receipt?.requestId ?? null, clientRequestId: receipt?.clientRequestId ?? null });
     this.logger.info({ reviewId: p.reviewId, groupId: p.groupId }, 'member removed from the access group by an access review');
@@ -350,6 +357,16 @@ export class AccessReviewService {
     const review = await this.get(id);
     if (!review) throw new NotFoundError('access review', id);
     return review;
+  }
+
+  /**
+   * After a change, everyone in the channel sees the review's card as it now stands (the one who acted already
+   * does). Rendered from the stored review when carried out, so it is owed by no particular write.
+   */
+  private async refreshCard(review: AccessReview): Promise<void> {
+    await this.outbox.stage({ type: ACCESS_REVIEW_AGGREGATE, id: review._id, version: review.version, commitToken: UNCONDITIONAL }, [
+      { key: `${review._id}:cardUpdate:${review.version}`, kind: ReviewOutboxKind.CardUpdate, payload: { reviewId: review._id } },
+    ]);
   }
 
   private itCard(review: AccessReview, key: string, summary: string) {

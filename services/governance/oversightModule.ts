@@ -8,13 +8,15 @@ import type { Logger } from '../../bot/logger';
 import { renderAccessReviewCard } from '../../cards/accessReviewCard';
 import { renderNoticeCard } from '../../cards/noticeCard';
 import type { GraphServices } from '../graph/graphTypes';
+import type { DeliveryLog } from '../messaging/deliveryLog';
+import { cardActivity, type Messenger } from '../messaging/proactiveMessenger';
 import type { JobKind, JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';
 import { UNCONDITIONAL, type Outbox } from '../outbox/outbox';
 import type { AuditRepository } from '../storage/auditRepository';
 import type { AuditEntry } from '../workflow/model';
 import type { AccessLog } from './accessLog';
-import { AccessReviewService, ReviewOutboxKind, type AccessReviewOptions } from './accessReview';
+import { AccessReviewService, reviewCardKey, ReviewOutboxKind, type AccessReviewOptions } from './accessReview';
 import { AuditDesk } from './auditDesk';
 import type { RetentionDays } from './dataCatalog';
 import { RetentionJob, type RetentionRun } from './retentionJob';
@@ -39,6 +41,8 @@ export function createOversightModule(deps: {
   audit: AuditRepository;
   accessLog: AccessLog;
   graph: Pick<GraphServices, 'groups' | 'directory'>;
+  /** Updates the review card in the IT channel after a change (absent: the card stays as posted). */
+  channel?: { messenger: Messenger; deliveries: DeliveryLog };
   options: OversightOptions;
   logger: Logger;
   clock?: () => Date;
@@ -69,6 +73,18 @@ export function createOversightModule(deps: {
     );
   }
   audit.onParked(parked);
+
+  /** Shows the review's card in the IT channel as the review now stands (an edit that changes nothing is skipped). */
+  outbox.handle(ReviewOutboxKind.CardUpdate, async (entry) => {
+    const { reviewId } = entry.payload as { reviewId: string };
+    const review = await reviews.get(reviewId);
+    const posted = deps.channel && (await deps.channel.deliveries.delivered(reviewCardKey(reviewId)));
+    if (!review || !posted || !deps.channel) return;
+    const card = renderAccessReviewCard(review, clock());
+    if (await deps.channel.deliveries.shows(posted, card)) return;
+    await deps.channel.messenger.update(posted, cardActivity(card, 'Access review'));
+    await deps.channel.deliveries.rendered(posted, card);
+  });
 
   /** The retry job: writes parked entries; while some still fail, it runs again after the retry period. */
   async function auditRetry(lease: Lease): Promise<void> {

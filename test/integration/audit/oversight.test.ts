@@ -12,6 +12,7 @@ import { AuditRepository, hashAuditEntry } from '../../../services/storage/audit
 import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
 import type { AuditEntry } from '../../../services/workflow/model';
 import type { Actor } from '../../../services/workflow/transition';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { RecordingMessenger } from '../../support/onboardingInstance';
 import { useTestDb } from '../../support/testDb';
 import { ACCESS_GROUP, deviceInstance, HOUR, MEGAN, MEGAN_IPHONE, TestClock, useClockedSimulator } from '../devices/deviceHarness';
@@ -75,6 +76,7 @@ describe('oversight: access reviews, parked audit entries and scheduled retentio
       audit,
       accessLog: new AccessLog(db, clock.now),
       graph: devices.graph,
+      channel: { messenger: devices.messenger, deliveries: new DeliveryLog(db, clock.now) },
       options: oversightOptions,
       logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
       clock: clock.now,
@@ -144,6 +146,12 @@ describe('oversight: access reviews, parked audit entries and scheduled retentio
 
       const attested = await x.oversight.reviews.attest(patti, review._id);
       assert.equal(attested.state, 'attested');
+      await x.runDue();
+      const updates = (x.devices.messenger as RecordingMessenger).updates;
+      assert.ok(updates.length >= 1, 'the posted card is updated for the whole channel');
+      assert.match(updates.at(-1)!.text, /Attested/);
+      assert.match(updates.at(-1)!.text, /Alex Wilber \([^)]*\) · removed/);
+      assert.doesNotMatch(updates.at(-1)!.text, /accessReview\.(attest|revoke)/, 'no buttons once attested');
       await assert.rejects(x.oversight.reviews.attest(patti, review._id), (e: unknown) => e instanceof AccessReviewStateError && e.reason === 'attested');
       const events = await x.oversight.reviews.events(review._id);
       assert.deepEqual(events.map((e) => e.event), ['reviewed', 'revocationRequested', 'revoked', 'attested']);

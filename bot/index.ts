@@ -321,7 +321,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   );
   const consentLogger = logger.child({ component: 'consent' });
   if (config.env === 'production' && config.consent.publicBaseUrl && !config.consent.exportSigningKey) {
-    consentLogger.warn('DATA_EXPORT_SIGNING_KEY is not set: "my data" links work only on the instance that issued them, until it restarts');
+    consentLogger.warn('DATA_EXPORT_SIGNING_KEY is not set: "my data" and evidence links work only on the instance that issued them, until it restarts');
   }
   const withdrawal = new ConsentWithdrawal(
     consents.ledger,

@@ -300,7 +300,12 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
         reminderMs: config.oversight.accessReviewReminderMs,
         groups: { access: config.groups.access, admins: config.groups.admins, auditors: config.groups.auditors, itSecurity: config.groups.itSecurity, fallbackApprovers: config.groups.fallbackApprovers },
       },
-      retention: { intervalMs: config.oversight.retentionIntervalMs, dryRun: config.oversight.retentionDryRun, days: config.governance.retentionDays },
+      retention: {
+        intervalMs: config.oversight.retentionIntervalMs,
+        dryRun: config.oversight.retentionDryRun,
+        days: config.governance.retentionDays,
+        outboxDoneDays: config.fleet.outboxDoneRetentionDays,
+      },
       auditRetryMs: config.oversight.auditRetryMs,
       dataResidencyRegion: config.governance.dataResidencyRegion,
     },

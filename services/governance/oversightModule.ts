@@ -24,7 +24,7 @@ import { RetentionJob, type RetentionRun } from './retentionJob';
 /** Settings from configuration. */
 export interface OversightOptions {
   review: AccessReviewOptions;
-  retention: { intervalMs: number; dryRun: boolean; days: RetentionDays };
+  retention: { intervalMs: number; dryRun: boolean; days: RetentionDays; outboxDoneDays?: number };
   auditRetryMs: number;
   dataResidencyRegion?: string;
 }
@@ -115,7 +115,7 @@ export function createOversightModule(deps: {
   }
 
   function runRetention(): Promise<RetentionRun> {
-    return new RetentionJob(db, options.retention.days, clock, logger.child({ component: 'retention' })).run({ dryRun: options.retention.dryRun, trigger: { kind: 'schedule' } });
+    return new RetentionJob(db, options.retention.days, clock, logger.child({ component: 'retention' }), options.retention.outboxDoneDays).run({ dryRun: options.retention.dryRun, trigger: { kind: 'schedule' } });
   }
 
   /** Creates a recurring job once (two instances starting together create it once). */

@@ -5,25 +5,25 @@ const KEY = 'k'.repeat(32);
 const LATER = new Date(Date.now() + 60_000);
 const refusal = (reason: DownloadLinkError['reason']) => (e: unknown) => e instanceof DownloadLinkError && e.reason === reason;
 
-describe('download links: purposes and claims', () => {
-  const evidence = new DownloadLinks(KEY, 'evidence.v1');
-  const myData = new DownloadLinks(KEY);
-  const claims = { sub: 'u-debra', scope: 'request', id: 'req-1', fmt: 'json' };
+describe('download links: an evidence link and the other purposes', () => {
+  const links = new DownloadLinks(KEY);
+  const what = { scope: 'request', id: 'req-1', fmt: 'json' };
 
-  it('when claims are signed, then they come back as signed', () => {
-    assert.deepEqual(evidence.verifyClaims(evidence.signClaims(claims, LATER)), claims);
+  it('when an evidence link is signed, then who asked and what come back as signed', () => {
+    assert.deepEqual(links.verifyFor('evidence', links.signFor('evidence', 'u-debra', what, LATER)), { sub: 'u-debra', q: what });
   });
 
-  const refused: [string, () => string, DownloadLinks, DownloadLinkError['reason']][] = [
-    ['an evidence token shown as a "my data" link', () => evidence.signClaims(claims, LATER), myData, 'signature'],
-    ['a "my data" token shown as an evidence link', () => myData.sign('u-alex', LATER), evidence, 'signature'],
-    ['an expired evidence token', () => evidence.signClaims(claims, new Date(Date.now() - 1000)), evidence, 'expired'],
-    ['claims altered after signing', () => `${Buffer.from(JSON.stringify({ ...claims, id: 'req-2', exp: 9e9 })).toString('base64url')}.${evidence.signClaims(claims, LATER).split('.')[1]}`, evidence, 'signature'],
-    ['a claims token without a person, shown as "my data"', () => myData.signClaims({ scope: 'request' }, LATER), myData, 'malformed'],
+  const refused: [string, () => void, DownloadLinkError['reason']][] = [
+    ['an evidence token shown as a "my data" link', () => links.verify(links.signFor('evidence', 'u-debra', what, LATER)), 'signature'],
+    ['a "my data" token shown as an evidence link', () => links.verifyFor('evidence', links.sign('u-alex', LATER)), 'signature'],
+    ['an expired evidence token', () => links.verifyFor('evidence', links.signFor('evidence', 'u-debra', what, new Date(Date.now() - 1000))), 'expired'],
+    [
+      'claims altered after signing',
+      () => links.verifyFor('evidence', `${Buffer.from(JSON.stringify({ sub: 'u-debra', q: { ...what, id: 'req-2' }, exp: 9e9 })).toString('base64url')}.${links.signFor('evidence', 'u-debra', what, LATER).split('.')[1]}`),
+      'signature',
+    ],
   ];
-  for (const [name, token, links, reason] of refused) {
-    it(`when ${name}, then it is refused (${reason})`, () => {
-      assert.throws(() => (links === myData ? links.verify(token()) : links.verifyClaims(token())), refusal(reason));
-    });
+  for (const [name, verify, reason] of refused) {
+    it(`when ${name}, then it is refused (${reason})`, () => assert.throws(verify, refusal(reason)));
   }
 });

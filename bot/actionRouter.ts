@@ -1,7 +1,7 @@
 import { CardFactory, type TurnContext } from 'botbuilder';
 import { cardDateTime } from '../cards/cardHelpers';
 import { escapeCardText } from '../cards/escape';
-import { Verb, type ConsentCommandVerb, type DelegationVerb, type GovernanceVerb, type IncidentVerb, type NoticeCommandVerb } from '../cards/verbs';
+import { Verb, type ConsentCommandVerb, type DelegationVerb, type GovernanceVerb, type IncidentVerb, type NoticeCommandVerb, type OversightVerb } from '../cards/verbs';
 import { StaleCardError, type OnboardingService } from '../services/onboarding/onboardingService';
 import { GraphRequestError } from '../services/graph/graphErrors';
 import { RolesUnavailableError, type RoleResolver } from '../services/onboarding/roleResolver';
@@ -49,6 +49,8 @@ export interface ActionRouterOptions {
   incidentHandlers?: Partial<Record<IncidentVerb, { roles: 'always' | 'never'; handle: ActionHandler }>>;
   /** Handlers of the breach and third-party register cards, with whether they need the actor's roles (they answer their own refusals). */
   governanceHandlers?: Partial<Record<GovernanceVerb, { withRoles: boolean; handle: ActionHandler }>>;
+  /** Handlers of the access review card (attest, remove a member); they check the actor's roles themselves. */
+  oversightHandlers?: Partial<Record<OversightVerb, ActionHandler>>;
 }
 
 /**
@@ -105,7 +107,7 @@ export class ActionRouter {
       return id;
     };
     const version = (c: ActionContext) => num(c.data.version);
-    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb | IncidentVerb | GovernanceVerb | NoticeCommandVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
+    const table: Record<Exclude<Verb, ConsentCommandVerb | DelegationVerb | IncidentVerb | GovernanceVerb | NoticeCommandVerb | OversightVerb>, { card: CardKind; roles: RoleNeed; handle: ActionHandler }> = {
       [Verb.RequestStart]: {
         card: 'welcome',
         roles: 'never',
@@ -241,7 +243,8 @@ export class ActionRouter {
       ([verb, h]) => [verb, { card: 'welcome' as const, roles: h.withRoles ? ('always' as const) : ('never' as const), handle: h.handle }] as const,
     );
     const notice = Object.entries(options.noticeHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'never' as const, handle: handle as ActionHandler }] as const);
-    this.table = new Map([...Object.entries(table), ...consent, ...delegation, ...incident, ...governance, ...notice]);
+    const oversight = Object.entries(options.oversightHandlers ?? {}).map(([verb, handle]) => [verb, { card: 'welcome' as const, roles: 'always' as const, handle: handle as ActionHandler }] as const);
+    this.table = new Map([...Object.entries(table), ...consent, ...delegation, ...incident, ...governance, ...notice, ...oversight]);
   }
 
   /**

@@ -233,6 +233,13 @@ const schema = z.object({
   NOTICE_PROGRESS_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(5).max(3600).default(60)),
   CONSENT_EXPORT_LINK_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(60).default(5)),
   NOTICE_REGISTRY_FILE: z.preprocess(emptyToUndefined, z.string().default(path.resolve(__dirname, '..', 'services', 'content', 'notices', 'published.json'))),
+  ACCESS_REVIEW_INTERVAL_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(366).default(91)),
+  ACCESS_REVIEW_DUE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(90).default(14)),
+  ACCESS_REVIEW_REMINDER_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.5).max(30).default(3)),
+  RETENTION_INTERVAL_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(24 * 31).default(24)),
+  RETENTION_DRY_RUN: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false').transform((v) => v === 'true')),
+  AUDIT_RETRY_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(0.1).max(24 * 60).default(5)),
+  AUDITOR_LINK_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(60).default(10)),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -385,6 +392,23 @@ export interface AppConfig {
     exportLinkMinutes: number;
     /** The published notices file a publication from Teams appends to. */
     registryFile: string;
+  };
+  /** Scheduled governance work: access reviews, retention, parked audit entries, auditors' download links. */
+  oversight: {
+    /** How often an access review is posted (default quarterly). */
+    accessReviewIntervalMs: number;
+    /** An access review not attested within this is overdue and reminds the administrators. */
+    accessReviewDueMs: number;
+    /** How often an overdue review reminds again. */
+    accessReviewReminderMs: number;
+    /** How often the retention job runs. */
+    retentionIntervalMs: number;
+    /** The scheduled retention run records what it would remove without removing it. */
+    retentionDryRun: boolean;
+    /** How often audit entries that could not be stored are tried again. */
+    auditRetryMs: number;
+    /** How long an evidence download link from Teams works. */
+    auditorLinkMinutes: number;
   };
 }
 
@@ -626,6 +650,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       progressIntervalMs: e.NOTICE_PROGRESS_SECONDS * 1000,
       exportLinkMinutes: e.CONSENT_EXPORT_LINK_MINUTES,
       registryFile: e.NOTICE_REGISTRY_FILE,
+    }),
+    oversight: Object.freeze({
+      accessReviewIntervalMs: e.ACCESS_REVIEW_INTERVAL_DAYS * 86_400_000,
+      accessReviewDueMs: e.ACCESS_REVIEW_DUE_DAYS * 86_400_000,
+      accessReviewReminderMs: e.ACCESS_REVIEW_REMINDER_DAYS * 86_400_000,
+      retentionIntervalMs: e.RETENTION_INTERVAL_HOURS * 3_600_000,
+      retentionDryRun: e.RETENTION_DRY_RUN,
+      auditRetryMs: e.AUDIT_RETRY_MINUTES * 60_000,
+      auditorLinkMinutes: e.AUDITOR_LINK_MINUTES,
     }),
   });
 }

@@ -36,6 +36,7 @@ import { OnboardingService } from '../services/onboarding/onboardingService';
 import { RoleResolver } from '../services/onboarding/roleResolver';
 import { BackgroundWorker } from '../services/onboarding/worker';
 import { AccessLog } from '../services/governance/accessLog';
+import { createOversightModule } from '../services/governance/oversightModule';
 import { AuditRepository } from '../services/storage/auditRepository';
 import { ConsentRepository } from '../services/storage/consentRepository';
 import { ConversationReferenceRepository } from '../services/storage/conversationReferenceRepository';
@@ -47,6 +48,7 @@ import { COLLECTIONS, connectMongo, ensureIndexes } from '../services/storage/mo
 import { MongoStorage } from '../services/storage/mongoStorage';
 import { RequestRepository } from '../services/storage/requestRepository';
 import { ActionRouter } from './actionRouter';
+import { AuditorCommands } from './auditorCommands';
 import { ConsentCommands } from './consentCommands';
 import { IncidentCommands } from './incidentCommands';
 import { GovernanceCommands } from './governanceCommands';
@@ -281,9 +283,50 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     Date.now,
     logger.child({ component: 'roles' }),
   );
+  // Oversight: access reviews, scheduled retention, parked audit entries, and the auditors' commands in Teams.
+  const accessLog = new AccessLog(mongo.db);
+  const oversight = createOversightModule({
+    db: mongo.db,
+    jobs,
+    outbox: devices.outbox,
+    audit,
+    accessLog,
+    graph,
+    channel: { messenger, deliveries },
+    options: {
+      review: {
+        intervalMs: config.oversight.accessReviewIntervalMs,
+        dueMs: config.oversight.accessReviewDueMs,
+        reminderMs: config.oversight.accessReviewReminderMs,
+        groups: { access: config.groups.access, admins: config.groups.admins, auditors: config.groups.auditors, itSecurity: config.groups.itSecurity, fallbackApprovers: config.groups.fallbackApprovers },
+      },
+      retention: {
+        intervalMs: config.oversight.retentionIntervalMs,
+        dryRun: config.oversight.retentionDryRun,
+        days: config.governance.retentionDays,
+        outboxDoneDays: config.fleet.outboxDoneRetentionDays,
+      },
+      auditRetryMs: config.oversight.auditRetryMs,
+      dataResidencyRegion: config.governance.dataResidencyRegion,
+    },
+    logger,
+  });
+  await oversight.ensureIndexes();
+  for (const [kind, run] of Object.entries(oversight.handlers)) if (run) worker.on(kind as JobKind, (subject, lease) => run(lease, subject));
+  const auditorCommands = new AuditorCommands(
+    oversight.desk,
+    oversight.reviews,
+    roles,
+    graph.directory,
+    // Evidence links are signed for their own purpose: a "my data" link never opens an evidence pack.
+    new DownloadLinks(config.consent.exportSigningKey ?? randomBytes(32)),
+    botCards,
+    { publicBaseUrl: config.consent.publicBaseUrl, linkMinutes: config.oversight.auditorLinkMinutes },
+    logger.child({ component: 'auditor' }),
+  );
   const consentLogger = logger.child({ component: 'consent' });
   if (config.env === 'production' && config.consent.publicBaseUrl && !config.consent.exportSigningKey) {
-    consentLogger.warn('DATA_EXPORT_SIGNING_KEY is not set: "my data" links work only on the instance that issued them, until it restarts');
+    consentLogger.warn('DATA_EXPORT_SIGNING_KEY is not set: "my data" and evidence links work only on the instance that issued them, until it restarts');
   }
   const withdrawal = new ConsentWithdrawal(
     consents.ledger,
@@ -318,7 +361,6 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     { publicBaseUrl: config.consent.publicBaseUrl, exportLinkMinutes: config.notices.exportLinkMinutes, deadlineDays: config.notices.deadlineDays },
     consentLogger,
   );
-  const accessLog = new AccessLog(mongo.db);
   const consentCommands = new ConsentCommands(
     consentService,
     service,
@@ -338,6 +380,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     deviceRecheck: (deviceId, actor) => devices.recheck(deviceId, actor),
     incidentHandlers: incidentCommands.handlers(),
     governanceHandlers: governanceCommands.handlers(),
+    oversightHandlers: auditorCommands.handlers(),
   });
   const dialog = new MainDialog(
     async (context) => {
@@ -376,6 +419,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       probe: () => withDeadline(mongo.db.command({ ping: 1 }), Math.max(500, config.mongo.unavailableNoticeMs / 2)),
     },
     accessLog,
+    auditor: auditorCommands,
   });
 
   adapter.onTurnError = createTurnErrorHandler({ conversationState, cards: botCards, logger });
@@ -427,12 +471,14 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   });
   consentCommands.registerDownload(server);
   noticeCommands.registerDownload(server);
+  auditorCommands.registerDownload(server);
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const port = (server.address() as { port: number }).port;
   void approvalTimers.adoptPending().catch((e) => logger.error({ err: e }, 'could not schedule approval timers found at start-up'));
   void worker.start();
   void devices.start().catch((e) => logger.error({ err: e }, 'could not schedule the compliance sweep and digest'));
   void thirdParties.start().catch((e) => logger.error({ err: e }, 'could not schedule the third-party review reminders'));
+  void oversight.start().catch((e) => logger.error({ err: e }, 'could not schedule the access review, retention and audit retries'));
   logger.info({ port, authEnabled: config.bot.authEnabled, startupMs: Date.now() - startedAt }, 'bot listening');
 
   return {

@@ -61,6 +61,12 @@ export interface OnboardingBotDeps {
     statusCard(aadObjectId: string): Promise<CardJson | null>;
     openForPerson(actor: Extract<Actor, { kind: 'user' }>, who: string, summary: string): Promise<CardJson>;
   };
+  /** Auditors' and administrators' commands (verify audit, evidence for …, access log); each checks the role itself. */
+  auditor?: {
+    verify(actor: Extract<Actor, { kind: 'user' }>, reference?: string): Promise<CardJson>;
+    evidence(actor: Extract<Actor, { kind: 'user' }>, target: string): Promise<CardJson>;
+    accessLog(actor: Extract<Actor, { kind: 'user' }>, about?: string): Promise<CardJson>;
+  };
   /** Withdraws the acting person's consent for a device (after they confirmed) and returns the card saying what followed. */
   withdrawConsent?: (actor: Extract<Actor, { kind: 'user' }>, requestId: string) => Promise<CardJson>;
   /** IT's third-party register commands (the actor carries roles). */
@@ -252,6 +258,10 @@ export class OnboardingBot extends TeamsActivityHandler {
       }
       case 'lookup':
         return this.lookup(context, result.intent.who);
+      case 'verifyAudit':
+      case 'evidence':
+      case 'accessLog':
+        return this.auditorCommand(context, result.intent);
       case 'reassign': {
         const request = await service.findByReference(result.intent.reference);
         if (!request) return context.sendActivity(`No request with the reference ${result.intent.reference} was found.`);
@@ -300,6 +310,23 @@ export class OnboardingBot extends TeamsActivityHandler {
     await this.deps.accessLog?.record({ actor, door: 'teams', action: 'lookUpPerson', subject: { kind: 'personStatus', id: person.id } });
     const requests = await this.deps.service.listFor(person.id);
     return context.sendActivity({ attachments: [CardFactory.adaptiveCard(this.deps.cards.lookup(person, requests))] });
+  }
+
+  /** An auditor's or administrator's command: the roles come from Entra (never the message), checked by the use case. */
+  private async auditorCommand(context: TurnContext, intent: Extract<MainDialogResult['intent'], { kind: 'verifyAudit' | 'evidence' | 'accessLog' }>) {
+    const auditor = this.deps.auditor;
+    if (!auditor) return context.sendActivity('Audit commands are not available here.');
+    let actor;
+    try {
+      actor = await this.deps.actions.actorOf(context);
+    } catch (e) {
+      if (!(e instanceof RolesUnavailableError)) throw e;
+      return context.sendActivity('Microsoft 365 is not answering, so your permissions could not be checked. Nothing was read: try again in a minute.');
+    }
+    if (!actor) return context.sendActivity('Teams did not identify you; open the bot from Teams and try again.');
+    const card =
+      intent.kind === 'verifyAudit' ? await auditor.verify(actor, intent.reference) : intent.kind === 'evidence' ? await auditor.evidence(actor, intent.target) : await auditor.accessLog(actor, intent.about);
+    return context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
   }
 
   /** IT's "incident for <email>: …", in the IT channel or in chat with the bot; roles from the directory. */

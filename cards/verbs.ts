@@ -92,6 +92,10 @@ export const Verb = {
   NoticeAnswer: 'notice.answer',
   /** An administrator confirms publishing a drafted notice version and starting its campaign (data.draftId). */
   NoticePublishConfirm: 'notice.publishConfirm',
+  /** An administrator attests the access review data.reviewId. */
+  AccessReviewAttest: 'accessReview.attest',
+  /** An administrator removes data.memberId, listed by the access review data.reviewId, from the access group. */
+  AccessReviewRevoke: 'accessReview.revoke',
 } as const;
 
 /** Verbs answered by the delegation commands (handlers supplied to the action router by the composition root). */
@@ -140,6 +144,12 @@ export type NoticeCommandVerb = (typeof NOTICE_COMMAND_VERBS)[number];
 /** Verbs answered by the consent commands (handlers supplied to the action router by the composition root). */
 export const CONSENT_COMMAND_VERBS = [Verb.TransparencyShow, Verb.ConsentHistory, Verb.MyDataShow] as const;
 
+/** Verbs answered by the oversight module (handlers supplied to the action router by the composition root). */
+export const OVERSIGHT_VERBS = [Verb.AccessReviewAttest, Verb.AccessReviewRevoke] as const;
+
+/** One of the oversight verbs. */
+export type OversightVerb = (typeof OVERSIGHT_VERBS)[number];
+
 /** One of the consent command verbs. */
 export type ConsentCommandVerb = (typeof CONSENT_COMMAND_VERBS)[number];
 
@@ -178,10 +188,14 @@ export interface CardActionData {
   recipientId?: string;
   /** A drafted notice publication awaiting the administrator's confirmation. */
   draftId?: string;
+  /** The access review an access review card is about. */
+  reviewId?: string;
+  /** A member the access review listed (checked against the stored review). */
+  memberId?: string;
 }
 
 /** The keys CardActionData may have; anything else in an action's data is a bug (tests check this). */
-export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction', 'breachId', 'thirdPartyId', 'recipientId', 'draftId'];
+export const CARD_ACTION_DATA_KEYS: readonly (keyof CardActionData)[] = ['verb', 'requestId', 'version', 'textHash', 'deviceId', 'incidentId', 'deviceAction', 'breachId', 'thirdPartyId', 'recipientId', 'draftId', 'reviewId', 'memberId'];
 
 /** Ids of the inputs cards send back with their action (merged into data / activity.value by Teams). */
 export const InputId = {

@@ -25,6 +25,9 @@ export type Intent =
   | { kind: 'publishNotice'; ownership: 'personal' | 'company'; version: string; material: boolean; deadline?: string; summary: string }
   /** An auditor or administrator asks for a consent export: "export consents for alex@contoso.com from 2026-11-01 to 2026-12-01 version 2026-11-01 as json". */
   | { kind: 'exportConsents'; person?: string; from?: string; to?: string; version?: string; format: 'csv' | 'json' }
+  | { kind: 'verifyAudit'; reference?: string }
+  | { kind: 'evidence'; target: string }
+  | { kind: 'accessLog'; about?: string }
   | { kind: 'unknown' };
 
 /** The part of a message that is read for a command. */
@@ -85,6 +88,13 @@ export function classifyIntent(text: string): Intent {
     const format = /\bas\s+json\b/i.test(t) ? 'json' : 'csv';
     return { kind: 'exportConsents', ...(person ? { person } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), ...(version ? { version } : {}), format };
   }
+  // Auditors and administrators: "verify audit [DEV-7K3Q2M]", "evidence for <request | person>", "access log".
+  const verify = /^\s*verify\s+(?:the\s+)?audit(?:\s+trail)?(?:\s+(?:for|of))?(?:\s+(?!trail\b)(\S+?))?\s*\.?\s*$/i.exec(t);
+  if (verify) return verify[1] ? { kind: 'verifyAudit', reference: verify[1] } : { kind: 'verifyAudit' };
+  const evidence = /^\s*evidence\s+(?:pack\s+)?(?:for|of)\s+(\S+)\s*$/i.exec(t);
+  if (evidence) return { kind: 'evidence', target: evidence[1] };
+  const accessLog = /^\s*(?:show\s+(?:me\s+)?)?(?:the\s+)?access\s+log(?:\s+(?:for|of|about)\s+(\S+))?\s*\.?\s*$/i.exec(t);
+  if (accessLog) return accessLog[1] ? { kind: 'accessLog', about: accessLog[1] } : { kind: 'accessLog' };
   for (const [re, kind] of RULES) if (re.test(t)) return { kind } as Intent;
   return { kind: 'unknown' };
 }

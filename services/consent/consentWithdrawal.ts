@@ -121,9 +121,9 @@ export class ConsentWithdrawal {
       return outcome;
     }
     if (request.state === 'granted' && request.access) {
-      await this.groups.removeMember(request.access.groupId, request.access.memberId);
+      const receipt = await this.groups.removeMember(request.access.groupId, request.access.memberId);
       outcome.accessRemoved = true;
-      this.logger.info({ requestId, groupId: request.access.groupId }, 'access removed after consent withdrawal');
+      this.logger.info({ requestId, groupId: request.access.groupId, graphRequestId: receipt?.requestId ?? null, clientRequestId: receipt?.clientRequestId }, 'access removed after consent withdrawal');
     }
     if (outcome.requestCancelled || outcome.accessRemoved || request.managedDeviceId) outcome.itTold = await this.tellIt(request, outcome.accessRemoved);
     return outcome;

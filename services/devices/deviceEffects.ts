@@ -138,9 +138,8 @@ export class DeviceEffects {
 
   private async access(entry: OutboxEntry): Promise<void> {
     const p = entry.payload as { deviceId: string; op: 'add' | 'remove'; groupId: string; memberId: string };
-    if (p.op === 'remove') await this.groups.removeMember(p.groupId, p.memberId);
-    else await this.groups.addMember(p.groupId, p.memberId);
-    await this.service.apply(p.deviceId, { type: 'membershipApplied', op: p.op, groupId: p.groupId, memberId: p.memberId });
+    const receipt = p.op === 'remove' ? await this.groups.removeMember(p.groupId, p.memberId) : await this.groups.addMember(p.groupId, p.memberId);
+    await this.service.apply(p.deviceId, { type: 'membershipApplied', op: p.op, groupId: p.groupId, memberId: p.memberId, graphRequestId: receipt?.requestId ?? null, clientRequestId: receipt?.clientRequestId });
   }
 
   private async itNotice(entry: OutboxEntry): Promise<void> {

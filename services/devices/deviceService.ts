@@ -52,7 +52,7 @@ function auditDetails(event: DeviceEvent | { type: 'enrolled' }, device: Enrolle
   const d: AuditEntry['details'] = { failing: device.failing.join(',') || null, graceEndsAt: device.graceEndsAt ?? null };
   if (event.type === 'complianceObserved') d.intuneGraceEndsAt = event.intuneGraceEndsAt ?? null;
   if (event.type === 'consentLapsed' || event.type === 'consentRenewed') d.noticeVersion = event.noticeVersion;
-  if (event.type === 'membershipApplied') Object.assign(d, { op: event.op, groupId: event.groupId, memberId: event.memberId, graphRequestId: event.graphRequestId ?? null });
+  if (event.type === 'membershipApplied') Object.assign(d, { op: event.op, groupId: event.groupId, memberId: event.memberId, graphRequestId: event.graphRequestId ?? null, clientRequestId: event.clientRequestId ?? null });
   if (event.type === 'enrolled') Object.assign(d, { requestId: device.requestId, consentId: device.consentId ?? null, groupId: device.access.groupId, memberId: device.access.memberId });
   return d;
 }

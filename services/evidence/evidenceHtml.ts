@@ -39,6 +39,15 @@ function requestSection(r: RequestEvidence): string {
   return `<section>${parts.join('\n')}</section>`;
 }
 
+function reviewSection(r: EvidencePack['accessReviews'][number]): string {
+  return `<section><h3>Review ${esc(r.id)}: ${esc(r.state)}, chain ${r.verified ? 'verified' : 'FAILED'}</h3>
+${table(['Started', 'Due by', 'Attested by', 'Attested at', 'Why listed'], [[r.startedAt, r.dueBy, r.attestation ? `${r.attestation.by.displayName} (${r.attestation.by.aadObjectId})` : 'not attested', r.attestation?.at, r.mentions.join(', ')]])}
+${r.firstBad ? `<p class="bad">First bad entry: ${esc(r.firstBad.seq)} — ${esc(r.firstBad.problem)}: ${esc(r.firstBad.detail)}</p>` : ''}
+${r.revocations.length ? table(['Removed member', 'Requested by', 'Requested', 'State', 'Graph request-id'], r.revocations.map((x) => [x.memberId, x.by.displayName, x.requestedAt, x.state, x.graphRequestId])) : ''}
+${table(['#', 'At', 'Event', 'By', 'Details'], r.events.map((e) => [e.seq, e.at, e.event, e.actor.aadObjectId ?? e.actor.kind, Object.entries(e.details).map(([k, v]) => `${k}=${v ?? '—'}`).join('; ')]))}
+${controls(r.controls)}</section>`;
+}
+
 /** A self-contained, printable HTML summary of an evidence pack. */
 export function renderEvidenceHtml(pack: EvidencePack): string {
   return `<!doctype html>
@@ -50,6 +59,8 @@ ${table(['Generated', 'By', 'Roles', 'Door', 'Data residency', 'Integrity'], [[p
 <h2>Controls</h2>
 ${table(['Control', 'What this pack shows'], Object.entries(pack.controls))}
 ${pack.requests.map(requestSection).join('\n')}
+<h2>Access reviews (SOC 2 CC6.2, CC6.3)</h2>
+${pack.accessReviews.length ? pack.accessReviews.map(reviewSection).join('\n') : '<p>No access review lists this person or request.</p>'}
 </body></html>
 `;
 }

@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import { notices } from '../content/notices/noticeRegistry';
 import type { AccessLogEntry, AccessRecorder, Door } from '../governance/accessLog';
+import { ACCESS_REVIEW_LOG_COLLECTION, ACCESS_REVIEWS_COLLECTION, type AccessReview, type AccessReviewEvent } from '../governance/accessReview';
+import { HeadedChain } from '../storage/auditRepository';
 import { authorize } from '../governance/authorization';
 import type { GroupService } from '../graph/graphTypes';
 import type { AuditRepository, ChainFinding, EntryResult } from '../storage/auditRepository';
@@ -13,6 +15,7 @@ import type { Actor } from '../workflow/transition';
 /** The controls an evidence pack maps its sections to. */
 export const CONTROL_CATALOG = {
   'SOC 2 CC6.1': 'Logical access security: access to information assets is restricted to authorised, managed and compliant devices.',
+  'SOC 2 CC6.2': 'Access is reviewed: who holds which role and who is in the access group is listed against who should be, attested by an administrator.',
   'SOC 2 CC6.3': 'Access is authorised (manager approval, IT review), granted and removed according to roles.',
   'HIPAA 45 CFR 164.312(a)(1)': 'Access control: only authorised persons and devices reach electronic protected health information.',
   'HIPAA 45 CFR 164.312(b)': 'Audit controls: activity is recorded and examinable (hash-chained, verified).',
@@ -27,6 +30,7 @@ const C = {
   compliance: ['SOC 2 CC6.1', 'HIPAA 45 CFR 164.312(a)(1)'],
   access: ['SOC 2 CC6.1', 'SOC 2 CC6.3', 'HIPAA 45 CFR 164.312(a)(1)'],
   audit: ['HIPAA 45 CFR 164.312(b)'],
+  review: ['SOC 2 CC6.2', 'SOC 2 CC6.3', 'HIPAA 45 CFR 164.312(b)'],
 } satisfies Record<string, Control[]>;
 
 /** One audit entry with its verification result. */
@@ -79,6 +83,25 @@ export interface RequestEvidence {
   reads: Pick<AccessLogEntry, 'at' | 'actor' | 'door' | 'action' | 'subject'>[];
 }
 
+/** How many of the latest access reviews a pack looks through. */
+const REVIEWS_READ = 60;
+
+/** An access review that concerns the pack's person or requests, with its chain verified. */
+export interface ReviewEvidence {
+  id: string;
+  startedAt: string;
+  dueBy: string;
+  state: AccessReview['state'];
+  /** Why it is in this pack: the subject held a role, was in the access group without a device, was missing, used a role or was removed. */
+  mentions: string[];
+  attestation: AccessReview['attestation'];
+  revocations: AccessReview['revocations'];
+  events: Pick<AccessReviewEvent, 'seq' | 'at' | 'event' | 'actor' | 'details' | 'hash'>[];
+  verified: boolean;
+  firstBad: ChainFinding | null;
+  controls: Control[];
+}
+
 /** The evidence pack: one JSON document (and an HTML rendering of it). */
 export interface EvidencePack {
   schemaVersion: '1';
@@ -90,6 +113,8 @@ export interface EvidencePack {
   integrity: { ok: boolean; chains: number; problems: { chain: string; finding: ChainFinding }[] };
   person: { aadObjectId: string; consents: (Pick<ConsentRecord, 'requestId' | 'outcome' | 'textVersion' | 'textHash' | 'at'> & { id: string })[] } | null;
   requests: RequestEvidence[];
+  /** Access reviews (SOC 2 CC6.2/CC6.3) that list the person or the requests' access-group members. */
+  accessReviews: ReviewEvidence[];
 }
 
 /** Settings the pack reads from configuration. */
@@ -151,7 +176,12 @@ export class EvidenceService {
 
   private async pack(actor: Extract<Actor, { kind: 'user' }>, door: Door, scope: EvidencePack['scope'], requests: OnboardingRequest[], person: EvidencePack['person']): Promise<EvidencePack> {
     const items = await Promise.all(requests.map((r) => this.requestEvidence(r)));
-    const problems = items.filter((i) => i.audit.firstBad).map((i) => ({ chain: `request:${i.request.id}`, finding: i.audit.firstBad! }));
+    const ids = new Set([...(person ? [person.aadObjectId] : []), ...requests.flatMap((r) => [r.requester.aadObjectId, ...(r.access ? [r.access.memberId] : [])])]);
+    const reviews = await this.reviewEvidence(ids);
+    const problems = [
+      ...items.filter((i) => i.audit.firstBad).map((i) => ({ chain: `request:${i.request.id}`, finding: i.audit.firstBad! })),
+      ...reviews.filter((r) => r.firstBad).map((r) => ({ chain: `${ACCESS_REVIEW_LOG_COLLECTION}:${r.id}`, finding: r.firstBad! })),
+    ];
     return {
       schemaVersion: '1',
       generatedAt: this.clock().toISOString(),
@@ -159,10 +189,51 @@ export class EvidenceService {
       scope,
       dataResidency: { region: this.options.dataResidencyRegion ?? null },
       controls: CONTROL_CATALOG,
-      integrity: { ok: problems.length === 0, chains: items.length, problems },
+      integrity: { ok: problems.length === 0, chains: items.length + reviews.length, problems },
       person,
       requests: items,
+      accessReviews: reviews,
     };
+  }
+
+  /** Reviews that name any of these ids, newest first, each with its chain verified. */
+  private async reviewEvidence(ids: Set<string>): Promise<ReviewEvidence[]> {
+    if (!ids.size) return [];
+    // Reviews are few (quarterly: 24 cover six years); filtering here avoids queries through nested arrays that
+    // not every supported server answers alike.
+    const recent = await this.db.collection<AccessReview>(ACCESS_REVIEWS_COLLECTION).find({}).sort({ startedAt: -1 }).limit(REVIEWS_READ).toArray();
+    const reviews = recent.filter(
+      (r) =>
+        r.roles.some((x) => x.members.some((m) => ids.has(m.id))) ||
+        [...r.access.unexpected, ...r.access.missing].some((m) => ids.has(m.id)) ||
+        r.usage.some((u) => ids.has(u.aadObjectId)),
+    );
+    const chain = new HeadedChain<AccessReviewEvent>(this.db, ACCESS_REVIEW_LOG_COLLECTION);
+    return Promise.all(
+      reviews.map(async (r) => {
+        const [report] = await chain.verify(r._id);
+        const events = await chain.list(r._id);
+        const mentions = [
+          ...r.roles.filter((x) => x.members.some((m) => ids.has(m.id))).map((x) => `role:${x.role}`),
+          ...(r.access.unexpected.some((m) => ids.has(m.id)) ? ['inAccessGroupWithoutDevice'] : []),
+          ...(r.access.missing.some((m) => ids.has(m.id)) ? ['missingFromAccessGroup'] : []),
+          ...(r.usage.some((u) => ids.has(u.aadObjectId)) ? ['usedRole'] : []),
+        ];
+        return {
+          id: r._id,
+          startedAt: r.startedAt,
+          dueBy: r.dueBy,
+          state: r.state,
+          mentions,
+          attestation: r.attestation,
+          revocations: r.revocations,
+          events: events.map(({ seq, at, event, actor, details, hash }) => ({ seq, at, event, actor, details, hash })),
+          verified: Boolean(report?.ok),
+          firstBad: report?.firstBad ?? (report ? null : { seq: 1, problem: 'noHead' as const, detail: 'the review has no chain' }),
+          controls: C.review,
+        };
+      }),
+    );
   }
 
   private async requestEvidence(r: OnboardingRequest): Promise<RequestEvidence> {

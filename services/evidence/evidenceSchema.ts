@@ -1,6 +1,6 @@
 /** JSON Schema (draft 2020-12) of an evidence pack, so an auditor's tooling can validate what it receives. */
 const person = { type: 'object', required: ['aadObjectId', 'displayName'], properties: { aadObjectId: { type: 'string' }, displayName: { type: 'string' } } };
-const controls = { type: 'array', minItems: 1, items: { enum: ['SOC 2 CC6.1', 'SOC 2 CC6.3', 'HIPAA 45 CFR 164.312(a)(1)', 'HIPAA 45 CFR 164.312(b)'] } };
+const controls = { type: 'array', minItems: 1, items: { enum: ['SOC 2 CC6.1', 'SOC 2 CC6.2', 'SOC 2 CC6.3', 'HIPAA 45 CFR 164.312(a)(1)', 'HIPAA 45 CFR 164.312(b)'] } };
 const isoTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T' };
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const finding = {
@@ -15,7 +15,7 @@ export const EVIDENCE_PACK_SCHEMA = {
   $id: 'urn:device-onboarding-bot:evidence-pack:1',
   title: 'Device onboarding evidence pack',
   type: 'object',
-  required: ['schemaVersion', 'generatedAt', 'generatedBy', 'scope', 'dataResidency', 'controls', 'integrity', 'person', 'requests'],
+  required: ['schemaVersion', 'generatedAt', 'generatedBy', 'scope', 'dataResidency', 'controls', 'integrity', 'person', 'requests', 'accessReviews'],
   additionalProperties: false,
   properties: {
     schemaVersion: { const: '1' },
@@ -113,6 +113,34 @@ export const EVIDENCE_PACK_SCHEMA = {
             },
           },
           reads: { type: 'array', items: { type: 'object', required: ['at', 'actor', 'door', 'action', 'subject'] } },
+        },
+      },
+    },
+    accessReviews: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'startedAt', 'dueBy', 'state', 'mentions', 'attestation', 'revocations', 'events', 'verified', 'firstBad', 'controls'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string' },
+          startedAt: isoTime,
+          dueBy: isoTime,
+          state: { enum: ['open', 'attested'] },
+          mentions: { type: 'array', items: { type: 'string' } },
+          attestation: nullable({ type: 'object', required: ['by', 'at'], properties: { at: isoTime } }),
+          revocations: { type: 'array', items: { type: 'object', required: ['memberId', 'by', 'requestedAt', 'state'], properties: { state: { enum: ['requested', 'removed'] } } } },
+          events: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['seq', 'at', 'event', 'actor', 'details', 'hash'],
+              properties: { seq: { type: 'integer', minimum: 1 }, at: isoTime, event: { enum: ['reviewed', 'attested', 'revocationRequested', 'revoked', 'reminded'] }, hash: sha256 },
+            },
+          },
+          verified: { type: 'boolean' },
+          firstBad: nullable(finding),
+          controls,
         },
       },
     },

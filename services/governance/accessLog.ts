@@ -70,6 +70,11 @@ export class AccessLog implements AccessRecorder {
     return this.chain.find({ 'subject.id': { $in: ids } });
   }
 
+  /** The latest reads across days, newest first. */
+  async recent(limit: number): Promise<AccessLogEntry[]> {
+    return this.chain.latest(limit);
+  }
+
   /** Verifies one day's chain or every day's. */
   verify(day?: string): Promise<ChainReport[]> {
     return this.chain.verify(day);

@@ -1,15 +1,16 @@
 import type { Actor, Role } from '../workflow/transition';
 
 /** Actions on records beyond one's own request, each granted to roles from Entra group membership. */
-export type PrivilegedAction = 'verifyAudit' | 'exportEvidence' | 'readAccessLog' | 'lookUpPerson' | 'runRetention' | 'exportConsents';
+export type PrivilegedAction = 'verifyAudit' | 'exportEvidence' | 'readAccessLog' | 'lookUpPerson' | 'runRetention' | 'exportConsents' | 'attestAccessReview';
 
 /** Every privileged action, for tables and help text. */
-export const PRIVILEGED_ACTIONS: readonly PrivilegedAction[] = ['verifyAudit', 'exportEvidence', 'readAccessLog', 'lookUpPerson', 'runRetention', 'exportConsents'];
+export const PRIVILEGED_ACTIONS: readonly PrivilegedAction[] = ['verifyAudit', 'exportEvidence', 'readAccessLog', 'lookUpPerson', 'runRetention', 'exportConsents', 'attestAccessReview'];
 
 /**
  * Who may do what (privacy SOP §3: access limited to authorised personnel). IT Security runs the procedure and
  * looks people up; auditors and administrators review the evidence and the access log, which records IT
- * Security's own reads, so IT Security does not read it; only administrators remove data past retention.
+ * Security's own reads, so IT Security does not read it; only administrators remove data past retention and
+ * attest (or act on) an access review, which auditors then examine.
  */
 export const PERMISSIONS: Readonly<Record<PrivilegedAction, readonly Role[]>> = Object.freeze({
   verifyAudit: ['admin', 'auditor'],
@@ -18,6 +19,7 @@ export const PERMISSIONS: Readonly<Record<PrivilegedAction, readonly Role[]>> = 
   lookUpPerson: ['itSecurity', 'admin', 'auditor'],
   runRetention: ['admin'],
   exportConsents: ['admin', 'auditor'],
+  attestAccessReview: ['admin'],
 });
 
 /** The actor's roles do not include one that grants the action. */

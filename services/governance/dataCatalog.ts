@@ -12,6 +12,7 @@ import { RATE_GRANTS_COLLECTION } from '../messaging/teamsRatePacer';
 import { OUTBOX_COLLECTION } from '../outbox/outbox';
 import { NOTICE_DRAFTS_COLLECTION } from '../consent/noticeDrafts';
 import { COLLECTIONS } from '../storage/mongoConnection';
+import { ACCESS_REVIEW_LOG_COLLECTION, ACCESS_REVIEWS_COLLECTION } from './accessReview';
 
 /** How stored data is categorised (privacy SOP §2: data "properly categorized, labeled, and stored"). */
 export type DataCategory = 'personal' | 'device' | 'consent' | 'audit' | 'conversationState' | 'log';
@@ -161,4 +162,12 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     from: 'createdAt',
     note: 'Notice publications drafted in Teams, awaiting their administrator\'s confirmation (valid 30 minutes); the publication itself is in the operator audit trail.',
   },
+  [ACCESS_REVIEWS_COLLECTION]: {
+    category: 'audit',
+    alsoHolds: ['personal'],
+    retention: 'audit',
+    from: 'startedAt',
+    note: 'Access reviews: role holders and access-group members by Entra id and name, discrepancies, attestation, removals with Graph request ids.',
+  },
+  [ACCESS_REVIEW_LOG_COLLECTION]: { category: 'audit', retention: 'audit', from: 'at', note: "Each access review's hash chain (reviewed, attested, removal requested, removed, reminded); removed whole with its review." },
 });

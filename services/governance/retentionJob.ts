@@ -6,6 +6,7 @@ import { TERMINAL_STATES } from '../workflow/model';
 import { ALERTS_COLLECTION } from '../devices/alertRepository';
 import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import { OUTBOX_COLLECTION } from '../outbox/outbox';
+import { ACCESS_REVIEW_LOG_COLLECTION, ACCESS_REVIEWS_COLLECTION } from './accessReview';
 import { DATA_CATALOG, type RetentionDays } from './dataCatalog';
 
 /** What one collection lost in a run: how many documents and which ids (never their content). */
@@ -22,6 +23,16 @@ export interface RetentionRun extends ChainedEntry {
   removed: Record<string, Removal>;
   /** Parked audit entries written during the run. */
   pendingAuditWritten: number;
+  /** A dry run lists what is past retention without removing it. */
+  dryRun?: boolean;
+  /** Who started it: the scheduled job or an administrator on the command line (their Entra object id). */
+  trigger?: { kind: 'schedule' } | { kind: 'operator'; aadObjectId: string };
+}
+
+/** How one run is made. */
+export interface RetentionRunOptions {
+  dryRun?: boolean;
+  trigger?: RetentionRun['trigger'];
 }
 
 const DAY_MS = 86_400_000;
@@ -48,8 +59,11 @@ export class RetentionJob {
     return new Date(this.clock().getTime() - this.days[kind] * DAY_MS).toISOString();
   }
 
-  /** Runs once and returns the record it stored. */
-  async run(): Promise<RetentionRun> {
+  private dryRun = false;
+
+  /** Runs once (a dry run removes nothing) and returns the record it stored. */
+  async run(options: RetentionRunOptions = {}): Promise<RetentionRun> {
+    this.dryRun = options.dryRun ?? false;
     const pending = await new AuditRepository(this.db, this.logger).flushPending();
     const cutoffs = {
       personal: this.cutoff('personal'),
@@ -64,6 +78,7 @@ export class RetentionJob {
       [COLLECTIONS.delegations]: await this.removeBy(COLLECTIONS.delegations, { until: { $lt: cutoffs.personal } }),
       [COLLECTIONS.audit]: await this.removeAuditChains(cutoffs.audit),
       [COLLECTIONS.accessLog]: await this.removeAccessLogDays(cutoffs.log.slice(0, 10)),
+      ...(await this.removeAccessReviews(cutoffs.audit)),
     };
     // Continuous compliance: retired devices, closed alerts, carried-out outbox entries (failed ones are evidence).
     removed[DEVICES_COLLECTION] = await this.removeBy(DEVICES_COLLECTION, { state: 'retired', updatedAt: { $lt: cutoffs.personal } });
@@ -77,15 +92,22 @@ export class RetentionJob {
     for (const [c, entry] of Object.entries(DATA_CATALOG)) {
       if (entry.retention === 'conversationState' && entry.from) removed[c] = await this.removeBy(c, { [entry.from]: { $lt: stateCutoff } });
     }
-    const record = await this.runs.append('retention', { ranAt: this.clock().toISOString(), cutoffs, removed, pendingAuditWritten: pending.written });
-    this.logger?.info({ counts: Object.fromEntries(Object.entries(removed).map(([k, v]) => [k, v.count])) }, 'retention run');
+    const record = await this.runs.append('retention', {
+      ranAt: this.clock().toISOString(),
+      cutoffs,
+      removed,
+      pendingAuditWritten: pending.written,
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.trigger ? { trigger: options.trigger } : {}),
+    });
+    this.logger?.info({ dryRun: this.dryRun, counts: Object.fromEntries(Object.entries(removed).map(([k, v]) => [k, v.count])) }, 'retention run');
     return record;
   }
 
   private async removeBy(collection: string, filter: Record<string, unknown>): Promise<Removal> {
     const c = this.db.collection<{ _id: string }>(collection);
     const ids = (await c.find(filter as never, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
-    if (ids.length) await c.deleteMany({ _id: { $in: ids } } as never);
+    if (ids.length && !this.dryRun) await c.deleteMany({ _id: { $in: ids } } as never);
     return { count: ids.length, ids };
   }
 
@@ -93,6 +115,8 @@ export class RetentionJob {
   private async removeRequests(cutoff: string): Promise<Removal> {
     const requests = this.db.collection<{ _id: string; auditHead?: { seq: number; hash: string } }>(COLLECTIONS.requests);
     const due = await requests.find({ state: { $in: [...TERMINAL_STATES] }, closedAt: { $lt: cutoff } }, { projection: { _id: 1, auditHead: 1 } }).toArray();
+    const ids = due.map((r) => r._id);
+    if (this.dryRun) return { count: ids.length, ids };
     const heads = this.db.collection(COLLECTIONS.chainHeads);
     for (const r of due) {
       if (!r.auditHead) continue;
@@ -102,7 +126,6 @@ export class RetentionJob {
         { upsert: true },
       );
     }
-    const ids = due.map((r) => r._id);
     if (ids.length) await requests.deleteMany({ _id: { $in: ids } });
     return { count: ids.length, ids };
   }
@@ -124,11 +147,24 @@ export class RetentionJob {
     const ids: string[] = [];
     for (const id of old) {
       const entries = (await audit.find({ requestId: id }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+      ids.push(...entries);
+      if (this.dryRun) continue;
       await audit.deleteMany({ requestId: id });
       await this.db.collection(COLLECTIONS.chainHeads).deleteOne({ _id: `${COLLECTIONS.audit}:${id}` as never });
-      ids.push(...entries);
     }
     return { count: ids.length, ids };
+  }
+
+  /** Access reviews started before the audit cutoff, with their whole chains and heads. */
+  private async removeAccessReviews(cutoff: string): Promise<Record<string, Removal>> {
+    const reviews = await this.removeBy(ACCESS_REVIEWS_COLLECTION, { startedAt: { $lt: cutoff } });
+    const log = this.db.collection(ACCESS_REVIEW_LOG_COLLECTION);
+    const entries = (await log.find({ chainId: { $in: reviews.ids } }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+    if (!this.dryRun && reviews.ids.length) {
+      await log.deleteMany({ chainId: { $in: reviews.ids } });
+      await this.db.collection(COLLECTIONS.chainHeads).deleteMany({ _id: { $in: reviews.ids.map((id) => `${ACCESS_REVIEW_LOG_COLLECTION}:${id}`) } } as never);
+    }
+    return { [ACCESS_REVIEWS_COLLECTION]: reviews, [ACCESS_REVIEW_LOG_COLLECTION]: { count: entries.length, ids: entries } };
   }
 
   /** Whole days of the access log before the cutoff day, with their heads. */
@@ -139,6 +175,7 @@ export class RetentionJob {
     const ids: string[] = [];
     for (const d of days) {
       ids.push(...(await log.find({ chainId: d.chainId }, { projection: { _id: 1 } }).toArray()).map((x) => String(x._id)));
+      if (this.dryRun) continue;
       await log.deleteMany({ chainId: d.chainId });
       await heads.deleteOne({ _id: d._id });
     }

@@ -22,6 +22,15 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * Which Graph request carried out a change: Graph's `request-id` response header (what Microsoft support asks
+ * for) and the `client-request-id` this client sent (https://learn.microsoft.com/en-us/graph/best-practices-concept#reliability-and-support).
+ */
+export interface GraphReceipt {
+  requestId: string | null;
+  clientRequestId: string;
+}
+
 /** One page of a Graph collection. */
 interface Page<T> {
   value?: T[];
@@ -98,6 +107,24 @@ export class GraphApi {
     await this.send('DELETE', path, options, (r) => r.delete() as Promise<unknown>);
   }
 
+  /** POST or DELETE whose answer has no body worth keeping; resolves to the receipt that names the Graph request. */
+  async change(method: 'POST' | 'DELETE', path: string, body: unknown, options: CallOptions = {}): Promise<GraphReceipt> {
+    return this.send(method, path, options, async (r, clientRequestId) => {
+      const raw = r.responseType(ResponseType.RAW);
+      const response = (await (method === 'POST' ? raw.post(body) : raw.delete())) as Response;
+      const requestId = response.headers.get('request-id');
+      if (!response.ok) {
+        // A raw answer is not checked by the SDK: map the failure as its error path would.
+        const parsed = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+        const failure = { method, path: redactGraphPath(path), status: response.status, code: parsed.error?.code ?? 'UnknownError', requestId: requestId ?? undefined, clientRequestId, graphMessage: parsed.error?.message };
+        if (response.status === 429) throw new GraphThrottledError(failure, parseRetryAfterMs(response.headers.get('Retry-After')));
+        throw new GraphRequestError(failure);
+      }
+      await response.body?.cancel().catch(() => undefined);
+      return { requestId, clientRequestId };
+    });
+  }
+
   /**
    * Visits every page of a collection by following `@odata.nextLink` as-is until it is absent; a page may be empty
    * (https://learn.microsoft.com/en-us/graph/paging). Stops early when `visit` returns true.
@@ -138,7 +165,7 @@ export class GraphApi {
     return `${url.pathname.split('/').slice(2).join('/')}${url.search}`;
   }
 
-  private async send<T>(method: string, path: string, options: CallOptions, run: (request: GraphRequest) => Promise<T>): Promise<T> {
+  private async send<T>(method: string, path: string, options: CallOptions, run: (request: GraphRequest, clientRequestId: string) => Promise<T>): Promise<T> {
     const clientRequestId = randomUUID();
     let request = this.client
       .api(path)
@@ -152,7 +179,7 @@ export class GraphApi {
       request = request.query(encoded);
     }
     try {
-      return await run(request);
+      return await run(request, clientRequestId);
     } catch (e) {
       throw toGraphRequestError(e, method, path, clientRequestId);
     }

@@ -2,6 +2,7 @@
  * The Microsoft Graph seams the product depends on. Each is a small interface passed in through
  * constructors so tests can use the Graph simulator (graphsim/) or a fake.
  */
+import type { GraphReceipt } from './graphApi';
 
 /** A directory user, as much of it as the product reads. */
 export interface DirectoryUser {
@@ -147,10 +148,12 @@ export interface IntuneDeviceActions {
 
 /** Entra group membership writes. */
 export interface GroupService {
-  /** POST /groups/{id}/members/$ref; "already a member" (400) counts as success. */
-  addMember(groupId: string, directoryObjectId: string): Promise<void>;
-  /** DELETE /groups/{id}/members/{objectId}/$ref; "not a member" (404) counts as success. */
-  removeMember(groupId: string, directoryObjectId: string): Promise<void>;
+  /** POST /groups/{id}/members/$ref; "already a member" (400) counts as success. Resolves to Graph's request ids. */
+  addMember(groupId: string, directoryObjectId: string): Promise<GraphReceipt>;
+  /** DELETE /groups/{id}/members/{objectId}/$ref; "not a member" (404) counts as success. Resolves to Graph's request ids. */
+  removeMember(groupId: string, directoryObjectId: string): Promise<GraphReceipt>;
+  /** Object ids of the group's direct members (every page). */
+  listMemberIds(groupId: string): Promise<string[]>;
   /** Whether the object is a direct member of the group. */
   isMember(groupId: string, directoryObjectId: string): Promise<boolean>;
 }

@@ -22,7 +22,12 @@ export type JobKind =
   /** Refresh of a campaign's progress card for IT (subject: the campaign id). */
   | 'noticeProgress'
   /** What follows a consent withdrawal, should the instance that recorded it stop before it (subject: the ledger id). */
-  | 'consentWithdrawal';
+  | 'consentWithdrawal'
+  // Oversight: the periodic access review, an open review's due date, retention, audit entries waiting to be stored.
+  | 'accessReview'
+  | 'accessReviewDue'
+  | 'retention'
+  | 'auditRetry';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,

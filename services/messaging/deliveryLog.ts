@@ -83,6 +83,12 @@ export class DeliveryLog {
     );
   }
 
+  /** Where the message sent under `key` landed, once Teams accepted it. */
+  async delivered(key: string): Promise<Delivery | null> {
+    const d = await this.deliveries.findOne({ _id: key });
+    return d?.activityId && d.conversationId ? { conversationId: d.conversationId, activityId: d.activityId, serviceUrl: d.serviceUrl ?? '' } : null;
+  }
+
   /** Teams refused the send (it answered with an error), so nothing was delivered: the next attempt starts afresh. */
   async refused(key: string): Promise<void> {
     await this.deliveries.deleteOne({ _id: key, activityId: { $exists: false } });

@@ -477,9 +477,13 @@ export class EffectRunner implements EffectDrain {
       if (!objectId) throw new Error('the device has no Entra device object to add to the access group');
       memberId = objectId;
     }
-    await this.graph.groups.addMember(this.options.accessGroupId, memberId);
+    const receipt = await this.graph.groups.addMember(this.options.accessGroupId, memberId);
     // Watched from here on; before the transition, so a failure retries the (idempotent) grant and the watch.
     await this.onGranted?.(request, { groupId: this.options.accessGroupId, memberId });
-    await this.service.apply(request._id, { type: 'accessApplied', groupId: this.options.accessGroupId, memberId }, SYSTEM);
+    await this.service.apply(
+      request._id,
+      { type: 'accessApplied', groupId: this.options.accessGroupId, memberId, graphRequestId: receipt?.requestId ?? null, clientRequestId: receipt?.clientRequestId },
+      SYSTEM,
+    );
   }
 }

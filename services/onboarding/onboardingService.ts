@@ -88,7 +88,7 @@ function auditDetails(event: WorkflowEvent | { type: 'submit' }, next: Onboardin
         failingSettings: event.report.settings.filter((s) => s.state === 'nonCompliant').map((s) => s.setting).join(','),
       };
     case 'accessApplied':
-      return { ...d, groupId: event.groupId, memberId: event.memberId };
+      return { ...d, groupId: event.groupId, memberId: event.memberId, graphRequestId: event.graphRequestId ?? null, clientRequestId: event.clientRequestId ?? null };
     case 'itConfirm':
     case 'itDeny':
       return { ...d, outcome: next.itReview?.outcome ?? null };

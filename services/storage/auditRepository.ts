@@ -269,10 +269,17 @@ export class AuditRepository {
     throw new AuditWriteError(entry.requestId, entry.seq, last);
   }
 
+  /** Called for every parked entry, after it is kept (the oversight module posts an IT alert and schedules a retry). */
+  onParked(listener: (entry: AuditEntry, reason: string) => Promise<void>): void {
+    this.parkedListener = listener;
+  }
+
+  private parkedListener?: (entry: AuditEntry, reason: string) => Promise<void>;
+
   /**
    * Keeps an entry whose writes kept failing in `pendingAudit` and raises the alert (an error log line with the
-   * named error, which log monitoring routes to IT). Verification counts it as pending, not missing; the next
-   * write to the same chain or the retention job writes it.
+   * named error, and the IT-channel card of the parked listener). Verification counts it as pending, not missing;
+   * the next write to the same chain, the audit retry job or the retention job writes it.
    */
   async park(entry: AuditEntry, reason: string): Promise<void> {
     const doc: ParkedAudit = { _id: entry._id, requestId: entry.requestId, entry, reason, parkedAt: this.clock().toISOString() };
@@ -281,6 +288,17 @@ export class AuditRepository {
       { err: new AuditWriteError(entry.requestId, entry.seq, reason), requestId: entry.requestId, seq: entry.seq, alert: 'audit-write-failed' },
       'audit entry could not be written; kept as pending',
     );
+    try {
+      await this.parkedListener?.(entry, reason);
+    } catch (e) {
+      // The entry is kept either way; the error line above still reaches log monitoring.
+      this.logger?.error({ err: e, requestId: entry.requestId, seq: entry.seq }, 'could not raise the alert for a parked audit entry');
+    }
+  }
+
+  /** How many entries wait to be written. */
+  async parkedCount(): Promise<number> {
+    return this.parked.countDocuments({});
   }
 
   /** Writes parked entries (of one request, or all); returns how many were written and how many still wait. */
@@ -431,6 +449,11 @@ export class HeadedChain<T extends ChainedEntry & { chainId: string }> {
   /** Entries matching a filter on their fields, oldest first. */
   async find(filter: Record<string, unknown>, limit = 1000): Promise<T[]> {
     return this.entries.find(filter as never).sort({ at: 1, seq: 1 }).limit(limit).toArray() as Promise<T[]>;
+  }
+
+  /** The newest entries across chains, newest first. */
+  async latest(limit: number): Promise<T[]> {
+    return this.entries.find({}).sort({ at: -1, seq: -1 }).limit(limit).toArray() as Promise<T[]>;
   }
 
   /** Verifies one chain, or every chain of this collection, against the heads. */

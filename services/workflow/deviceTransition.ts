@@ -25,7 +25,7 @@ export type DeviceEvent =
   /** The device's timer fired: a grace reminder or the end of grace may be due. */
   | { type: 'graceTimer' }
   /** A group membership change carried out (recorded with Graph's request id for the audit trail). */
-  | { type: 'membershipApplied'; op: 'add' | 'remove'; groupId: string; memberId: string; graphRequestId?: string }
+  | { type: 'membershipApplied'; op: 'add' | 'remove'; groupId: string; memberId: string; graphRequestId?: string | null; clientRequestId?: string }
   /** Intune no longer lists the device (retired, wiped or deleted). */
   | { type: 'deviceGone' }
   /** The person left the organisation (account deleted or disabled). */

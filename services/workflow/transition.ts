@@ -37,7 +37,7 @@ export type WorkflowEvent =
   | { type: 'complianceEvaluated'; report: ComplianceReport }
   | { type: 'itConfirm' }
   | { type: 'itDeny'; reason: string }
-  | { type: 'accessApplied'; groupId: string; memberId: string }
+  | { type: 'accessApplied'; groupId: string; memberId: string; graphRequestId?: string | null; clientRequestId?: string }
   | { type: 'remindApprovers' }
   | { type: 'escalateApproval'; to: PersonRef[]; source: 'skipLevelManager' | 'fallbackGroup' }
   | { type: 'expireApproval' }

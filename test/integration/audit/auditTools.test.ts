@@ -99,6 +99,8 @@ describe('command-line audit tools (verify, evidence, retention, access-log)', f
     ['a manager runs evidence', 'evidence.ts', ['--request', 'req-good01', '--as', 'meganb@contoso.example']],
     ['an auditor runs retention', 'retention.ts', ['--as', DEBRA]],
     ['an employee reads the access log', 'accessLog.ts', ['--as', ALEX]],
+    ['an auditor runs an access review', 'accessReview.ts', ['--as', DEBRA]],
+    ['an employee lists the access reviews', 'accessReview.ts', ['--list', '--as', ALEX]],
     ['nobody is named', 'verify.ts', []],
   ];
   for (const [name, script, args] of refused) {
@@ -130,6 +132,24 @@ describe('command-line audit tools (verify, evidence, retention, access-log)', f
     const r = await run('retention.ts', ['--as', PATTI]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /auditEvents\s+0 removed/);
+  });
+
+  it('when an administrator runs retention as a dry run, then it lists and keeps, and the run names the operator', async () => {
+    const r = await run('retention.ts', ['--dry-run', '--as', PATTI]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /auditEvents\s+0 past retention \(dry run: kept\)/);
+    const last = (await t.db.collection('retentionRuns').find({}).sort({ seq: -1 }).limit(1).toArray())[0];
+    assert.deepEqual([last.dryRun, last.trigger], [true, { kind: 'operator', aadObjectId: 'a0000000-0000-4000-8000-000000000004' }]);
+  });
+
+  it('when an administrator runs an access review, then role holders and discrepancies are printed, and an auditor lists it with its chain verified', async () => {
+    const r = await run('accessReview.ts', ['--as', PATTI]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Administrators\s+Patti Fernandez/);
+    assert.match(r.out, /Auditors\s+Lynne Robbins, Debra Berger/);
+    const list = await run('accessReview.ts', ['--list', '--as', DEBRA]);
+    assert.equal(list.code, 0, list.err);
+    assert.match(list.out, /review-\S+ .* OPEN, due .* chain OK/);
   });
 
   it('when thousands of chains are verified, then it takes seconds (time logged)', async () => {

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { ConversationState, TestAdapter, type Activity } from 'botbuilder';
 import type { Db } from 'mongodb';
 import { ActionRouter, type ActionRouterOptions } from '../../../bot/actionRouter';
+import { AuditorCommands } from '../../../bot/auditorCommands';
+import { AccessLog } from '../../../services/governance/accessLog';
+import { createOversightModule } from '../../../services/governance/oversightModule';
 import { ConsentCommands } from '../../../bot/consentCommands';
 import { GovernanceCommands } from '../../../bot/governanceCommands';
 import { createBreachModule } from '../../../services/breach/breachModule';
@@ -37,6 +40,8 @@ import { RequestRepository } from '../../../services/storage/requestRepository';
 
 export const TENANT = '00000000-0000-0000-0000-000000000001';
 export const IT_SECURITY_GROUP = 'b0000000-0000-4000-8000-0000000000a3';
+export const ADMINS_GROUP = 'b0000000-0000-4000-8000-0000000000a4';
+export const AUDITORS_GROUP = 'b0000000-0000-4000-8000-0000000000a5';
 
 /** People of the demo tenant (graphsim/tenants/demo.json). */
 export const people = {
@@ -44,6 +49,8 @@ export const people = {
   megan: { id: 'user-id-1', aadObjectId: 'a0000000-0000-4000-8000-000000000001', name: 'Megan Bowen' },
   adele: { id: 'user-id-2', aadObjectId: 'a0000000-0000-4000-8000-000000000002', name: 'Adele Vance' },
   lynne: { id: 'user-id-5', aadObjectId: 'a0000000-0000-4000-8000-000000000005', name: 'Lynne Robbins' },
+  /** An administrator (Device Bot Admins). */
+  patti: { id: 'user-id-4', aadObjectId: 'a0000000-0000-4000-8000-000000000004', name: 'Patti Fernandez' },
   /** Someone Graph does not know (a guest, a removed account): every lookup answers 404. */
   ghost: { id: 'user-id-ghost', aadObjectId: 'a0000000-0000-4000-8000-0000000000ff', name: 'Gus Guest' },
 };
@@ -90,7 +97,13 @@ export function startDemoGraph() {
 export function buildBot(
   db: Db,
   graphUrl: string,
-  options: { enrollmentCheckWaitMs?: number; consent?: boolean; governance?: boolean; incidents?: Pick<ActionRouterOptions, 'incidentHandlers'> & Pick<OnboardingBotDeps, 'incidents'> } = {},
+  options: {
+    enrollmentCheckWaitMs?: number;
+    consent?: boolean;
+    governance?: boolean;
+    incidents?: Pick<ActionRouterOptions, 'incidentHandlers'> & Pick<OnboardingBotDeps, 'incidents'>;
+    oversight?: { clock: () => Date };
+  } = {},
 ) {
   const logger = createLogger('silent');
   const graph = createGraphServices({ baseUrl: graphUrl, logger, retry: { maxDelayMs: 50 } });
@@ -120,7 +133,30 @@ export function buildBot(
     logger,
   );
   service.setDrain(runner);
-  const roles = new RoleResolver(graph.directory, { itSecurity: IT_SECURITY_GROUP });
+  const roles = new RoleResolver(graph.directory, options.oversight ? { itSecurity: IT_SECURITY_GROUP, admins: ADMINS_GROUP, auditors: AUDITORS_GROUP } : { itSecurity: IT_SECURITY_GROUP });
+  // The oversight module and the auditors' commands as bot/index.ts wires them.
+  let auditorCommands: AuditorCommands | undefined;
+  let oversight: ReturnType<typeof createOversightModule> | undefined;
+  if (options.oversight) {
+    const clock = options.oversight.clock;
+    const jobs = new JobQueue(db, { owner: newInstanceId('oversight'), leaseMs: 15_000 }, clock);
+    oversight = createOversightModule({
+      db,
+      jobs,
+      outbox: new Outbox(db, jobs, { maxAttempts: 3, baseDelayMs: 10 }, logger, clock),
+      audit: new AuditRepository(db),
+      accessLog: new AccessLog(db, clock),
+      graph,
+      options: {
+        review: { intervalMs: 91 * 86_400_000, dueMs: 14 * 86_400_000, reminderMs: 3 * 86_400_000, groups: { access: 'b0000000-0000-4000-8000-0000000000a1', itSecurity: IT_SECURITY_GROUP, admins: ADMINS_GROUP, auditors: AUDITORS_GROUP } },
+        retention: { intervalMs: 86_400_000, dryRun: true, days: { personal: 2190, consent: 2190, audit: 2190, log: 2190, conversationState: 365 } },
+        auditRetryMs: 60_000,
+      },
+      logger,
+      clock,
+    });
+    auditorCommands = new AuditorCommands(oversight.desk, oversight.reviews, roles, graph.directory, new DownloadLinks('k'.repeat(32)), botCards, { publicBaseUrl: 'http://bot.test', linkMinutes: 10 }, logger, clock);
+  }
   // The consent commands as bot/index.ts wires them (my consents, my data, what IT can see, withdrawal).
   const consents = new ConsentRepository(db);
   const itNotices: string[] = [];
@@ -143,6 +179,7 @@ export function buildBot(
     consentHandlers: consentCommands?.handlers(),
     incidentHandlers: options.incidents?.incidentHandlers,
     governanceHandlers: governance?.commands.handlers(),
+    oversightHandlers: auditorCommands?.handlers(),
   });
   const bot = new OnboardingBot({
     withdrawConsent: consentCommands && ((actor, requestId) => consentCommands.withdraw(actor, requestId)),
@@ -161,6 +198,7 @@ export function buildBot(
     itTeamId: '19:it-team@thread.tacv2',
     roles,
     incidents: options.incidents?.incidents,
+    auditor: auditorCommands,
   });
   const adapter = new TestAdapter(async (ctx) => bot.run(ctx));
   const updates: Partial<Activity>[] = [];
@@ -176,7 +214,7 @@ export function buildBot(
     await runner.idle();
     return [...adapter.activeQueue, ...updates];
   }
-  return { adapter, service, runner, refs, requests, turn, itNotices, governance };
+  return { adapter, service, runner, refs, requests, turn, itNotices, governance, auditorCommands, oversight };
 }
 
 /** The breach module, the register and their Teams commands on `db`. */

@@ -53,5 +53,8 @@ describe('granting access starts watching the device', function () {
     const trail = await new AuditRepository(db).listForRequest(deviceAuditStream(device._id));
     assert.deepEqual(trail.map((e) => e.event), ['enrolled']);
     assert.equal(trail[0].details.requestId, r._id);
+    const grant = (await new AuditRepository(db).listForRequest(r._id)).find((e) => e.event === 'accessApplied');
+    assert.match(String(grant?.details.graphRequestId), /^[0-9a-f-]{36}$/, "the grant's audit entry names Graph's request-id");
+    assert.match(String(grant?.details.clientRequestId), /^[0-9a-f-]{36}$/);
   });
 });

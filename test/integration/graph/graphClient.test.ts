@@ -218,6 +218,31 @@ describe('Graph client against the simulator', () => {
       assert.equal(await graph.groups.isMember(FALLBACK_GROUP, PATTI), false);
     });
 
+    it('when a member is added and removed, then each call resolves to the request-id Graph answered with and the client-request-id sent', async () => {
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+      const added = await graph.groups.addMember(ACCESS_GROUP, MEGAN);
+      const again = await graph.groups.addMember(ACCESS_GROUP, MEGAN);
+      const removed = await graph.groups.removeMember(ACCESS_GROUP, MEGAN);
+      const gone = await graph.groups.removeMember(ACCESS_GROUP, MEGAN);
+      for (const r of [added, again, removed, gone]) {
+        assert.match(r.requestId ?? '', uuid);
+        assert.match(r.clientRequestId, uuid);
+      }
+      assert.equal(new Set([added, again, removed, gone].map((r) => r.requestId)).size, 4, 'one request-id per Graph request');
+    });
+
+    it('when the group has several pages of members, then listMemberIds returns every one', async () => {
+      const t = testTenant();
+      t.settings.maxPageSize = 2;
+      const small = await startGraphSimulator({ tenant: t });
+      try {
+        const ids = await createGraphServices({ baseUrl: small.url, logger }).groups.listMemberIds(ALL_STAFF);
+        assert.deepEqual(new Set(ids), new Set([...t.users.map((u) => u.id), IT_SECURITY]));
+      } finally {
+        await small.close();
+      }
+    });
+
     it('when the member is on a later page, then isMember still finds it', async () => {
       const t = testTenant();
       t.settings.maxPageSize = 2; // clamp the client's $top=999

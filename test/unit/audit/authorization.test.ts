@@ -6,12 +6,12 @@ const person = (...roles: Role[]): Actor => ({ kind: 'user', aadObjectId: 'u-1',
 
 /** Every role (and none, and the system) against every privileged action: allowed or refused. */
 const table: [string, Actor, Record<PrivilegedAction, boolean>][] = [
-  ['an employee (no role)', person(), { verifyAudit: false, exportEvidence: false, readAccessLog: false, lookUpPerson: false, runRetention: false, exportConsents: false }],
-  ['IT Security', person('itSecurity'), { verifyAudit: false, exportEvidence: false, readAccessLog: false, lookUpPerson: true, runRetention: false, exportConsents: false }],
-  ['an auditor', person('auditor'), { verifyAudit: true, exportEvidence: true, readAccessLog: true, lookUpPerson: true, runRetention: false, exportConsents: true }],
-  ['an administrator', person('admin'), { verifyAudit: true, exportEvidence: true, readAccessLog: true, lookUpPerson: true, runRetention: true, exportConsents: true }],
-  ['IT Security who is also an auditor', person('itSecurity', 'auditor'), { verifyAudit: true, exportEvidence: true, readAccessLog: true, lookUpPerson: true, runRetention: false, exportConsents: true }],
-  ['the system', { kind: 'system' }, { verifyAudit: false, exportEvidence: false, readAccessLog: false, lookUpPerson: false, runRetention: false, exportConsents: false }],
+  ['an employee (no role)', person(), { verifyAudit: false, exportEvidence: false, readAccessLog: false, lookUpPerson: false, runRetention: false, exportConsents: false, attestAccessReview: false }],
+  ['IT Security', person('itSecurity'), { verifyAudit: false, exportEvidence: false, readAccessLog: false, lookUpPerson: true, runRetention: false, exportConsents: false, attestAccessReview: false }],
+  ['an auditor', person('auditor'), { verifyAudit: true, exportEvidence: true, readAccessLog: true, lookUpPerson: true, runRetention: false, exportConsents: true, attestAccessReview: false }],
+  ['an administrator', person('admin'), { verifyAudit: true, exportEvidence: true, readAccessLog: true, lookUpPerson: true, runRetention: true, exportConsents: true, attestAccessReview: true }],
+  ['IT Security who is also an auditor', person('itSecurity', 'auditor'), { verifyAudit: true, exportEvidence: true, readAccessLog: true, lookUpPerson: true, runRetention: false, exportConsents: true, attestAccessReview: false }],
+  ['the system', { kind: 'system' }, { verifyAudit: false, exportEvidence: false, readAccessLog: false, lookUpPerson: false, runRetention: false, exportConsents: false, attestAccessReview: false }],
 ];
 
 describe('authorization table', () => {

@@ -139,6 +139,9 @@ describe('loadConfig', () => {
     ['notice reminders in another form', { ...base, NOTICE_REMINDER_DAYS: 'a week' }, /NOTICE_REMINDER_DAYS/],
     ['change notices faster than Teams allows', { ...base, NOTICE_SENDS_PER_SECOND: '60' }, /NOTICE_SENDS_PER_SECOND/],
     ['an export link longer than an hour', { ...base, CONSENT_EXPORT_LINK_MINUTES: '120' }, /CONSENT_EXPORT_LINK_MINUTES/],
+    ['an access review more than a year apart', { ...base, ACCESS_REVIEW_INTERVAL_DAYS: '400' }, /ACCESS_REVIEW_INTERVAL_DAYS/],
+    ['a retention dry run that is not true or false', { ...base, RETENTION_DRY_RUN: 'yes' }, /RETENTION_DRY_RUN/],
+    ['an evidence link working for hours', { ...base, AUDITOR_LINK_MINUTES: '600' }, /AUDITOR_LINK_MINUTES/],
   ];
   for (const [name, env, message] of bad) {
     it(`when ${name}, then start-up fails naming the setting`, () => {
@@ -149,6 +152,19 @@ describe('loadConfig', () => {
   it('when nothing about notice campaigns is set, then 10 notices a second, a 30-day deadline and reminders 7 and 2 days before apply', () => {
     const n = loadConfig({ ...base, NOTICE_REMINDER_DAYS: '2, 7,2' }).notices;
     assert.deepEqual([n.sendsPerSecond, n.deadlineDays, n.reminderDaysBefore, n.progressIntervalMs, n.exportLinkMinutes], [10, 30, [7, 2], 60_000, 5]);
+  });
+
+  it('when nothing about oversight is set, then a quarterly access review due in 14 days, daily enforced retention and 5-minute audit retries apply', () => {
+    assert.deepEqual(loadConfig(base).oversight, {
+      accessReviewIntervalMs: 91 * 86_400_000,
+      accessReviewDueMs: 14 * 86_400_000,
+      accessReviewReminderMs: 3 * 86_400_000,
+      retentionIntervalMs: 24 * 3_600_000,
+      retentionDryRun: false,
+      auditRetryMs: 5 * 60_000,
+      auditorLinkMinutes: 10,
+    });
+    assert.equal(loadConfig({ ...base, RETENTION_DRY_RUN: 'true' }).oversight.retentionDryRun, true);
   });
 
   it('when EMBEDDED_DB_BACKEND names SQLite, then the embedded database uses it', () => {

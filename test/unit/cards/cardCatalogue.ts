@@ -2,7 +2,9 @@
  * Every card the bot renders, with the viewer variants that matter, built from the fixtures: the card tests check
  * each one, and the template tests render each one twice.
  */
+import { renderAccessReviewCard } from '../../../cards/accessReviewCard';
 import { renderApprovalCard } from '../../../cards/approvalCard';
+import { renderAccessLogCard, renderEvidenceCard, renderVerificationCard } from '../../../cards/auditDeskCard';
 import { renderComplianceCard } from '../../../cards/complianceCard';
 import { renderConsentCard } from '../../../cards/consentCard';
 import { renderEnrollmentCard } from '../../../cards/enrollmentCard';
@@ -274,6 +276,84 @@ export const OTHER_CARDS: [string, () => AdaptiveCard][] = [
       }),
   ]),
   ['notice/publish confirm', () => renderNoticeCard({ title: 'Publish this notice version?', text: 'Replacing 2026-11-01.', tone: 'warning', detail: 'Typed summary', actions: [{ title: 'Publish and notify', verb: Verb.NoticePublishConfirm, draftId: 'draft-1' }] })],
+  ...(['open', 'overdue', 'attested', 'first'] as const).map((status): [string, () => AdaptiveCard] => [
+    `accessReview/${status}`,
+    () =>
+      renderAccessReviewCard(
+        {
+          _id: 'review-2026-03-02-abcd1234',
+          version: 3,
+          outboxTokens: [],
+          startedAt: '2026-03-02T09:00:00.000Z',
+          since: status === 'first' ? null : '2025-12-01T09:00:00.000Z',
+          dueBy: '2026-03-16T09:00:00.000Z',
+          state: status === 'attested' ? 'attested' : 'open',
+          roles: [
+            { role: 'admin', groupId: 'g-admins', members: [{ id: 'u-patti', name: 'Patti <b>Fernandez</b>' }] },
+            { role: 'auditor', groupId: 'g-auditors', members: [] },
+            { role: 'itSecurity', groupId: 'g-it', members: [{ id: 'u-lynne', name: '[Lynne](https://evil.example)' }] },
+          ],
+          access: {
+            groupId: 'g-access',
+            members: 3,
+            expected: 2,
+            unexpected: status === 'first' ? [] : [{ id: 'u-alex', name: 'Alex Wilber' }, { id: 'dev-object-1', name: null }],
+            missing: status === 'first' ? [] : [{ id: 'u-adele', name: 'Adele Vance' }],
+          },
+          usage: status === 'first' ? [] : [{ aadObjectId: 'u-lynne', name: 'Lynne Robbins', reads: 4 }],
+          attestation: status === 'attested' ? { by: { aadObjectId: 'u-patti', displayName: 'Patti Fernandez' }, at: '2026-03-03T09:00:00.000Z' } : null,
+          revocations: status === 'open' ? [] : [{ memberId: 'u-alex', by: { aadObjectId: 'u-patti', displayName: 'Patti' }, requestedAt: '2026-03-03T08:00:00.000Z', state: 'removed' }],
+          reminders: [],
+        },
+        new Date(status === 'overdue' ? '2026-03-20T09:00:00.000Z' : '2026-03-03T09:00:00.000Z'),
+      ),
+  ]),
+  [
+    'auditDesk/verified',
+    () => renderVerificationCard({ scope: { kind: 'all' }, chains: 12, failing: [], stored: 80, pending: 1, elapsedMs: 420, reports: [] }),
+  ],
+  [
+    'auditDesk/verificationFailed',
+    () =>
+      renderVerificationCard({
+        scope: { kind: 'request', id: 'req-1', reference: 'DEV-7K3Q2M' },
+        chains: 1,
+        failing: [{ chain: 'request:req-1', seq: 3, problem: 'altered', detail: 'content does not match its hash' }],
+        stored: 4,
+        pending: 0,
+        elapsedMs: 12,
+        reports: [],
+      }),
+  ],
+  ...([true, false] as const).map((withLinks): [string, () => AdaptiveCard] => [
+    `auditDesk/evidence${withLinks ? '' : '/noLinks'}`,
+    () =>
+      renderEvidenceCard(
+        {
+          schemaVersion: '1',
+          generatedAt: '2026-03-02T09:00:00.000Z',
+          generatedBy: { aadObjectId: 'u-debra', roles: ['auditor'], door: 'teams' },
+          scope: { kind: 'request', id: 'req-1' },
+          dataResidency: { region: withLinks ? 'EU (West Europe)' : null },
+          controls: {} as never,
+          integrity: withLinks ? { ok: true, chains: 2, problems: [] } : { ok: false, chains: 1, problems: [{ chain: 'request:req-1', finding: { seq: 2, problem: 'removed', detail: 'x' } }] },
+          person: null,
+          requests: [{ request: { id: 'req-1', reference: 'DEV-7K3Q2M', state: 'granted', requester: { aadObjectId: 'u-alex', displayName: '[Alex](https://evil.example) <b>W</b>' } }, consent: null, audit: { entries: [] } } as never],
+          accessReviews: [],
+        },
+        withLinks ? { json: 'https://bot.example/api/evidence?token=a.b', html: 'https://bot.example/api/evidence?token=c.d' } : null,
+        10,
+      ),
+  ]),
+  [
+    'auditDesk/accessLog',
+    () =>
+      renderAccessLogCard(
+        [{ _id: 'd:1', chainId: '2026-03-02', seq: 1, prevHash: '', hash: 'h', at: '2026-03-02T09:00:00.000Z', actor: { aadObjectId: 'u-lynne', roles: ['itSecurity'] }, door: 'teams', action: 'lookUpPerson', subject: { kind: 'personStatus', id: 'u-alex' } }],
+        new Map([['u-lynne', 'Lynne <b>Robbins</b> [x](https://evil.example)']]),
+        'alexw@contoso.example',
+      ),
+  ],
   ['complianceDigest/quiet', () => renderComplianceDigestCard({ since: '2026-03-01T09:00:00.000Z', until: '2026-03-02T09:00:00.000Z', newCount: 0, openCount: 0, fixedCount: 0, removedCount: 0, failedCount: 0, nearing: [] })],
   // Breach notification and the third-party register.
   ['breachNotice', () => renderBreachNoticeCard({ breachId: 'BR-7K3Q2M', text: renderNotice(`${DEFAULT_NOTICE_TEMPLATE}\n\n\${evil} {{DATE(2026-01-01T00:00:00Z)}}`, BREACH_VALUES) })],

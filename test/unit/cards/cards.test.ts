@@ -369,6 +369,7 @@ describe('cards', () => {
     it('when listed, then they are exactly the 43 verbs of the product, all distinct', () => {
       assert.equal(new Set(ALL_VERBS).size, ALL_VERBS.length);
       assert.deepEqual([...ALL_VERBS].sort(), [
+        'accessReview.attest', 'accessReview.revoke',
         'approval.approve', 'approval.deny', 'approval.reassign', 'approval.refresh', 'compliance.recheck', 'consent.accept', 'consent.decline', 'consent.history',
         'delegation.end', 'delegation.open', 'delegation.set', 'delegation.show', 'device.recheck', 'enrollment.done',
         'incident.close', 'incident.contain', 'incident.corrective', 'incident.deviceAction.confirm', 'incident.deviceAction.prepare', 'incident.investigate', 'incident.note', 'incident.refresh',

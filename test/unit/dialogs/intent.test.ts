@@ -92,3 +92,22 @@ describe('classifyIntent: a lost or stolen device', () => {
     it(`when someone types "${text}", then it reads as ${expected.kind}`, () => assert.deepEqual(classifyIntent(text), expected));
   }
 });
+
+describe('classifyIntent: auditors and administrators', () => {
+  const table: [string, Intent][] = [
+    ['verify audit', { kind: 'verifyAudit' }],
+    ['Verify the audit trail', { kind: 'verifyAudit' }],
+    ['verify audit DEV-7K3Q2M', { kind: 'verifyAudit', reference: 'DEV-7K3Q2M' }],
+    ['<at>Device Bot</at> verify audit for DEV-7K3Q2M', { kind: 'verifyAudit', reference: 'DEV-7K3Q2M' }],
+    ['evidence for DEV-7K3Q2M', { kind: 'evidence', target: 'DEV-7K3Q2M' }],
+    ['Evidence pack for alexw@contoso.com', { kind: 'evidence', target: 'alexw@contoso.com' }],
+    ['evidence for', { kind: 'unknown' }],
+    ['access log', { kind: 'accessLog' }],
+    ['show the access log', { kind: 'accessLog' }],
+    ['access log for alexw@contoso.com', { kind: 'accessLog', about: 'alexw@contoso.com' }],
+    ['I need access to the log server on my phone', { kind: 'request' }],
+  ];
+  for (const [text, expected] of table) {
+    it(`when someone types "${text}", then it reads as ${expected.kind}`, () => assert.deepEqual(classifyIntent(text), expected));
+  }
+});

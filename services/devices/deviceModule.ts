@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderDeviceNoticeCard } from '../../cards/deviceNoticeCard';
 import type { GraphServices } from '../graph/graphTypes';
 import type { JobKind, JobQueue } from '../jobs/jobQueue';

@@ -1,5 +1,5 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GraphServices } from '../graph/graphTypes';
 import { LeaseLostError, type Lease } from '../jobs/leases';
 import type { JobQueue } from '../jobs/jobQueue';

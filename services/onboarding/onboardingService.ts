@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { consentTextFor } from '../content/consentText';
 import type { GraphServices } from '../graph/graphTypes';
 import { hashAuditEntry } from '../storage/auditRepository';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { JobKind, JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';
 import type { RequestRepository } from '../storage/requestRepository';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { GraphRequestError, GraphThrottledError } from '../graph/graphErrors';
 import { LeaseLostError, type Lease } from '../jobs/leases';
 import type { JobQueue } from '../jobs/jobQueue';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { AuditEntry, OnboardingRequest, PendingEffect } from '../workflow/model';
 import { DocumentLock } from './documentLock';
 import { COLLECTIONS } from './mongoConnection';

@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { serverCapabilities } from './serverCapabilities';
 
 /** Collection names, in one place. */

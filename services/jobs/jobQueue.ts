@@ -97,9 +97,20 @@ export class JobQueue {
     return `${JOBS_COLLECTION}:${id}`;
   }
 
-  /** Makes sure the job runs no later than `dueAt` (earlier if already due earlier), and records new work. */
+  /**
+   * Makes sure the job runs no later than `dueAt` (earlier if already due earlier), and records new work. A job
+   * that does not exist yet (the usual case: a subject's job is deleted when its work is done) is created by one
+   * insert, atomic on every server, which no holder can be finishing; an existing one is updated under the lock,
+   * because a holder's finish reads and rewrites it.
+   */
   async announce(kind: JobKind, subject: string, dueAt: Date): Promise<void> {
     const _id = JobQueue.id(kind, subject);
+    try {
+      await this.collection.insertOne({ _id, kind, subject, dueAt, rev: 1, announcedAt: this.clock() });
+      return;
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+    }
     await this.lock.withLock(this.lockKey(_id), () =>
       this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
     );

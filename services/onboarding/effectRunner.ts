@@ -27,6 +27,8 @@ const SYSTEM = { kind: 'system' } as const;
 const KIND = 'onboardingRequest' as const;
 /** A compliance check that failed (Graph unreachable) is tried again after this long. */
 const CHECK_RETRY_MS = 30_000;
+/** Effects that apply a workflow transition: removed from the queue as soon as they are carried out (see drain). */
+const TRANSITIONS = new Set<PendingEffect['effect']['type']>(['checkCompliance', 'grantAccess']);
 /** Upper bound on steps one lease runs before handing the request back to the queue. */
 const MAX_STEPS = 50;
 
@@ -65,6 +67,8 @@ export class EffectRunner implements EffectDrain {
   private readonly again = new Set<string>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private readonly heartbeats = new Set<() => void>();
+  /** Cards posted by the step in progress of each request's drain, recorded with its completion. */
+  private readonly unrecorded = new Map<string, PostedCard[]>();
   private halted = false;
   private onGranted?: (request: OnboardingRequest, access: { groupId: string; memberId: string }) => Promise<void>;
 
@@ -236,23 +240,39 @@ export class EffectRunner implements EffectDrain {
     this.retries.clear();
   }
 
-  /** Carries out due effects of one request now, while `lease` still holds the request's job. */
+  /**
+   * Carries out due effects of one request now, while `lease` still holds the request's job. What was carried
+   * out is removed, and the cards it posted recorded, in one write when the due effects are done (or one fails):
+   * every write to a request takes the lock on FerretDB (three writes there), and the approve that sets off four
+   * messages then costs one request write instead of nine. Carrying an effect out again after a crash or a lost
+   * lease repeats nothing: an audit record is written once by its id, a message once per idempotency key (the
+   * delivery log), a card edit not at all when the card already shows it. Effects that apply a transition
+   * (compliance check, access grant) are removed as soon as they are done, since repeating them is not a no-op.
+   */
   async drain(requestId: string, lease: Lease): Promise<void> {
+    const carried: PendingEffect[] = [];
+    const settle = async () => {
+      const cards = this.unrecorded.get(requestId) ?? [];
+      this.unrecorded.delete(requestId);
+      await this.requests.completeEffects(requestId, carried.splice(0), cards);
+    };
     for (;;) {
       if (this.halted) return;
       const request = await this.requests.get(requestId);
       const now = this.clock().toISOString();
-      const next = request?.outbox[0];
-      if (!request || !next || (request.outboxNotBefore && request.outboxNotBefore > now)) return;
+      const next = request?.outbox.find((p) => !carried.some((c) => c.id === p.id));
+      if (!request || !next || (request.outboxNotBefore && request.outboxNotBefore > now)) return settle();
       await this.jobs.leases.assertHeld(lease);
       try {
         await this.execute(next, request);
-        await this.requests.completeEffect(requestId, next);
       } catch (e) {
         if (e instanceof LeaseLostError) throw e;
+        await settle();
         await this.fail(request, next, e);
         return;
       }
+      carried.push(next);
+      if (TRANSITIONS.has(next.effect.type)) await settle();
     }
   }
 
@@ -312,10 +332,15 @@ export class EffectRunner implements EffectDrain {
     }
   }
 
-  /** Records where a card went (once, also when a recovery finds it already delivered), so later changes update it in place. */
-  private async remember(request: OnboardingRequest, card: PostedCard) {
-    if (request.cards.some((c) => c.activityId === card.activityId && c.conversationId === card.conversationId)) return;
-    await this.requests.addCard(request._id, card);
+  /**
+   * Notes where a card went (once, also when a recovery finds it already delivered), so later changes update it
+   * in place; written with the step's completion (see drain).
+   */
+  private remember(request: OnboardingRequest, card: PostedCard) {
+    const same = (c: PostedCard) => c.activityId === card.activityId && c.conversationId === card.conversationId;
+    const noted = this.unrecorded.get(request._id) ?? [];
+    if (request.cards.some(same) || noted.some(same)) return;
+    this.unrecorded.set(request._id, [...noted, card]);
   }
 
   /**
@@ -362,7 +387,7 @@ export class EffectRunner implements EffectDrain {
     const via = await this.requesterRef(request);
     const earlier = kind ? [...request.cards].reverse().find((c) => c.kind === kind && c.recipientAadObjectId === to) : undefined;
     const d = await this.deliverOnce(`${pending.id}:requester`, card, (a) => this.messenger.sendToUser(to, a, via), earlier, via);
-    if (kind) await this.remember(request, { role: 'requester', kind, conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
+    if (kind) this.remember(request, { role: 'requester', kind, conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
   }
 
   /** Writes the current view onto a posted card, unless the card already shows exactly that. */
@@ -388,7 +413,7 @@ export class EffectRunner implements EffectDrain {
             const to = approver.aadObjectId;
             const earlier = request.cards.find((c) => c.kind === 'approval' && c.recipientAadObjectId === to);
             const d = await this.deliverOnce(`${pending.id}:approver:${to}`, this.views.approval(request, 'approver', userIds), (a) => this.messenger.sendToUser(to, a, via), earlier, via);
-            await this.remember(request, { role: 'approver', kind: 'approval', conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
+            this.remember(request, { role: 'approver', kind: 'approval', conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
           } catch (e) {
             if (e instanceof LeaseLostError) throw e;
             failures.push(approver.aadObjectId);
@@ -417,7 +442,8 @@ export class EffectRunner implements EffectDrain {
         const via = await this.requesterRef(request);
         const earlier = request.cards.find((c) => c.kind === 'it');
         const d = await this.deliverOnce(`${pending.id}:it`, this.views.it(request, 'it'), (a) => this.messenger.sendToItChannel(a, via), earlier, via);
-        return this.remember(request, { role: 'it', kind: 'it', conversationId: d.conversationId, activityId: d.activityId });
+        this.remember(request, { role: 'it', kind: 'it', conversationId: d.conversationId, activityId: d.activityId });
+        return;
       }
       case 'alertIt': {
         if (!this.messenger.hasItChannel) return;

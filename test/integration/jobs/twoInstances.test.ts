@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Db } from 'mongodb';
 import { consentTextFor } from '../../../services/content/consentText';
 import { JobQueue } from '../../../services/jobs/jobQueue';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
 import { useTestDb } from '../../support/testDb';
 import {
@@ -143,18 +144,19 @@ describe('background work shared by two bot instances on one database', function
     it('when a holder stalls past its lease, then the other instance takes over and the stalled drain stops before its next effect', async () => {
       const stall = gate();
       let stalled = false;
-      const a = instance('a');
       // The holder stalls (its database unreachable) right after recording its first message as delivered.
-      a.jobs.leases.renew = async () => {
-        throw new Error('database unreachable');
-      };
-      const completeEffect = a.requests.completeEffect.bind(a.requests);
-      a.requests.completeEffect = async (id, pending) => {
-        if (!stalled && pending.effect.type === 'sendApprovalRequest') {
+      const deliveries = new DeliveryLog(db);
+      const confirm = deliveries.confirm.bind(deliveries);
+      deliveries.confirm = async (key, delivery) => {
+        await confirm(key, delivery);
+        if (!stalled && key.includes(':approver:')) {
           stalled = true;
           await stall.passed();
         }
-        return completeEffect(id, pending);
+      };
+      const a = instance('a', { deliveries });
+      a.jobs.leases.renew = async () => {
+        throw new Error('database unreachable');
       };
       const r = await a.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
       await eventually(() => stalled, 10_000, 'the stall');

@@ -10,9 +10,10 @@ import type { ConversationReferenceRepository } from '../storage/conversationRef
 import type { RequestRepository } from '../storage/requestRepository';
 import { InvalidTransitionError } from '../workflow/errors';
 import { CHECKING } from '../workflow/transition';
-import type { OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import type { Effect, OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import type { Outbox, OutboxEntry } from '../outbox/outbox';
 import { pickDevice, readComplianceReport } from './complianceReader';
-import type { EffectDrain, OnboardingService } from './onboardingService';
+import { REQUEST_AGGREGATE, type EffectDrain, type OnboardingService } from './onboardingService';
 import type { CardJson, OnboardingViews } from './views';
 
 /** Options the runner reads from configuration. */
@@ -70,6 +71,7 @@ export class EffectRunner implements EffectDrain {
   /** Cards posted by the step in progress of each request's drain, recorded with its completion. */
   private readonly unrecorded = new Map<string, PostedCard[]>();
   private halted = false;
+  private outbox?: Outbox;
   private onGranted?: (request: OnboardingRequest, access: { groupId: string; memberId: string }) => Promise<void>;
 
   constructor(
@@ -86,6 +88,11 @@ export class EffectRunner implements EffectDrain {
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Connects the shared outbox the request's effects are read from (set once in the composition root). */
+  useOutbox(outbox: Outbox): void {
+    this.outbox = outbox;
+  }
 
   /** Called after access is granted (the enrolled device starts being watched); a failure retries the grant effect. */
   setGrantListener(listener: (request: OnboardingRequest, access: { groupId: string; memberId: string }) => Promise<void>): void {
@@ -135,7 +142,7 @@ export class EffectRunner implements EffectDrain {
       try {
         const request = await this.requests.get(requestId);
         // Nothing left to do: the holder carried the effects out.
-        if (request && outboxDue(request, this.clock().toISOString())) this.kick(requestId, attempt + 1);
+        if (request && (await this.effectsDue(request, this.clock().toISOString()))) this.kick(requestId, attempt + 1);
       } catch (e) {
         this.logger.warn({ err: e, requestId }, 'effect drain retry failed');
         this.kick(requestId, attempt + 1);
@@ -186,10 +193,7 @@ export class EffectRunner implements EffectDrain {
         const request = await this.requests.get(requestId);
         const now = this.clock().toISOString();
         if (!request) break;
-        if (outboxDue(request, now)) {
-          await this.drain(requestId, lease);
-          continue;
-        }
+        if ((await this.effectsDue(request, now)) && (await this.drain(requestId, lease))) continue;
         if (checkDue(request, now)) {
           await this.jobs.leases.assertHeld(lease);
           try {
@@ -203,7 +207,7 @@ export class EffectRunner implements EffectDrain {
           }
           continue;
         }
-        next = nextDue(request);
+        next = await this.nextDue(request);
         break;
       }
     } catch (e) {
@@ -241,27 +245,126 @@ export class EffectRunner implements EffectDrain {
   }
 
   /**
-   * Carries out due effects of one request now, while `lease` still holds the request's job. What was carried
-   * out is removed, and the cards it posted recorded, in one write when the due effects are done (or one fails):
-   * every write to a request takes the lock on FerretDB (three writes there), and the approve that sets off four
-   * messages then costs one request write instead of nine. Carrying an effect out again after a crash or a lost
-   * lease repeats nothing: an audit record is written once by its id, a message once per idempotency key (the
-   * delivery log), a card edit not at all when the card already shows it. Effects that apply a transition
-   * (compliance check, access grant) are removed as soon as they are done, since repeating them is not a no-op.
+   * Whether the request has an effect to carry out now: the first of its entries in the shared outbox (or, for a
+   * request written before it, of its in-document queue) is due.
    */
-  async drain(requestId: string, lease: Lease): Promise<void> {
+  private async effectsDue(request: OnboardingRequest, now: string): Promise<boolean> {
+    if (outboxDue(request, now)) return true;
+    const first = this.outbox ? (await this.outbox.pendingOf(REQUEST_AGGREGATE, request._id))[0] : undefined;
+    return Boolean(first && first.dueAt.toISOString() <= now);
+  }
+
+  /** When the request next needs background work, or null when it needs none. */
+  private async nextDue(request: OnboardingRequest): Promise<Date | null> {
+    if (request.outbox.length) return nextDue(request);
+    const first = this.outbox ? (await this.outbox.pendingOf(REQUEST_AGGREGATE, request._id))[0] : undefined;
+    if (!first) return nextDue(request);
+    const committed = request.outboxTokens?.includes(first.commitToken);
+    // An entry whose write has not landed yet is looked at again once that write has had a lease's time.
+    return committed ? first.dueAt : new Date(Math.max(first.dueAt.getTime(), this.clock().getTime() + this.jobs.options.leaseMs));
+  }
+
+  /**
+   * Carries out due effects of one request now, in the order they are owed, while `lease` still holds the
+   * request's job; true when it got anywhere. A request written before the shared outbox has its in-document queue
+   * carried out first. Carried-out entries are marked done (the drain is their only writer, so no lock) and the
+   * cards they posted recorded (one request write), together when the due effects are done or one fails; carrying
+   * an effect out again after a crash or a lost lease repeats nothing: an audit record is written once by its id, a
+   * message once per idempotency key (the delivery log), a card edit not at all when the card already shows it.
+   * Effects that apply a transition (compliance check, access grant) are marked as soon as they are done, since
+   * repeating them is not a no-op. An entry whose write lost its version race (or never happened) is discarded.
+   */
+  async drain(requestId: string, lease: Lease): Promise<boolean> {
+    const legacy = await this.drainDocument(requestId, lease);
+    // Effects from before the shared outbox are older than any in it: while one waits, the newer ones wait too.
+    if (!this.outbox || legacy.waiting) return legacy.moved;
+    const outbox = this.outbox;
+    const carried: string[] = [];
+    let moved = legacy.moved;
+    const settle = async () => {
+      const cards = this.unrecorded.get(requestId) ?? [];
+      this.unrecorded.delete(requestId);
+      // The cards first: an entry marked done before its card is recorded would leave that card unrecorded for good.
+      await this.requests.completeEffects(requestId, [], cards);
+      await outbox.markDone(carried.splice(0));
+    };
+    for (;;) {
+      if (this.halted) return moved;
+      const request = await this.requests.get(requestId);
+      const entry = (await outbox.pendingOf(REQUEST_AGGREGATE, requestId)).find((e) => !carried.includes(e._id));
+      const now = this.clock();
+      if (!request || !entry || entry.dueAt > now) {
+        await settle();
+        return moved;
+      }
+      if (!request.outboxTokens?.includes(entry.commitToken)) {
+        const superseded = request.version >= entry.aggregateVersion;
+        const old = now.getTime() - entry.createdAt.getTime() > 2 * this.jobs.options.leaseMs;
+        if (!superseded && !old) {
+          // Its write may still be on its way: nothing after it goes first.
+          await settle();
+          return moved;
+        }
+        await outbox.settle(entry, 'discarded');
+        moved = true;
+        continue;
+      }
+      await this.jobs.leases.assertHeld(lease);
+      const pending: PendingEffect = { id: entry._id, effect: (entry.payload as { effect: Effect }).effect, createdAt: entry.createdAt.toISOString() };
+      try {
+        await this.execute(pending, request);
+      } catch (e) {
+        if (e instanceof LeaseLostError) throw e;
+        await settle();
+        await this.failEntry(request, entry, pending, e);
+        return true;
+      }
+      carried.push(entry._id);
+      moved = true;
+      if (TRANSITIONS.has(pending.effect.type)) await settle();
+    }
+  }
+
+  /** The effect of a shared outbox entry failed: retried later (the request's later effects wait), or given up. */
+  private async failEntry(request: OnboardingRequest, entry: OutboxEntry, pending: PendingEffect, e: unknown) {
+    const outbox = this.outbox!;
+    const attempts = entry.attempts + 1;
+    const message = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
+    if (e instanceof InvalidTransitionError) {
+      this.logger.info({ requestId: request._id, effect: pending.effect.type, state: e.state }, 'effect outdated by a newer transition');
+      await outbox.markDone([entry._id]);
+      return;
+    }
+    if (attempts >= (this.options.maxAttempts ?? 6) || e instanceof RecipientUnreachableError) {
+      if (pending.effect.type === 'recordAudit') await this.audit.park(pending.effect.entry, message);
+      this.logger.error({ requestId: request._id, effect: pending.effect.type, attempts, error: message }, 'effect abandoned');
+      await outbox.settle({ ...entry, attempts }, 'failed', message);
+      return;
+    }
+    const delayMs = Math.min(30_000 * 2 ** (attempts - 1), 3_600_000);
+    const dueAt = new Date(this.clock().getTime() + delayMs);
+    this.logger.warn({ requestId: request._id, effect: pending.effect.type, attempts, error: message, retryAt: dueAt.toISOString() }, 'effect failed; will retry');
+    await outbox.defer(entry, dueAt, attempts, message);
+  }
+
+  /** Carries out the in-document queue of a request written before the shared outbox (same rules as drain). */
+  private async drainDocument(requestId: string, lease: Lease): Promise<{ moved: boolean; waiting: boolean }> {
     const carried: PendingEffect[] = [];
+    let moved = false;
     const settle = async () => {
       const cards = this.unrecorded.get(requestId) ?? [];
       this.unrecorded.delete(requestId);
       await this.requests.completeEffects(requestId, carried.splice(0), cards);
     };
     for (;;) {
-      if (this.halted) return;
+      if (this.halted) return { moved, waiting: true };
       const request = await this.requests.get(requestId);
       const now = this.clock().toISOString();
       const next = request?.outbox.find((p) => !carried.some((c) => c.id === p.id));
-      if (!request || !next || (request.outboxNotBefore && request.outboxNotBefore > now)) return settle();
+      if (!request || !next || (request.outboxNotBefore && request.outboxNotBefore > now)) {
+        await settle();
+        return { moved, waiting: Boolean(next) };
+      }
       await this.jobs.leases.assertHeld(lease);
       try {
         await this.execute(next, request);
@@ -269,9 +372,10 @@ export class EffectRunner implements EffectDrain {
         if (e instanceof LeaseLostError) throw e;
         await settle();
         await this.fail(request, next, e);
-        return;
+        return { moved: true, waiting: true };
       }
       carried.push(next);
+      moved = true;
       if (TRANSITIONS.has(next.effect.type)) await settle();
     }
   }

@@ -72,7 +72,7 @@ describe('each message reaches Teams once, also across a crash (Bot Connector ov
     await sleep(LEASE_MS + 100);
     fresh.runner.kick(requestId);
     await fresh.runner.idle();
-    await eventually(async () => (await fresh.service.get(requestId)).outbox.length === 0, 10_000, 'the outbox drained');
+    await eventually(async () => (await fresh.pendingEffects(requestId)) === 0, 10_000, 'the outbox drained');
     return fresh;
   }
 

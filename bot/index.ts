@@ -160,7 +160,11 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   service.setOutbox(outbox);
   runner.useOutbox(outbox);
   // Effects run after the turn has answered: they take the Graph client's own budget, not the turn's.
-  service.setDrain({ announce: (requestId) => runner.announce(requestId), kick: (requestId) => outsideGraphBudget(() => runner.kick(requestId)) });
+  service.setDrain({
+    announce: (requestId) => runner.announce(requestId),
+    kick: (requestId) => outsideGraphBudget(() => runner.kick(requestId)),
+    scheduleCheck: (requestId, at) => runner.scheduleCheck(requestId, at),
+  });
   // Continuous compliance after the grant: enrolled devices, sweeps, grace timers, IT alerts, the shared outbox.
   const devices = createDeviceModule({
     db: mongo.db,

@@ -27,7 +27,9 @@ export type JobKind =
   | 'accessReview'
   | 'accessReviewDue'
   | 'retention'
-  | 'auditRetry';
+  | 'auditRetry'
+  /** A request's enrollment and compliance polling (subject: the request id). */
+  | 'enrollmentCheck';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,

@@ -2,7 +2,7 @@ import type { Activity, ConversationReference } from 'botbuilder';
 import type { Logger } from '../logging/logger';
 import type { GraphServices } from '../graph/graphTypes';
 import { LeaseLostError, type Lease } from '../jobs/leases';
-import type { JobQueue } from '../jobs/jobQueue';
+import { JobQueue } from '../jobs/jobQueue';
 import type { DeliveryLog } from '../messaging/deliveryLog';
 import { cardActivity, RecipientUnreachableError, statusOf, type Delivery, type Messenger } from '../messaging/proactiveMessenger';
 import type { AuditRepository } from '../storage/auditRepository';
@@ -26,6 +26,8 @@ export interface EffectRunnerOptions {
 
 const SYSTEM = { kind: 'system' } as const;
 const KIND = 'onboardingRequest' as const;
+/** The job kind of a request's enrollment and compliance polling (its `nextCheckAt`). */
+export const ENROLLMENT_CHECK = 'enrollmentCheck' as const;
 /** A compliance check that failed (Graph unreachable) is tried again after this long. */
 const CHECK_RETRY_MS = 30_000;
 /** Effects that apply a workflow transition: removed from the queue as soon as they are carried out (see drain). */
@@ -48,11 +50,9 @@ function isCurrentApprover(request: OnboardingRequest, recipient: string | undef
   return !recipient || request.approvers.some((p) => p.aadObjectId === recipient);
 }
 
-/** When the request next needs background work, or null when it needs none. */
+/** When the request's document queue (from before the shared outbox) next needs work, or null. */
 function nextDue(request: OnboardingRequest): Date | null {
-  if (request.outbox.length) return new Date(request.outboxNotBefore ?? 0);
-  if (CHECKING.includes(request.state) && request.nextCheckAt) return new Date(request.nextCheckAt);
-  return null;
+  return request.outbox.length ? new Date(request.outboxNotBefore ?? 0) : null;
 }
 
 /**
@@ -194,18 +194,9 @@ export class EffectRunner implements EffectDrain {
         const now = this.clock().toISOString();
         if (!request) break;
         if ((await this.effectsDue(request, now)) && (await this.drain(requestId, lease))) continue;
-        if (checkDue(request, now)) {
-          await this.jobs.leases.assertHeld(lease);
-          try {
-            await this.checkCompliance(request, false);
-          } catch (e) {
-            if (e instanceof LeaseLostError) throw e;
-            this.logger.warn({ requestId, err: e }, 'compliance check failed; will retry');
-            next = new Date(this.clock().getTime() + CHECK_RETRY_MS);
-            seenRev = await this.jobs.revision(lease);
-            break;
-          }
-          continue;
+        if (CHECKING.includes(request.state) && request.nextCheckAt && !(await this.jobs.collection.findOne({ _id: JobQueue.id(ENROLLMENT_CHECK, requestId) }, { projection: { _id: 1 } }))) {
+          // A check scheduled by a version without enrollment-check jobs: it gets its job now.
+          await this.scheduleCheck(requestId, request.nextCheckAt);
         }
         next = await this.nextDue(request);
         break;
@@ -220,6 +211,39 @@ export class EffectRunner implements EffectDrain {
     } finally {
       stopRenewing();
       this.heartbeats.delete(stopRenewing);
+      if (!this.halted && !lease.lost) await this.jobs.finish(lease, seenRev, next);
+    }
+  }
+
+  /** Makes sure the request's enrollment check job fires at `at` (before the write that sets `nextCheckAt`). */
+  async scheduleCheck(requestId: string, at: string): Promise<void> {
+    await this.jobs.announce(ENROLLMENT_CHECK, requestId, new Date(at));
+  }
+
+  /**
+   * Runs a request's enrollment check job (claimed by the background worker): when the request waits for a device
+   * or for compliance and its check is due, reads Intune and applies the outcome (whose effects the request's own
+   * job carries out); then the job waits for the request's next check, or ends when it has none.
+   */
+  async runCheck(requestId: string, lease: Lease): Promise<void> {
+    const stop = this.jobs.leases.keepAlive(lease, (e) => this.logger.warn({ err: e, requestId }, 'lease renewal failed'));
+    let seenRev: number | undefined;
+    let next: Date | null = null;
+    try {
+      seenRev = await this.jobs.revision(lease);
+      let request = await this.requests.get(requestId);
+      if (request && checkDue(request, this.clock().toISOString())) {
+        await this.jobs.leases.assertHeld(lease);
+        await this.checkCompliance(request, false);
+        request = await this.requests.get(requestId);
+      }
+      next = request && CHECKING.includes(request.state) && request.nextCheckAt ? new Date(request.nextCheckAt) : null;
+    } catch (e) {
+      if (e instanceof LeaseLostError) return;
+      this.logger.warn({ requestId, err: e }, 'compliance check failed; will retry');
+      next = new Date(this.clock().getTime() + CHECK_RETRY_MS);
+    } finally {
+      stop();
       if (!this.halted && !lease.lost) await this.jobs.finish(lease, seenRev, next);
     }
   }
@@ -288,10 +312,13 @@ export class EffectRunner implements EffectDrain {
       await this.requests.completeEffects(requestId, [], cards);
       await outbox.markDone(carried.splice(0));
     };
+    // Read once, and again after an effect that applied a transition (it may have owed more): on FerretDB the
+    // lookup by aggregate is a filtered scan of the outbox, a read by `_id` is not.
+    let queue = await outbox.pendingOf(REQUEST_AGGREGATE, requestId);
     for (;;) {
       if (this.halted) return moved;
       const request = await this.requests.get(requestId);
-      const entry = (await outbox.pendingOf(REQUEST_AGGREGATE, requestId)).find((e) => !carried.includes(e._id));
+      const entry = queue.find((e) => !carried.includes(e._id));
       const now = this.clock();
       if (!request || !entry || entry.dueAt > now) {
         await settle();
@@ -306,6 +333,7 @@ export class EffectRunner implements EffectDrain {
           return moved;
         }
         await outbox.settle(entry, 'discarded');
+        queue = queue.filter((e) => e._id !== entry._id);
         moved = true;
         continue;
       }
@@ -321,7 +349,10 @@ export class EffectRunner implements EffectDrain {
       }
       carried.push(entry._id);
       moved = true;
-      if (TRANSITIONS.has(pending.effect.type)) await settle();
+      if (TRANSITIONS.has(pending.effect.type)) {
+        await settle();
+        queue = await outbox.pendingOf(REQUEST_AGGREGATE, requestId);
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import { routeThroughDelegation } from '../workflow/delegation';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../workflow/errors';
 import type { AuditEntry, Effect, OnboardingRequest, PendingEffect, PersonRef } from '../workflow/model';
 import {
+  CHECKING,
   CONTROLS,
   createRequest,
   transition,
@@ -58,6 +59,8 @@ export interface EffectDrain {
   announce(requestId: string): Promise<void>;
   /** Starts carrying out the request's effects now. */
   kick(requestId: string): void;
+  /** Makes sure the request's enrollment check runs at `at` (called before the write that schedules it). */
+  scheduleCheck?(requestId: string, at: string): Promise<void>;
 }
 
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -353,6 +356,7 @@ export class OnboardingService {
     // The request's job first, then its effects (staged with this write's token), then the write that commits them.
     await this.drain.announce(next._id);
     if (next.state === 'pendingApproval') await this.approvalClock.announce(toSave);
+    if (toSave.nextCheckAt && CHECKING.includes(toSave.state) && toSave.nextCheckAt !== before?.nextCheckAt) await this.drain.scheduleCheck?.(next._id, toSave.nextCheckAt);
     if (this.outbox) {
       const entries = effects.map((effect, i) => ({ key: requestEffectKey(next._id, version, commitToken, i), kind: REQUEST_EFFECT, payload: { effect } }));
       await this.outbox.stage({ type: REQUEST_AGGREGATE, id: next._id, version, commitToken }, entries, 'own');

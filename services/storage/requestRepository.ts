@@ -301,10 +301,11 @@ export class RequestRepository {
    * Requests that have pending effects or a scheduled compliance check, with when each is next due. A full read,
    * made once at start-up to give work written by an earlier version (which kept no jobs) a job.
    */
-  async listWithPendingWork(): Promise<{ _id: string; dueAt: string }[]> {
+  async listWithPendingWork(): Promise<{ _id: string; dueAt: string; check?: boolean }[]> {
     const docs = await this.collection
       .find({ $or: [{ outboxCount: { $gt: 0 } }, { nextCheckAt: { $exists: true } }] }, { projection: { _id: 1, outboxCount: 1, outboxNotBefore: 1, nextCheckAt: 1 } })
       .toArray();
-    return docs.map((d) => ({ _id: d._id, dueAt: d.outboxCount > 0 ? (d.outboxNotBefore ?? '') : (d.nextCheckAt ?? '') }));
+    // Effects waiting in the document come first (the request's job); otherwise the scheduled check (its own job).
+    return docs.map((d) => (d.outboxCount > 0 ? { _id: d._id, dueAt: d.outboxNotBefore ?? '' } : { _id: d._id, dueAt: d.nextCheckAt ?? '', check: true }));
   }
 }

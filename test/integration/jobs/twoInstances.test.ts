@@ -187,7 +187,7 @@ describe('background work shared by two bot instances on one database', function
       await setup.runner.idle();
       // The compliance check comes due now.
       await db.collection('requests').updateOne({ _id: r._id as never }, { $set: { nextCheckAt: new Date(Date.now() - 1000).toISOString() } });
-      await setup.jobs.announce('onboardingRequest', r._id, new Date(Date.now() - 1000));
+      await setup.jobs.announce('enrollmentCheck', r._id, new Date(Date.now() - 1000));
 
       const slow = new RecordingMessenger('a');
       slow.beforeReturn = async () => void (await sleep(150));
@@ -195,10 +195,10 @@ describe('background work shared by two bot instances on one database', function
       const b = instance('b');
       // A holds the job before B's worker starts polling, so the race under test is B against a held lease.
       const aRan = a.worker.runOnce();
-      await eventually(async () => Boolean((await db.collection('jobs').findOne({ subject: r._id }))?.leaseOwner), 10_000, "a's lease");
+      await eventually(async () => Boolean((await db.collection('jobs').findOne({ _id: `enrollmentCheck:${r._id}` as never }))?.leaseOwner), 10_000, "a's lease");
       b.worker.start();
       try {
-        assert.equal(await aRan, 1);
+        assert.ok((await aRan) >= 1, 'a ran the check (and, the check having scheduled the next one, may run its job again)');
         await a.runner.idle();
         await sleep(LEASE_MS);
       } finally {

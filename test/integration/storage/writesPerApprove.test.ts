@@ -11,11 +11,15 @@ const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndModify']);
 /** Every write command a client sends, by collection (MongoClient command monitoring: counts, not timings). */
 class WriteCounter {
   readonly writes: { command: string; collection: string }[] = [];
+  /** Every command, reads included (for the log line: reads cost database time too). */
+  commands = 0;
   readonly listener = (e: CommandStartedEvent) => {
+    this.commands++;
     if (WRITE_COMMANDS.has(e.commandName)) this.writes.push({ command: e.commandName, collection: String(e.command[e.commandName]) });
   };
   reset() {
     this.writes.length = 0;
+    this.commands = 0;
   }
   byCollection(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -64,7 +68,7 @@ describe('database writes of an approval (command monitoring)', function () {
 
     const byCollection = counter.byCollection();
     const total = counter.writes.length;
-    console.log(`      writes per approve: ${total} ${JSON.stringify(byCollection)} (server isolates updates: ${isolatesUpdates})`);
+    console.log(`      writes per approve: ${total} ${JSON.stringify(byCollection)} (server isolates updates: ${isolatesUpdates}); ${counter.commands} commands in all`);
     assert.ok(messenger.to(ALEX).some((s) => /Consent and terms/.test(s.text)), 'the consent card went out');
     // Before: 45 on FerretDB (22 of them taking and dropping locks), 23 on MongoDB. Now the request is written twice
     // (the decision, then the cards its effects posted), its job three times, its effects' outbox entries twice

@@ -196,10 +196,12 @@ export class Outbox {
   async settle(entry: OutboxEntry, state: 'discarded' | 'failed', lastError?: string): Promise<void> {
     await this.collection.updateOne({ _id: entry._id, state: 'pending' }, { $set: { state, doneAt: this.clock(), ...(lastError ? { lastError } : {}) } });
     if (state === 'failed') {
-      try {
-        await this.failedHook?.({ ...entry, state, lastError });
-      } catch (err) {
-        this.logger.error({ entry: entry._id, err }, 'could not report a failed outbox entry');
+      for (const hook of this.failedHooks) {
+        try {
+          await hook({ ...entry, state, lastError });
+        } catch (err) {
+          this.logger.error({ entry: entry._id, err }, 'could not report a failed outbox entry');
+        }
       }
     }
   }

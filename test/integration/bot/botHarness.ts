@@ -12,7 +12,6 @@ import { createOversightModule } from '../../../services/governance/oversightMod
 import { ConsentCommands } from '../../../bot/consentCommands';
 import { GovernanceCommands } from '../../../bot/governanceCommands';
 import { createBreachModule } from '../../../services/breach/breachModule';
-import { Outbox } from '../../../services/outbox/outbox';
 import { AggregateChain } from '../../../services/storage/aggregateChain';
 import { ThirdPartyRegister } from '../../../services/thirdParties/thirdPartyRegister';
 import { ConsentService } from '../../../services/consent/consentService';

@@ -107,15 +107,18 @@ export class JobQueue {
    */
   async announce(kind: JobKind, subject: string, dueAt: Date): Promise<void> {
     const _id = JobQueue.id(kind, subject);
+    let created = false;
     try {
       await this.collection.insertOne({ _id, kind, subject, dueAt, rev: 1, announcedAt: this.clock() });
-      return;
+      created = true;
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }
-    await this.lock.withLock(this.lockKey(_id), () =>
-      this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
-    );
+    if (!created) {
+      await this.lock.withLock(this.lockKey(_id), () =>
+        this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
+      );
+    }
     for (const listener of this.announced) listener(kind, dueAt);
   }
 

@@ -12,6 +12,13 @@ export default tseslint.config(
     },
   },
   {
+    // Lower layers never import upper ones: services are the ground the bot edge, the tab API and the tools stand on.
+    files: ['services/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+bot(/|$)', message: 'services/ must not import from bot/ (the edge imports services, never the reverse).' }] }],
+    },
+  },
+  {
     files: ['scripts/**', 'bench/**', 'test/**', 'graphsim/main.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -23,6 +23,7 @@ import { SharedRatePacer } from '../services/messaging/teamsRatePacer';
 import { createBreachModule } from '../services/breach/breachModule';
 import { ThirdPartyRegister } from '../services/thirdParties/thirdPartyRegister';
 import { AggregateChain } from '../services/storage/aggregateChain';
+import { Outbox } from '../services/outbox/outbox';
 import { outsideGraphBudget, withGraphBudget } from '../services/graph/graphBudget';
 import { createGraphServices } from '../services/graph/graphServices';
 import { JobQueue, type JobKind } from '../services/jobs/jobQueue';
@@ -154,8 +155,16 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     { accessGroupId: config.groups.access, accessGrantTarget: config.workflow.accessGrantTarget },
     logger.child({ component: 'effects' }),
   );
+  // One shared outbox per process: the request's effects and the enrolled devices' messages.
+  const outbox = new Outbox(mongo.db, jobs, config.outbox, logger.child({ component: 'outbox' }));
+  service.setOutbox(outbox);
+  runner.useOutbox(outbox);
   // Effects run after the turn has answered: they take the Graph client's own budget, not the turn's.
-  service.setDrain({ announce: (requestId) => runner.announce(requestId), kick: (requestId) => outsideGraphBudget(() => runner.kick(requestId)) });
+  service.setDrain({
+    announce: (requestId) => runner.announce(requestId),
+    kick: (requestId) => outsideGraphBudget(() => runner.kick(requestId)),
+    scheduleCheck: (requestId, at) => runner.scheduleCheck(requestId, at),
+  });
   // Continuous compliance after the grant: enrolled devices, sweeps, grace timers, IT alerts, the shared outbox.
   const devices = createDeviceModule({
     db: mongo.db,
@@ -180,6 +189,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       apply: (id, event, actor) => service.apply(id, event, actor),
     }),
     logger,
+    outbox,
   });
   await devices.ensureIndexes();
   // Device incidents: lost or stolen reports, IT's device actions, automatic incidents from the sweep.

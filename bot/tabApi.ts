@@ -52,7 +52,7 @@ export interface TabApiOptions {
   roles: { rolesOf(aadObjectId: string): Promise<Role[]> };
   service: Pick<OnboardingService, 'get' | 'listFor' | 'apply'>;
   requests: Pick<RequestRepository, 'pageWaitingFor' | 'pageByState' | 'findByReference'>;
-  audit: Pick<AuditRepository, 'listForRequest' | 'verifyChain'>;
+  audit: Pick<AuditRepository, 'listForRequest' | 'verifyChain' | 'queuedFor'>;
   /** Devices, consents, people, evidence and exports (the tab's record pages); absent: those routes answer 503. */
   records?: TabRecordsDeps;
   /** The built front end (tab/dist). */
@@ -236,8 +236,10 @@ export function registerTabApi(server: restify.Server, options: TabApiOptions): 
       requireRole(actor, mayAudit, 'Audit verification');
       const request = await findRequest(String(req.params.requestId));
       if (!maySee(request, actor)) throw new TabForbiddenError(actor.aadObjectId, 'This request');
-      const [entries, firstBroken] = await Promise.all([audit.listForRequest(request._id), audit.verifyChain(request._id)]);
-      return auditView(request, entries, firstBroken, actor);
+      const [entries, firstBroken, queued] = await Promise.all([audit.listForRequest(request._id), audit.verifyChain(request._id), audit.queuedFor(request)]);
+      // Records of the latest transitions may still wait in the shared outbox: shown as pending, like the request's own queue.
+      const waiting = queued.map((entry) => ({ id: entry._id, effect: { type: 'recordAudit' as const, entry }, createdAt: entry.at }));
+      return auditView({ ...request, outbox: [...request.outbox, ...waiting] }, entries, firstBroken, actor);
     }),
   );
 

@@ -1,5 +1,5 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderBreachNoticeCard } from '../../cards/breachNoticeCard';
 import { renderBreachStatusCard, SHOWN_UNREACHABLE } from '../../cards/breachStatusCard';
 import { renderNoticeCard } from '../../cards/noticeCard';

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderBreachNoticeCard } from '../../cards/breachNoticeCard';
 import type { AdaptiveCard } from '../../cards/renderTemplate';
 import type { DirectoryService } from '../graph/graphTypes';

@@ -1,6 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { DirectoryService } from '../graph/graphTypes';
 import { INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
 import type { JobQueue } from '../jobs/jobQueue';

@@ -4,7 +4,7 @@
  * follow-up), and the door through which a withdrawal reaches a device.
  */
 import type { Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { DeviceModule, JobHandlers } from '../devices/deviceModule';
 import type { JobQueue } from '../jobs/jobQueue';
 import type { DeliveryLog } from '../messaging/deliveryLog';

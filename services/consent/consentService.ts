@@ -150,7 +150,7 @@ export class ConsentService {
     return {
       generatedAt: this.clock().toISOString(),
       subject: { aadObjectId },
-      requests: requests.map(({ outbox: _o, outboxAttempts: _a, outboxNotBefore: _n, openKey: _k, cards: _c, ...rest }) => rest),
+      requests: requests.map(({ outbox: _o, outboxAttempts: _a, outboxNotBefore: _n, outboxTokens: _t, openKey: _k, cards: _c, ...rest }) => rest),
       consentLedger: ledger,
       consentAnswersBeforeLedger: answers.filter((a) => !inLedger.has(a._id)),
       noticeTexts: notices

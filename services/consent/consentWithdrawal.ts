@@ -11,7 +11,7 @@
  * the device, whichever instance runs the job applies the event (and cancels an open request) from the ledger.
  * A grant older than enrolled devices (no device record) still has its membership removed here, as before.
  */
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GroupService } from '../graph/graphTypes';
 import type { JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';

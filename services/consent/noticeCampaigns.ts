@@ -14,7 +14,7 @@
  * within Teams' rate limits. The rules (who is concerned, reminders, the deadline) are pure: services/workflow/noticeCampaign.ts.
  */
 import type { Collection, Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderCampaignProgressCard } from '../../cards/campaignProgressCard';
 import { renderNoticeChangeCard } from '../../cards/noticeChangeCard';
 import { notices, type PublishedNotice } from '../content/notices/noticeRegistry';

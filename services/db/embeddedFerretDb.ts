@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { freePort } from '../net/ports';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embeddedPostgres';
 import { embeddedBackendFromEnv, type EmbeddedBackend } from './embeddedBackend';

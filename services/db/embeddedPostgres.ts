@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { freePort } from '../net/ports';
 import { spawnGuarded } from './guardedProcess';
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 
 /**
  * Runs a server under a small shell guard that stops it when our stdin pipe closes, which happens however

@@ -1,4 +1,4 @@
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderComplianceDigestCard } from '../../cards/complianceDigestCard';
 import type { Lease } from '../jobs/leases';
 import type { JobQueue } from '../jobs/jobQueue';

@@ -1,5 +1,5 @@
-import type { Logger } from '../../bot/logger';
 import { GraphRequestError } from '../graph/graphErrors';
+import type { Logger } from '../logging/logger';
 import { IOS_ENCRYPTION_SETTING } from '../graph/intuneService';
 import type { ComplianceSweepSource, SweptDevice, SweptPolicyState } from '../graph/intuneSweep';
 import type { Lease } from '../jobs/leases';

@@ -1,5 +1,5 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderDeviceAlertCard } from '../../cards/deviceAlertCard';
 import { renderNoticeCard } from '../../cards/noticeCard';
 import type { GroupService } from '../graph/graphTypes';

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderDeviceNoticeCard } from '../../cards/deviceNoticeCard';
 import type { GraphServices } from '../graph/graphTypes';
 import type { JobKind, JobQueue } from '../jobs/jobQueue';
@@ -60,12 +60,14 @@ export function createDeviceModule(deps: {
   openRequests?: OpenRequests;
   logger: Logger;
   clock?: () => Date;
+  /** The process's one shared outbox (the onboarding request writes to it too); made here when not given. */
+  outbox?: Outbox;
 }) {
   const { db, jobs, logger, options } = deps;
   const clock = deps.clock ?? (() => new Date());
   const devices = new DeviceRepository(db);
   const alerts = new AlertRepository(db);
-  const outbox = new Outbox(db, jobs, options.outbox, logger.child({ component: 'outbox' }), clock);
+  const outbox = deps.outbox ?? new Outbox(db, jobs, options.outbox, logger.child({ component: 'outbox' }), clock);
   const service = new DeviceService(devices, deps.audit, outbox, jobs, options.policy, logger.child({ component: 'devices' }), clock);
   const effects = new DeviceEffects(devices, service, alerts, deps.messenger, deps.deliveries, deps.refs, deps.graph.groups, logger.child({ component: 'device-effects' }), clock);
   effects.register(outbox);

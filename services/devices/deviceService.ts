@@ -1,4 +1,4 @@
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderDeviceNoticeCard } from '../../cards/deviceNoticeCard';
 import { renderNoticeCard } from '../../cards/noticeCard';
 import type { JobQueue } from '../jobs/jobQueue';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderNoticeCard } from '../../cards/noticeCard';
 import type { AccountStatus, ComplianceSweepSource } from '../graph/intuneSweep';
 import type { JobQueue } from '../jobs/jobQueue';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import type { DirectoryService, GroupService } from '../graph/graphTypes';
 import type { JobQueue } from '../jobs/jobQueue';

@@ -4,7 +4,7 @@
  * work runs as jobs any instance claims; its messages go through the shared outbox.
  */
 import type { Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderAccessReviewCard } from '../../cards/accessReviewCard';
 import { renderNoticeCard } from '../../cards/noticeCard';
 import type { GraphServices } from '../graph/graphTypes';

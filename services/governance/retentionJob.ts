@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { AuditRepository, HeadedChain, type ChainedEntry } from '../storage/auditRepository';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { TERMINAL_STATES } from '../workflow/model';

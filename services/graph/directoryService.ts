@@ -2,7 +2,7 @@
  * Users, managers and group membership reads in Entra ID through Microsoft Graph.
  */
 import type * as MSGraph from '@microsoft/microsoft-graph-types';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GraphApi } from './graphApi';
 import type { DirectoryService, DirectoryUser, MailboxSettings } from './graphTypes';
 

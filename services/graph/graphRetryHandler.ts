@@ -15,7 +15,7 @@
  * Retry-After in GraphApi), so a card action never holds its invoke for a `Retry-After: 20`.
  */
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { currentGraphDeadline } from './graphBudget';
 import { redactGraphPath } from './graphErrors';
 import { getRequestHeader, requestUrl, setRequestHeader } from './requestHeaders';

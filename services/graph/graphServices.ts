@@ -4,7 +4,7 @@
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { Client, HTTPMessageHandler, type Middleware } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { BearerTokenHandler } from './bearerTokenHandler';
 import { GraphApi } from './graphApi';
 import { GraphConfigurationError } from './graphErrors';

@@ -1,7 +1,7 @@
 /**
  * Entra group membership writes through Microsoft Graph, made idempotent so a retried effect is harmless.
  */
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GraphApi, GraphReceipt } from './graphApi';
 import { GraphRequestError } from './graphErrors';
 import type { GroupService } from './graphTypes';

@@ -3,7 +3,7 @@
  * policy states from v1.0 with per-setting detail from beta, and the sync action.
  */
 import type * as MSGraph from '@microsoft/microsoft-graph-types';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GraphApi } from './graphApi';
 import { GraphRequestError } from './graphErrors';
 import type { CompliancePolicyState, ComplianceSettingState, ComplianceStatus, DeviceComplianceState, IntuneService, ManagedDevice } from './graphTypes';

@@ -5,7 +5,7 @@
  * (https://learn.microsoft.com/en-us/graph/json-batching, https://learn.microsoft.com/en-us/graph/throttling).
  */
 import type * as MSGraph from '@microsoft/microsoft-graph-types';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GraphApi } from './graphApi';
 import { GraphRequestError } from './graphErrors';
 import { parseRetryAfterMs } from './graphRetryHandler';

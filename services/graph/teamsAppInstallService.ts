@@ -2,7 +2,7 @@
  * Proactive installation of the bot for users who never opened it, so the bot can reach them in a 1:1 chat
  * (https://learn.microsoft.com/en-us/microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-messages).
  */
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GraphApi } from './graphApi';
 import { GraphRequestError, TeamsAppInstallationNotFoundError } from './graphErrors';
 import type { TeamsAppInstallService } from './graphTypes';

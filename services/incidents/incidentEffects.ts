@@ -1,5 +1,5 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderIncidentCard } from '../../cards/incidentCard';
 import { renderIncidentStatusCard } from '../../cards/incidentStatusCard';
 import { renderNoticeCard } from '../../cards/noticeCard';

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { DeviceModule } from '../devices/deviceModule';
 import type { GraphServices } from '../graph/graphTypes';
 import type { JobQueue } from '../jobs/jobQueue';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { DeviceRepository, EnrolledDevice } from '../devices/deviceRepository';
 import { Outbox, type NewOutboxEntry } from '../outbox/outbox';
 import { hashAuditEntry, type AuditRepository } from '../storage/auditRepository';

@@ -27,7 +27,9 @@ export type JobKind =
   | 'accessReview'
   | 'accessReviewDue'
   | 'retention'
-  | 'auditRetry';
+  | 'auditRetry'
+  /** A request's enrollment and compliance polling (subject: the request id). */
+  | 'enrollmentCheck';
 
 /**
  * A timer: work of one kind on one subject (an aggregate id) is due at `dueAt`. While an instance works on it,
@@ -97,12 +99,26 @@ export class JobQueue {
     return `${JOBS_COLLECTION}:${id}`;
   }
 
-  /** Makes sure the job runs no later than `dueAt` (earlier if already due earlier), and records new work. */
+  /**
+   * Makes sure the job runs no later than `dueAt` (earlier if already due earlier), and records new work. A job
+   * that does not exist yet (the usual case: a subject's job is deleted when its work is done) is created by one
+   * insert, atomic on every server, which no holder can be finishing; an existing one is updated under the lock,
+   * because a holder's finish reads and rewrites it.
+   */
   async announce(kind: JobKind, subject: string, dueAt: Date): Promise<void> {
     const _id = JobQueue.id(kind, subject);
-    await this.lock.withLock(this.lockKey(_id), () =>
-      this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
-    );
+    let created = false;
+    try {
+      await this.collection.insertOne({ _id, kind, subject, dueAt, rev: 1, announcedAt: this.clock() });
+      created = true;
+    } catch (e) {
+      if ((e as { code?: number }).code !== 11000) throw e;
+    }
+    if (!created) {
+      await this.lock.withLock(this.lockKey(_id), () =>
+        this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
+      );
+    }
     for (const listener of this.announced) listener(kind, dueAt);
   }
 

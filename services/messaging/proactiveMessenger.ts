@@ -7,7 +7,7 @@ import {
   type ConversationParameters,
   type ConversationReference,
 } from 'botbuilder';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { TeamsAppInstallService } from '../graph/graphTypes';
 import { SlidingWindowLimiter, type WindowRule } from '../net/slidingWindow';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GraphServices, MailboxSettings } from '../graph/graphTypes';
 import type { Lease } from '../jobs/leases';
 import { JobQueue } from '../jobs/jobQueue';

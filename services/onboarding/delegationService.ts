@@ -5,7 +5,7 @@
  * service's (see findApprovers); this file never touches a request.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { DirectoryService, DirectoryUser } from '../graph/graphTypes';
 import type { JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';

@@ -1,8 +1,8 @@
 import type { Activity, ConversationReference } from 'botbuilder';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { GraphServices } from '../graph/graphTypes';
 import { LeaseLostError, type Lease } from '../jobs/leases';
-import type { JobQueue } from '../jobs/jobQueue';
+import { JobQueue } from '../jobs/jobQueue';
 import type { DeliveryLog } from '../messaging/deliveryLog';
 import { cardActivity, RecipientUnreachableError, statusOf, type Delivery, type Messenger } from '../messaging/proactiveMessenger';
 import type { AuditRepository } from '../storage/auditRepository';
@@ -10,9 +10,10 @@ import type { ConversationReferenceRepository } from '../storage/conversationRef
 import type { RequestRepository } from '../storage/requestRepository';
 import { InvalidTransitionError } from '../workflow/errors';
 import { CHECKING } from '../workflow/transition';
-import type { OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import type { Effect, OnboardingRequest, PendingEffect, PostedCard } from '../workflow/model';
+import type { Outbox, OutboxEntry } from '../outbox/outbox';
 import { pickDevice, readComplianceReport } from './complianceReader';
-import type { EffectDrain, OnboardingService } from './onboardingService';
+import { REQUEST_AGGREGATE, type EffectDrain, type OnboardingService } from './onboardingService';
 import type { CardJson, OnboardingViews } from './views';
 
 /** Options the runner reads from configuration. */
@@ -25,8 +26,12 @@ export interface EffectRunnerOptions {
 
 const SYSTEM = { kind: 'system' } as const;
 const KIND = 'onboardingRequest' as const;
+/** The job kind of a request's enrollment and compliance polling (its `nextCheckAt`). */
+export const ENROLLMENT_CHECK = 'enrollmentCheck' as const;
 /** A compliance check that failed (Graph unreachable) is tried again after this long. */
 const CHECK_RETRY_MS = 30_000;
+/** Effects that apply a workflow transition: removed from the queue as soon as they are carried out (see drain). */
+const TRANSITIONS = new Set<PendingEffect['effect']['type']>(['checkCompliance', 'grantAccess']);
 /** Upper bound on steps one lease runs before handing the request back to the queue. */
 const MAX_STEPS = 50;
 
@@ -45,11 +50,9 @@ function isCurrentApprover(request: OnboardingRequest, recipient: string | undef
   return !recipient || request.approvers.some((p) => p.aadObjectId === recipient);
 }
 
-/** When the request next needs background work, or null when it needs none. */
+/** When the request's document queue (from before the shared outbox) next needs work, or null. */
 function nextDue(request: OnboardingRequest): Date | null {
-  if (request.outbox.length) return new Date(request.outboxNotBefore ?? 0);
-  if (CHECKING.includes(request.state) && request.nextCheckAt) return new Date(request.nextCheckAt);
-  return null;
+  return request.outbox.length ? new Date(request.outboxNotBefore ?? 0) : null;
 }
 
 /**
@@ -65,7 +68,10 @@ export class EffectRunner implements EffectDrain {
   private readonly again = new Set<string>();
   private readonly retries = new Map<string, NodeJS.Timeout>();
   private readonly heartbeats = new Set<() => void>();
+  /** Cards posted by the step in progress of each request's drain, recorded with its completion. */
+  private readonly unrecorded = new Map<string, PostedCard[]>();
   private halted = false;
+  private outbox?: Outbox;
   private onGranted?: (request: OnboardingRequest, access: { groupId: string; memberId: string }) => Promise<void>;
 
   constructor(
@@ -82,6 +88,11 @@ export class EffectRunner implements EffectDrain {
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Connects the shared outbox the request's effects are read from (set once in the composition root). */
+  useOutbox(outbox: Outbox): void {
+    this.outbox = outbox;
+  }
 
   /** Called after access is granted (the enrolled device starts being watched); a failure retries the grant effect. */
   setGrantListener(listener: (request: OnboardingRequest, access: { groupId: string; memberId: string }) => Promise<void>): void {
@@ -131,7 +142,7 @@ export class EffectRunner implements EffectDrain {
       try {
         const request = await this.requests.get(requestId);
         // Nothing left to do: the holder carried the effects out.
-        if (request && outboxDue(request, this.clock().toISOString())) this.kick(requestId, attempt + 1);
+        if (request && (await this.effectsDue(request, this.clock().toISOString()))) this.kick(requestId, attempt + 1);
       } catch (e) {
         this.logger.warn({ err: e, requestId }, 'effect drain retry failed');
         this.kick(requestId, attempt + 1);
@@ -182,24 +193,12 @@ export class EffectRunner implements EffectDrain {
         const request = await this.requests.get(requestId);
         const now = this.clock().toISOString();
         if (!request) break;
-        if (outboxDue(request, now)) {
-          await this.drain(requestId, lease);
-          continue;
+        if ((await this.effectsDue(request, now)) && (await this.drain(requestId, lease))) continue;
+        if (CHECKING.includes(request.state) && request.nextCheckAt && !(await this.jobs.collection.findOne({ _id: JobQueue.id(ENROLLMENT_CHECK, requestId) }, { projection: { _id: 1 } }))) {
+          // A check scheduled by a version without enrollment-check jobs: it gets its job now.
+          await this.scheduleCheck(requestId, request.nextCheckAt);
         }
-        if (checkDue(request, now)) {
-          await this.jobs.leases.assertHeld(lease);
-          try {
-            await this.checkCompliance(request, false);
-          } catch (e) {
-            if (e instanceof LeaseLostError) throw e;
-            this.logger.warn({ requestId, err: e }, 'compliance check failed; will retry');
-            next = new Date(this.clock().getTime() + CHECK_RETRY_MS);
-            seenRev = await this.jobs.revision(lease);
-            break;
-          }
-          continue;
-        }
-        next = nextDue(request);
+        next = await this.nextDue(request);
         break;
       }
     } catch (e) {
@@ -212,6 +211,39 @@ export class EffectRunner implements EffectDrain {
     } finally {
       stopRenewing();
       this.heartbeats.delete(stopRenewing);
+      if (!this.halted && !lease.lost) await this.jobs.finish(lease, seenRev, next);
+    }
+  }
+
+  /** Makes sure the request's enrollment check job fires at `at` (before the write that sets `nextCheckAt`). */
+  async scheduleCheck(requestId: string, at: string): Promise<void> {
+    await this.jobs.announce(ENROLLMENT_CHECK, requestId, new Date(at));
+  }
+
+  /**
+   * Runs a request's enrollment check job (claimed by the background worker): when the request waits for a device
+   * or for compliance and its check is due, reads Intune and applies the outcome (whose effects the request's own
+   * job carries out); then the job waits for the request's next check, or ends when it has none.
+   */
+  async runCheck(requestId: string, lease: Lease): Promise<void> {
+    const stop = this.jobs.leases.keepAlive(lease, (e) => this.logger.warn({ err: e, requestId }, 'lease renewal failed'));
+    let seenRev: number | undefined;
+    let next: Date | null = null;
+    try {
+      seenRev = await this.jobs.revision(lease);
+      let request = await this.requests.get(requestId);
+      if (request && checkDue(request, this.clock().toISOString())) {
+        await this.jobs.leases.assertHeld(lease);
+        await this.checkCompliance(request, false);
+        request = await this.requests.get(requestId);
+      }
+      next = request && CHECKING.includes(request.state) && request.nextCheckAt ? new Date(request.nextCheckAt) : null;
+    } catch (e) {
+      if (e instanceof LeaseLostError) return;
+      this.logger.warn({ requestId, err: e }, 'compliance check failed; will retry');
+      next = new Date(this.clock().getTime() + CHECK_RETRY_MS);
+    } finally {
+      stop();
       if (!this.halted && !lease.lost) await this.jobs.finish(lease, seenRev, next);
     }
   }
@@ -236,23 +268,146 @@ export class EffectRunner implements EffectDrain {
     this.retries.clear();
   }
 
-  /** Carries out due effects of one request now, while `lease` still holds the request's job. */
-  async drain(requestId: string, lease: Lease): Promise<void> {
+  /**
+   * Whether the request has an effect to carry out now: the first of its entries in the shared outbox (or, for a
+   * request written before it, of its in-document queue) is due.
+   */
+  private async effectsDue(request: OnboardingRequest, now: string): Promise<boolean> {
+    if (outboxDue(request, now)) return true;
+    const first = this.outbox ? (await this.outbox.pendingOf(REQUEST_AGGREGATE, request._id))[0] : undefined;
+    return Boolean(first && first.dueAt.toISOString() <= now);
+  }
+
+  /** When the request next needs background work, or null when it needs none. */
+  private async nextDue(request: OnboardingRequest): Promise<Date | null> {
+    if (request.outbox.length) return nextDue(request);
+    const first = this.outbox ? (await this.outbox.pendingOf(REQUEST_AGGREGATE, request._id))[0] : undefined;
+    if (!first) return nextDue(request);
+    const committed = request.outboxTokens?.includes(first.commitToken);
+    // An entry whose write has not landed yet is looked at again once that write has had a lease's time.
+    return committed ? first.dueAt : new Date(Math.max(first.dueAt.getTime(), this.clock().getTime() + this.jobs.options.leaseMs));
+  }
+
+  /**
+   * Carries out due effects of one request now, in the order they are owed, while `lease` still holds the
+   * request's job; true when it got anywhere. A request written before the shared outbox has its in-document queue
+   * carried out first. Carried-out entries are marked done (the drain is their only writer, so no lock) and the
+   * cards they posted recorded (one request write), together when the due effects are done or one fails; carrying
+   * an effect out again after a crash or a lost lease repeats nothing: an audit record is written once by its id, a
+   * message once per idempotency key (the delivery log), a card edit not at all when the card already shows it.
+   * Effects that apply a transition (compliance check, access grant) are marked as soon as they are done, since
+   * repeating them is not a no-op. An entry whose write lost its version race (or never happened) is discarded.
+   */
+  async drain(requestId: string, lease: Lease): Promise<boolean> {
+    const legacy = await this.drainDocument(requestId, lease);
+    // Effects from before the shared outbox are older than any in it: while one waits, the newer ones wait too.
+    if (!this.outbox || legacy.waiting) return legacy.moved;
+    const outbox = this.outbox;
+    const carried: string[] = [];
+    let moved = legacy.moved;
+    const settle = async () => {
+      const cards = this.unrecorded.get(requestId) ?? [];
+      this.unrecorded.delete(requestId);
+      // The cards first: an entry marked done before its card is recorded would leave that card unrecorded for good.
+      await this.requests.completeEffects(requestId, [], cards);
+      await outbox.markDone(carried.splice(0));
+    };
+    // Read once, and again after an effect that applied a transition (it may have owed more): on FerretDB the
+    // lookup by aggregate is a filtered scan of the outbox, a read by `_id` is not.
+    let queue = await outbox.pendingOf(REQUEST_AGGREGATE, requestId);
     for (;;) {
-      if (this.halted) return;
+      if (this.halted) return moved;
+      const request = await this.requests.get(requestId);
+      const entry = queue.find((e) => !carried.includes(e._id));
+      const now = this.clock();
+      if (!request || !entry || entry.dueAt > now) {
+        await settle();
+        return moved;
+      }
+      if (!request.outboxTokens?.includes(entry.commitToken)) {
+        const superseded = request.version >= entry.aggregateVersion;
+        const old = now.getTime() - entry.createdAt.getTime() > 2 * this.jobs.options.leaseMs;
+        if (!superseded && !old) {
+          // Its write may still be on its way: nothing after it goes first.
+          await settle();
+          return moved;
+        }
+        await outbox.settle(entry, 'discarded');
+        queue = queue.filter((e) => e._id !== entry._id);
+        moved = true;
+        continue;
+      }
+      await this.jobs.leases.assertHeld(lease);
+      const pending: PendingEffect = { id: entry._id, effect: (entry.payload as { effect: Effect }).effect, createdAt: entry.createdAt.toISOString() };
+      try {
+        await this.execute(pending, request);
+      } catch (e) {
+        if (e instanceof LeaseLostError) throw e;
+        await settle();
+        await this.failEntry(request, entry, pending, e);
+        return true;
+      }
+      carried.push(entry._id);
+      moved = true;
+      if (TRANSITIONS.has(pending.effect.type)) {
+        await settle();
+        queue = await outbox.pendingOf(REQUEST_AGGREGATE, requestId);
+      }
+    }
+  }
+
+  /** The effect of a shared outbox entry failed: retried later (the request's later effects wait), or given up. */
+  private async failEntry(request: OnboardingRequest, entry: OutboxEntry, pending: PendingEffect, e: unknown) {
+    const outbox = this.outbox!;
+    const attempts = entry.attempts + 1;
+    const message = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
+    if (e instanceof InvalidTransitionError) {
+      this.logger.info({ requestId: request._id, effect: pending.effect.type, state: e.state }, 'effect outdated by a newer transition');
+      await outbox.markDone([entry._id]);
+      return;
+    }
+    if (attempts >= (this.options.maxAttempts ?? 6) || e instanceof RecipientUnreachableError) {
+      if (pending.effect.type === 'recordAudit') await this.audit.park(pending.effect.entry, message);
+      this.logger.error({ requestId: request._id, effect: pending.effect.type, attempts, error: message }, 'effect abandoned');
+      await outbox.settle({ ...entry, attempts }, 'failed', message);
+      return;
+    }
+    const delayMs = Math.min(30_000 * 2 ** (attempts - 1), 3_600_000);
+    const dueAt = new Date(this.clock().getTime() + delayMs);
+    this.logger.warn({ requestId: request._id, effect: pending.effect.type, attempts, error: message, retryAt: dueAt.toISOString() }, 'effect failed; will retry');
+    await outbox.defer(entry, dueAt, attempts, message);
+  }
+
+  /** Carries out the in-document queue of a request written before the shared outbox (same rules as drain). */
+  private async drainDocument(requestId: string, lease: Lease): Promise<{ moved: boolean; waiting: boolean }> {
+    const carried: PendingEffect[] = [];
+    let moved = false;
+    const settle = async () => {
+      const cards = this.unrecorded.get(requestId) ?? [];
+      this.unrecorded.delete(requestId);
+      await this.requests.completeEffects(requestId, carried.splice(0), cards);
+    };
+    for (;;) {
+      if (this.halted) return { moved, waiting: true };
       const request = await this.requests.get(requestId);
       const now = this.clock().toISOString();
-      const next = request?.outbox[0];
-      if (!request || !next || (request.outboxNotBefore && request.outboxNotBefore > now)) return;
+      const next = request?.outbox.find((p) => !carried.some((c) => c.id === p.id));
+      if (!request || !next || (request.outboxNotBefore && request.outboxNotBefore > now)) {
+        await settle();
+        return { moved, waiting: Boolean(next) };
+      }
       await this.jobs.leases.assertHeld(lease);
       try {
         await this.execute(next, request);
-        await this.requests.completeEffect(requestId, next);
       } catch (e) {
         if (e instanceof LeaseLostError) throw e;
+        await settle();
         await this.fail(request, next, e);
-        return;
+        return { moved: true, waiting: true };
       }
+      carried.push(next);
+      moved = true;
+      if (TRANSITIONS.has(next.effect.type)) await settle();
     }
   }
 
@@ -312,10 +467,15 @@ export class EffectRunner implements EffectDrain {
     }
   }
 
-  /** Records where a card went (once, also when a recovery finds it already delivered), so later changes update it in place. */
-  private async remember(request: OnboardingRequest, card: PostedCard) {
-    if (request.cards.some((c) => c.activityId === card.activityId && c.conversationId === card.conversationId)) return;
-    await this.requests.addCard(request._id, card);
+  /**
+   * Notes where a card went (once, also when a recovery finds it already delivered), so later changes update it
+   * in place; written with the step's completion (see drain).
+   */
+  private remember(request: OnboardingRequest, card: PostedCard) {
+    const same = (c: PostedCard) => c.activityId === card.activityId && c.conversationId === card.conversationId;
+    const noted = this.unrecorded.get(request._id) ?? [];
+    if (request.cards.some(same) || noted.some(same)) return;
+    this.unrecorded.set(request._id, [...noted, card]);
   }
 
   /**
@@ -362,7 +522,7 @@ export class EffectRunner implements EffectDrain {
     const via = await this.requesterRef(request);
     const earlier = kind ? [...request.cards].reverse().find((c) => c.kind === kind && c.recipientAadObjectId === to) : undefined;
     const d = await this.deliverOnce(`${pending.id}:requester`, card, (a) => this.messenger.sendToUser(to, a, via), earlier, via);
-    if (kind) await this.remember(request, { role: 'requester', kind, conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
+    if (kind) this.remember(request, { role: 'requester', kind, conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
   }
 
   /** Writes the current view onto a posted card, unless the card already shows exactly that. */
@@ -388,7 +548,7 @@ export class EffectRunner implements EffectDrain {
             const to = approver.aadObjectId;
             const earlier = request.cards.find((c) => c.kind === 'approval' && c.recipientAadObjectId === to);
             const d = await this.deliverOnce(`${pending.id}:approver:${to}`, this.views.approval(request, 'approver', userIds), (a) => this.messenger.sendToUser(to, a, via), earlier, via);
-            await this.remember(request, { role: 'approver', kind: 'approval', conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
+            this.remember(request, { role: 'approver', kind: 'approval', conversationId: d.conversationId, activityId: d.activityId, recipientAadObjectId: to });
           } catch (e) {
             if (e instanceof LeaseLostError) throw e;
             failures.push(approver.aadObjectId);
@@ -417,7 +577,8 @@ export class EffectRunner implements EffectDrain {
         const via = await this.requesterRef(request);
         const earlier = request.cards.find((c) => c.kind === 'it');
         const d = await this.deliverOnce(`${pending.id}:it`, this.views.it(request, 'it'), (a) => this.messenger.sendToItChannel(a, via), earlier, via);
-        return this.remember(request, { role: 'it', kind: 'it', conversationId: d.conversationId, activityId: d.activityId });
+        this.remember(request, { role: 'it', kind: 'it', conversationId: d.conversationId, activityId: d.activityId });
+        return;
       }
       case 'alertIt': {
         if (!this.messenger.hasItChannel) return;

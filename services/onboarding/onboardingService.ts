@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { consentTextFor } from '../content/consentText';
 import type { GraphServices } from '../graph/graphTypes';
+import { KEPT_COMMIT_TOKENS, Outbox } from '../outbox/outbox';
 import { hashAuditEntry } from '../storage/auditRepository';
 import { ConsentAlreadyRecordedError, type ConsentRepository } from '../storage/consentRepository';
 import type { DelegationRepository } from '../storage/delegationRepository';
@@ -10,6 +11,7 @@ import { routeThroughDelegation } from '../workflow/delegation';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../workflow/errors';
 import type { AuditEntry, Effect, OnboardingRequest, PendingEffect, PersonRef } from '../workflow/model';
 import {
+  CHECKING,
   CONTROLS,
   createRequest,
   transition,
@@ -19,6 +21,20 @@ import {
   type WorkflowEvent,
   type WorkflowPolicy,
 } from '../workflow/transition';
+
+/** The aggregate type of onboarding requests in the shared outbox. */
+export const REQUEST_AGGREGATE = 'request';
+/** The outbox kind of a request's effects (carried out in order by the request's own job, see EffectRunner). */
+export const REQUEST_EFFECT = 'requestEffect';
+
+/**
+ * The idempotency key of a request's effect: the request, the version and token of the write that owes it, and
+ * its place among that write's effects. Sorting keys sorts a request's effects in the order they are owed; the
+ * token keeps two writers racing for one version from sharing keys.
+ */
+export function requestEffectKey(requestId: string, version: number, commitToken: string, index: number): string {
+  return `${REQUEST_AGGREGATE}:${requestId}:v${String(version).padStart(9, '0')}:${commitToken}:${String(index).padStart(3, '0')}`;
+}
 
 /** A card the answer came from was rendered from an older version of the request. */
 export class StaleCardError extends Error {
@@ -43,6 +59,8 @@ export interface EffectDrain {
   announce(requestId: string): Promise<void>;
   /** Starts carrying out the request's effects now. */
   kick(requestId: string): void;
+  /** Makes sure the request's enrollment check runs at `at` (called before the write that schedules it). */
+  scheduleCheck?(requestId: string, at: string): Promise<void>;
 }
 
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -117,6 +135,7 @@ function auditDetails(event: WorkflowEvent | { type: 'submit' }, next: Onboardin
  */
 export class OnboardingService {
   private drain: EffectDrain = { announce: async () => undefined, kick: () => undefined };
+  private outbox?: Outbox;
   private approvalClock: ApprovalClock = { announce: async () => undefined };
 
   constructor(
@@ -131,6 +150,11 @@ export class OnboardingService {
   /** Connects the background effect runner (set once in the composition root). */
   setDrain(drain: EffectDrain) {
     this.drain = drain;
+  }
+
+  /** Connects the shared outbox the request's effects are written to (set once in the composition root). */
+  setOutbox(outbox: Outbox) {
+    this.outbox = outbox;
   }
 
   /** Connects the approval step's timers (set once in the composition root). */
@@ -322,10 +346,22 @@ export class OnboardingService {
     };
     const entry: AuditEntry = { ...unsigned, hash: hashAuditEntry(unsigned) };
     const effects: Effect[] = [{ type: 'recordAudit', entry }, ...result.effects];
-    const pending: PendingEffect[] = effects.map((effect) => ({ id: randomUUID(), effect, createdAt: now, attempts: 0 }));
-    const toSave: OnboardingRequest = { ...next, auditHead: { seq, hash: entry.hash } };
+    const version = isNew || !before ? 1 : before.version + 1;
+    const commitToken = Outbox.newCommitToken();
+    const toSave: OnboardingRequest = {
+      ...next,
+      auditHead: { seq, hash: entry.hash },
+      outboxTokens: [...(before?.outboxTokens ?? []), commitToken].slice(-KEPT_COMMIT_TOKENS),
+    };
+    // The request's job first, then its effects (staged with this write's token), then the write that commits them.
     await this.drain.announce(next._id);
     if (next.state === 'pendingApproval') await this.approvalClock.announce(toSave);
+    if (toSave.nextCheckAt && CHECKING.includes(toSave.state) && toSave.nextCheckAt !== before?.nextCheckAt) await this.drain.scheduleCheck?.(next._id, toSave.nextCheckAt);
+    if (this.outbox) {
+      const entries = effects.map((effect, i) => ({ key: requestEffectKey(next._id, version, commitToken, i), kind: REQUEST_EFFECT, payload: { effect } }));
+      await this.outbox.stage({ type: REQUEST_AGGREGATE, id: next._id, version, commitToken }, entries, 'own');
+    }
+    const pending: PendingEffect[] = this.outbox ? [] : effects.map((effect) => ({ id: randomUUID(), effect, createdAt: now }));
     const saved = isNew ? await this.requests.insert({ ...toSave, outbox: pending }) : await this.requests.save(toSave, pending);
     this.logger.info(
       { requestId: saved._id, event: event.type, from: before?.state ?? null, to: saved.state, version: saved.version, effects: result.effects.map((e) => e.type) },

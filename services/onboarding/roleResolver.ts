@@ -1,4 +1,4 @@
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { GraphRequestError, isGraphUnavailable } from '../graph/graphErrors';
 import type { DirectoryService } from '../graph/graphTypes';
 import type { Role } from '../workflow/transition';

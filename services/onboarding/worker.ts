@@ -1,8 +1,8 @@
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { JobKind, JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';
 import type { RequestRepository } from '../storage/requestRepository';
-import type { EffectRunner } from './effectRunner';
+import { ENROLLMENT_CHECK, type EffectRunner } from './effectRunner';
 
 /** How often the worker looks for due jobs. */
 export interface WorkerOptions {
@@ -75,11 +75,13 @@ export class BackgroundWorker {
   async adoptUnscheduledWork(): Promise<number> {
     const pending = await this.requests.listWithPendingWork();
     if (!pending.length) return 0;
-    const scheduled = new Set((await this.jobs.collection.find({ kind: 'onboardingRequest' }, { projection: { subject: 1 } }).toArray()).map((j) => j.subject));
+    const jobs = await this.jobs.collection.find({ kind: { $in: ['onboardingRequest', ENROLLMENT_CHECK] } }, { projection: { kind: 1, subject: 1 } }).toArray();
+    const scheduled = new Set(jobs.map((j) => `${j.kind}:${j.subject}`));
     let adopted = 0;
     for (const r of pending) {
-      if (scheduled.has(r._id)) continue;
-      await this.jobs.announce('onboardingRequest', r._id, new Date(r.dueAt || this.clock().toISOString()));
+      const kind = r.check ? ENROLLMENT_CHECK : 'onboardingRequest';
+      if (scheduled.has(`${kind}:${r._id}`)) continue;
+      await this.jobs.announce(kind, r._id, new Date(r.dueAt || this.clock().toISOString()));
       adopted++;
     }
     if (adopted) this.logger.info({ adopted }, 'scheduled pending work found at start-up');
@@ -152,6 +154,7 @@ export class BackgroundWorker {
       try {
         const run = this.kinds.get(claim.job.kind);
         if (run) await run(claim.job.subject, claim.lease);
+        else if (claim.job.kind === ENROLLMENT_CHECK) await this.runner.runCheck(claim.job.subject, claim.lease);
         else await this.runner.runClaimed(claim.job.subject, claim.lease);
       } catch (e) {
         this.logger.warn({ job: claim.job._id, err: e }, 'background job failed');

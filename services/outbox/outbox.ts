@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { GraphRequestError, GraphThrottledError } from '../graph/graphErrors';
 import { LeaseLostError, type Lease } from '../jobs/leases';
 import type { JobQueue } from '../jobs/jobQueue';
@@ -153,7 +153,7 @@ export class Outbox {
    * Writes the entries a state change owes, before the aggregate write that commits them (see the class note),
    * and makes sure the drain job fires. Inserting a key that exists already changes nothing.
    */
-  async stage(aggregate: { type: string; id: string; version: number; commitToken: string }, entries: readonly NewOutboxEntry[]): Promise<string[]> {
+  async stage(aggregate: { type: string; id: string; version: number; commitToken: string }, entries: readonly NewOutboxEntry[], drain: 'shared' | 'own' = 'shared'): Promise<string[]> {
     if (!entries.length) return [];
     const now = this.clock();
     const docs: OutboxEntry[] = entries.map((e) => ({
@@ -170,7 +170,8 @@ export class Outbox {
       createdAt: now,
     }));
     const earliest = new Date(Math.min(...docs.map((d) => d.dueAt.getTime())));
-    await this.jobs.announce('outbox', DRAIN_SUBJECT, earliest);
+    // An aggregate that drains its own entries (in order, under its own job) has announced that job already.
+    if (drain === 'shared') await this.jobs.announce('outbox', DRAIN_SUBJECT, earliest);
     try {
       await this.collection.insertMany(docs, { ordered: false });
     } catch (e) {
@@ -179,6 +180,35 @@ export class Outbox {
       if (!list.length || list.some((w) => w.code !== 11000)) throw e;
     }
     return docs.map((d) => d._id);
+  }
+
+  /** An aggregate's pending entries in key order (the order its change wrote them), for an aggregate that drains its own. */
+  async pendingOf(aggregateType: string, aggregateId: string): Promise<OutboxEntry[]> {
+    return this.collection.find({ aggregateType, aggregateId, state: 'pending' }).sort({ _id: 1 }).toArray();
+  }
+
+  /** Marks entries carried out (by the one holder of their aggregate's lease: a single writer, so no lock). */
+  async markDone(ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.collection.updateMany({ _id: { $in: [...ids] }, state: 'pending' }, { $set: { state: 'done', doneAt: this.clock() }, $inc: { attempts: 1 } });
+  }
+
+  /** Ends an entry: `discarded` (its write never committed), or `failed` after its last attempt (shown to IT). */
+  async settle(entry: OutboxEntry, state: 'discarded' | 'failed', lastError?: string): Promise<void> {
+    await this.collection.updateOne({ _id: entry._id, state: 'pending' }, { $set: { state, doneAt: this.clock(), ...(lastError ? { lastError } : {}) } });
+    if (state === 'failed') {
+      for (const hook of this.failedHooks) {
+        try {
+          await hook({ ...entry, state, lastError });
+        } catch (err) {
+          this.logger.error({ entry: entry._id, err }, 'could not report a failed outbox entry');
+        }
+      }
+    }
+  }
+
+  /** Defers an entry after a failed attempt: it (and, for an ordered aggregate, what follows it) waits until `dueAt`. */
+  async defer(entry: OutboxEntry, dueAt: Date, attempts: number, lastError: string): Promise<void> {
+    await this.collection.updateOne({ _id: entry._id, state: 'pending' }, { $set: { dueAt, attempts, lastError } });
   }
 
   /** Entries given up on, newest first (what IT is shown). */
@@ -210,13 +240,14 @@ export class Outbox {
 
   /** When the earliest pending entry is due, or null when none is pending. */
   async nextDue(): Promise<Date | null> {
-    const first = await this.collection.find({ state: 'pending' }, { projection: { dueAt: 1 } }).sort({ dueAt: 1 }).limit(1).toArray();
+    const first = await this.collection.find({ state: 'pending', kind: { $in: [...this.handlers.keys()] } }, { projection: { dueAt: 1 } }).sort({ dueAt: 1 }).limit(1).toArray();
     return first[0]?.dueAt ?? null;
   }
 
   private async drain(lease: Lease): Promise<void> {
     const batch = await this.collection
-      .find({ state: 'pending', dueAt: { $lte: this.clock() } })
+      // Only kinds this drain carries out: an aggregate that drains its own entries (the onboarding request) keeps them.
+      .find({ state: 'pending', dueAt: { $lte: this.clock() }, kind: { $in: [...this.handlers.keys()] } })
       .sort({ dueAt: 1, _id: 1 })
       .limit(this.options.batchSize ?? 100)
       .toArray();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import type { AuditEntry, OnboardingRequest, PendingEffect } from '../workflow/model';
 import { DocumentLock } from './documentLock';
 import { COLLECTIONS } from './mongoConnection';
@@ -209,11 +209,26 @@ interface ParkedAudit {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The fields of a request that verification needs: its head and the audit entries still in its outbox. */
-type RequestHeadView = Pick<OnboardingRequest, '_id' | 'auditHead' | 'outbox'>;
+/** The fields of a request that verification needs: its head, the audit entries still in its outbox, its commit tokens. */
+type RequestHeadView = Pick<OnboardingRequest, '_id' | 'auditHead' | 'outbox' | 'outboxTokens'>;
 
 const outboxEntries = (outbox: PendingEffect[] = []): AuditEntry[] =>
   outbox.flatMap((p) => (p.effect.type === 'recordAudit' ? [p.effect.entry] : []));
+
+/** A request's effect waiting in the shared outbox, as far as verification reads it. */
+interface QueuedEffect {
+  _id: string;
+  aggregateId: string;
+  commitToken: string;
+  payload: { effect?: PendingEffect['effect'] };
+}
+
+/** The audit entries committed with a request (their write's token is on it) that still wait in the shared outbox. */
+const queuedAudits = (request: Pick<RequestHeadView, 'outboxTokens'> | null, queued: QueuedEffect[] = []): AuditEntry[] =>
+  queued.flatMap((q) => (q.payload.effect?.type === 'recordAudit' && request?.outboxTokens?.includes(q.commitToken) ? [q.payload.effect.entry] : []));
+
+/** Pending audit records of requests in the shared outbox (see OnboardingService.commit). */
+const QUEUED_AUDITS = { aggregateType: 'request', state: 'pending', 'payload.effect.type': 'recordAudit' };
 
 /**
  * Append-only audit trail, one hash chain per request. The chain head lives in the request document and each
@@ -236,7 +251,10 @@ export class AuditRepository {
     this.parked = db.collection<ParkedAudit>(COLLECTIONS.pendingAudit);
     this.requests = db.collection<RequestHeadView>(COLLECTIONS.requests);
     this.heads = db.collection(COLLECTIONS.chainHeads);
+    this.queued = db.collection<QueuedEffect>(COLLECTIONS.outbox);
   }
+
+  private readonly queued: Collection<QueuedEffect>;
 
   /** Writes an entry once; writing the same entry again (a retried effect) is a no-op, a different one a conflict. */
   async append(entry: AuditEntry): Promise<void> {
@@ -319,6 +337,11 @@ export class AuditRepository {
     return { written, waiting };
   }
 
+  /** Audit records committed with a request that still wait in the shared outbox (written after the state). */
+  async queuedFor(request: Pick<OnboardingRequest, '_id' | 'outboxTokens'>): Promise<AuditEntry[]> {
+    return queuedAudits(request, await this.queued.find({ ...QUEUED_AUDITS, aggregateId: request._id }).toArray());
+  }
+
   /** A request's trail in order. */
   async listForRequest(requestId: string): Promise<AuditEntry[]> {
     return this.collection.find({ requestId }).sort({ seq: 1 }).toArray();
@@ -331,12 +354,13 @@ export class AuditRepository {
 
   /** A request's stored trail in order, with its verification (one read of the trail). */
   async readAndVerify(requestId: string): Promise<{ entries: AuditEntry[]; report: ChainReport }> {
-    const [request, entries, parked] = await Promise.all([
-      this.requests.findOne({ _id: requestId }, { projection: { _id: 1, auditHead: 1, outbox: 1 } }),
+    const [request, entries, parked, queued] = await Promise.all([
+      this.requests.findOne({ _id: requestId }, { projection: { _id: 1, auditHead: 1, outbox: 1, outboxTokens: 1 } }),
       this.listForRequest(requestId),
       this.parked.find({ requestId }).toArray(),
+      this.queued.find({ ...QUEUED_AUDITS, aggregateId: requestId }).toArray(),
     ]);
-    const pending = [...outboxEntries(request?.outbox), ...parked.map((p) => p.entry)];
+    const pending = [...outboxEntries(request?.outbox), ...queuedAudits(request, queued), ...parked.map((p) => p.entry)];
     const head = request?.auditHead ?? (await this.heads.findOne({ _id: `${COLLECTIONS.audit}:${requestId}` }));
     return { entries, report: verifyEntries(`request:${requestId}`, entries, head ? { seq: head.seq, hash: head.hash } : null, pending, hashAuditEntry) };
   }
@@ -359,9 +383,11 @@ export class AuditRepository {
     }
     const parkedBy = new Map<string, AuditEntry[]>();
     for (const p of await this.parked.find({}).toArray()) parkedBy.set(p.requestId, [...(parkedBy.get(p.requestId) ?? []), p.entry]);
+    const queuedBy = new Map<string, QueuedEffect[]>();
+    for (const q of await this.queued.find(QUEUED_AUDITS).toArray()) queuedBy.set(q.aggregateId, [...(queuedBy.get(q.aggregateId) ?? []), q]);
     const reports: ChainReport[] = [];
-    for await (const r of this.requests.find({}, { projection: { _id: 1, auditHead: 1, outbox: 1 } })) {
-      const pending = [...outboxEntries(r.outbox), ...(parkedBy.get(r._id) ?? [])];
+    for await (const r of this.requests.find({}, { projection: { _id: 1, auditHead: 1, outbox: 1, outboxTokens: 1 } })) {
+      const pending = [...outboxEntries(r.outbox), ...queuedAudits(r, queuedBy.get(r._id)), ...(parkedBy.get(r._id) ?? [])];
       reports.push(verifyEntries(`request:${r._id}`, byRequest.get(r._id) ?? [], r.auditHead ?? null, pending, hashAuditEntry));
       byRequest.delete(r._id);
     }

@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { serverCapabilities } from './serverCapabilities';
 
 /** Collection names, in one place. */
@@ -29,6 +29,8 @@ export const COLLECTIONS = {
   delegations: 'approvalDelegations',
   /** Every change to a manager's delegation (set, changed, ended, expired), hash-chained per manager. */
   delegationAudit: 'approvalDelegationAudit',
+  /** The shared outbox of effects and messages (services/outbox). */
+  outbox: 'outbox',
 } as const;
 
 /** One pooled connection for the process. */
@@ -93,4 +95,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await db.collection(COLLECTIONS.accessLog).createIndex({ chainId: 1, seq: 1 }, { unique: true, name: 'chain' });
   await db.collection(COLLECTIONS.accessLog).createIndex({ 'subject.id': 1 }, { name: 'by_subject' });
   await db.collection(COLLECTIONS.channels).createIndex({ teamId: 1, channelId: 1 }, { name: 'by_team_channel' });
+  // The shared outbox: due entries, and one aggregate's entries (a request drains its own, in order).
+  await db.collection(COLLECTIONS.outbox).createIndex({ state: 1, dueAt: 1 }, { name: 'due' });
+  await db.collection(COLLECTIONS.outbox).createIndex({ aggregateType: 1, aggregateId: 1 }, { name: 'by_aggregate' });
 }

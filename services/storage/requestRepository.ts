@@ -263,14 +263,33 @@ export class RequestRepository {
    * read: FerretDB's $pull matches whole documents, not a partial condition as MongoDB does.
    */
   async completeEffect(id: string, pending: PendingEffect): Promise<void> {
-    await this.locked(id, () =>
-      this.collection.updateOne(
+    await this.completeEffects(id, [pending]);
+  }
+
+  /**
+   * Removes carried-out effects, records the cards they posted and resumes the queue, in one write: every write
+   * to a request holds the lock on FerretDB (three writes there), so a drain pays for one per step, not one per
+   * effect and one per card. `done` must be the elements exactly as read ($pullAll matches whole documents, on
+   * FerretDB and MongoDB alike). Effects another holder removed meanwhile are not counted twice: the update
+   * applies only while all of them are still queued, and otherwise records the cards alone.
+   */
+  async completeEffects(id: string, done: readonly PendingEffect[], cards: readonly PostedCard[] = []): Promise<void> {
+    if (!done.length && !cards.length) return;
+    const unset: Record<string, ''> = { outboxNotBefore: '' };
+    for (const p of done) unset[`outboxAttempts.${p.id}`] = '';
+    const update: Record<string, unknown> = { $pullAll: { outbox: done }, $inc: { outboxCount: -done.length }, $unset: unset };
+    if (cards.length) update.$push = { cards: { $each: cards } };
+    await this.locked(id, async () => {
+      if (done.length) {
         // `$in`, not a plain equality: FerretDB v1 on PostgreSQL pushes an equality on a path through an array
         // down to SQL for updates and then matches nothing; `$in` is matched by FerretDB itself, after `_id`.
-        { _id: id, 'outbox.id': { $in: [pending.id] } },
-        { $pull: { outbox: pending }, $inc: { outboxCount: -1 }, $unset: { outboxNotBefore: '', [`outboxAttempts.${pending.id}`]: '' } },
-      ),
-    );
+        const ids = done.map((p) => p.id);
+        const queued = ids.length === 1 ? { 'outbox.id': { $in: ids } } : { $and: ids.map((e) => ({ 'outbox.id': { $in: [e] } })) };
+        const r = await this.collection.updateOne({ _id: id, ...queued }, update);
+        if (r.matchedCount === 1) return;
+      }
+      if (cards.length) await this.collection.updateOne({ _id: id }, { $push: { cards: { $each: [...cards] } } });
+    });
   }
 
   /** Pauses the queue after a failed attempt so the worker retries later. */
@@ -282,10 +301,11 @@ export class RequestRepository {
    * Requests that have pending effects or a scheduled compliance check, with when each is next due. A full read,
    * made once at start-up to give work written by an earlier version (which kept no jobs) a job.
    */
-  async listWithPendingWork(): Promise<{ _id: string; dueAt: string }[]> {
+  async listWithPendingWork(): Promise<{ _id: string; dueAt: string; check?: boolean }[]> {
     const docs = await this.collection
       .find({ $or: [{ outboxCount: { $gt: 0 } }, { nextCheckAt: { $exists: true } }] }, { projection: { _id: 1, outboxCount: 1, outboxNotBefore: 1, nextCheckAt: 1 } })
       .toArray();
-    return docs.map((d) => ({ _id: d._id, dueAt: d.outboxCount > 0 ? (d.outboxNotBefore ?? '') : (d.nextCheckAt ?? '') }));
+    // Effects waiting in the document come first (the request's job); otherwise the scheduled check (its own job).
+    return docs.map((d) => (d.outboxCount > 0 ? { _id: d._id, dueAt: d.outboxNotBefore ?? '' } : { _id: d._id, dueAt: d.nextCheckAt ?? '', check: true }));
   }
 }

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { Activity } from 'botbuilder';
-import type { Logger } from '../../bot/logger';
+import type { Logger } from '../logging/logger';
 import { renderThirdPartyReviewCard } from '../../cards/thirdPartyCard';
 import type { DirectoryService } from '../graph/graphTypes';
 import type { JobQueue } from '../jobs/jobQueue';

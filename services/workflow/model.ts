@@ -191,7 +191,7 @@ export type NotifyTopic =
   | 'reassigned'
   | 'approvalExpired';
 
-/** An effect waiting in the request's own outbox. */
+/** An effect waiting to be carried out (in the shared outbox; requests written before it kept them in the document). */
 export interface PendingEffect {
   id: string;
   effect: Effect;
@@ -233,6 +233,11 @@ export interface OnboardingRequest {
   outboxNotBefore?: string;
   /** Failed attempts per pending effect id. */
   outboxAttempts?: Record<string, number>;
+  /**
+   * Commit tokens of the request's recent writes (newest last): its effects wait in the shared outbox, each with the
+   * token of the write that owes it, and only an effect whose token is here is carried out.
+   */
+  outboxTokens?: string[];
   /** Last audit record of this request's hash chain. */
   auditHead: { seq: number; hash: string };
   /** Equals the requester's id while the request is open, so a unique index allows one open request each. */

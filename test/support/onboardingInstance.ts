@@ -7,6 +7,7 @@ import { startGraphSimulator } from '../../graphsim/graphSimulator';
 import { loadTenantFixture } from '../../graphsim/tenantFixture';
 import { createGraphServices } from '../../services/graph/graphServices';
 import { JobQueue } from '../../services/jobs/jobQueue';
+import { Outbox } from '../../services/outbox/outbox';
 import { newInstanceId } from '../../services/jobs/leases';
 import { DeliveryLog } from '../../services/messaging/deliveryLog';
 import type { Delivery, Messenger } from '../../services/messaging/proactiveMessenger';
@@ -103,6 +104,8 @@ export interface InstanceOptions {
   requests?: RequestRepository;
   deliveries?: DeliveryLog;
   workerIntervalMs?: number;
+  /** An instance of the version before the shared outbox: it keeps a request's effects in the request document. */
+  documentOutbox?: boolean;
 }
 
 /** One bot instance's background machinery on a shared database (what bot/index.ts wires, minus the HTTP edge). */
@@ -113,9 +116,10 @@ export function onboardingInstance(db: Db, graphUrl: string, o: InstanceOptions)
   const messenger = o.messenger ?? new RecordingMessenger(o.name);
   const jobs = new JobQueue(db, { owner: newInstanceId(o.name), leaseMs: o.leaseMs });
   const service = new OnboardingService(requests, new ConsentRepository(db), graph, { tenantId: 't', fallbackApproverGroupId: FALLBACK_GROUP, policy }, logger);
+  const audit = new AuditRepository(db);
   const runner = new EffectRunner(
     requests,
-    new AuditRepository(db),
+    audit,
     new ConversationReferenceRepository(db),
     messenger,
     botCards,
@@ -126,6 +130,11 @@ export function onboardingInstance(db: Db, graphUrl: string, o: InstanceOptions)
     { accessGroupId: ACCESS_GROUP, accessGrantTarget: 'user' },
     logger,
   );
+  const outbox = new Outbox(db, jobs, { maxAttempts: 6, baseDelayMs: 1_000 }, logger);
+  if (!o.documentOutbox) {
+    service.setOutbox(outbox);
+    runner.useOutbox(outbox);
+  }
   service.setDrain(runner);
   const interval = o.workerIntervalMs ?? 100;
   const worker = new BackgroundWorker(jobs, requests, runner, logger, { intervalMs: interval, idleMaxMs: interval * 5 });
@@ -136,6 +145,10 @@ export function onboardingInstance(db: Db, graphUrl: string, o: InstanceOptions)
     jobs,
     requests,
     messenger,
+    outbox,
+    audit,
+    /** How many of the request's effects wait to be carried out (in the shared outbox or, from before it, the document). */
+    pendingEffects: async (requestId: string) => (await outbox.pendingOf('request', requestId)).length + ((await requests.get(requestId))?.outbox.length ?? 0),
     /** Stops as a killed process would: nothing released, nothing more done. */
     crash() {
       runner.halt();

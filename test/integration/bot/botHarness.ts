@@ -12,7 +12,6 @@ import { createOversightModule } from '../../../services/governance/oversightMod
 import { ConsentCommands } from '../../../bot/consentCommands';
 import { GovernanceCommands } from '../../../bot/governanceCommands';
 import { createBreachModule } from '../../../services/breach/breachModule';
-import { Outbox } from '../../../services/outbox/outbox';
 import { AggregateChain } from '../../../services/storage/aggregateChain';
 import { ThirdPartyRegister } from '../../../services/thirdParties/thirdPartyRegister';
 import { ConsentService } from '../../../services/consent/consentService';
@@ -26,6 +25,7 @@ import { startGraphSimulator } from '../../../graphsim/graphSimulator';
 import { loadTenantFixture } from '../../../graphsim/tenantFixture';
 import { createGraphServices } from '../../../services/graph/graphServices';
 import { JobQueue } from '../../../services/jobs/jobQueue';
+import { Outbox } from '../../../services/outbox/outbox';
 import { newInstanceId } from '../../../services/jobs/leases';
 import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import type { Delivery, Messenger } from '../../../services/messaging/proactiveMessenger';
@@ -119,6 +119,7 @@ export function buildBot(
     },
     logger,
   );
+  const jobs = new JobQueue(db, { owner: newInstanceId('test'), leaseMs: 15_000 });
   const runner = new EffectRunner(
     requests,
     new AuditRepository(db),
@@ -127,11 +128,14 @@ export function buildBot(
     botCards,
     graph,
     service,
-    new JobQueue(db, { owner: newInstanceId('test'), leaseMs: 15_000 }),
+    jobs,
     new DeliveryLog(db),
     { accessGroupId: 'b0000000-0000-4000-8000-0000000000a1', accessGrantTarget: 'user' },
     logger,
   );
+  const outbox = new Outbox(db, jobs, { maxAttempts: 6, baseDelayMs: 1_000 }, logger);
+  service.setOutbox(outbox);
+  runner.useOutbox(outbox);
   service.setDrain(runner);
   const roles = new RoleResolver(graph.directory, options.oversight ? { itSecurity: IT_SECURITY_GROUP, admins: ADMINS_GROUP, auditors: AUDITORS_GROUP } : { itSecurity: IT_SECURITY_GROUP });
   // The oversight module and the auditors' commands as bot/index.ts wires them.

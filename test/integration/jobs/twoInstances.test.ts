@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import type { Db } from 'mongodb';
 import { consentTextFor } from '../../../services/content/consentText';
 import { JobQueue } from '../../../services/jobs/jobQueue';
+import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
+import { RequestRepository } from '../../../services/storage/requestRepository';
+import { InvalidTransitionError } from '../../../services/workflow/errors';
 import { useTestDb } from '../../support/testDb';
 import {
   ALEX,
@@ -118,7 +121,7 @@ describe('background work shared by two bot instances on one database', function
       const sent = all(a, b);
       assert.equal(count(sent, MEGAN, /iPhone 15/), 2, 'one approval card per request');
       assert.equal(sent.length, 4, 'and one "request sent" notice each, nothing twice');
-      for (const id of ids) assert.equal((await a.service.get(id)).outbox.length, 0);
+      for (const id of ids) assert.equal(await a.pendingEffects(id), 0);
     });
 
     it('when a drain outlasts its lease time (Teams answers slowly), then the lease is renewed and the other instance repeats nothing', async () => {
@@ -131,7 +134,7 @@ describe('background work shared by two bot instances on one database', function
         const r = await a.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
         await a.runner.idle();
         await b.runner.idle();
-        assert.equal((await a.service.get(r._id)).outbox.length, 0);
+        assert.equal(await a.pendingEffects(r._id), 0);
       } finally {
         await b.worker.stop();
       }
@@ -143,18 +146,19 @@ describe('background work shared by two bot instances on one database', function
     it('when a holder stalls past its lease, then the other instance takes over and the stalled drain stops before its next effect', async () => {
       const stall = gate();
       let stalled = false;
-      const a = instance('a');
       // The holder stalls (its database unreachable) right after recording its first message as delivered.
-      a.jobs.leases.renew = async () => {
-        throw new Error('database unreachable');
-      };
-      const completeEffect = a.requests.completeEffect.bind(a.requests);
-      a.requests.completeEffect = async (id, pending) => {
-        if (!stalled && pending.effect.type === 'sendApprovalRequest') {
+      const deliveries = new DeliveryLog(db);
+      const confirm = deliveries.confirm.bind(deliveries);
+      deliveries.confirm = async (key, delivery) => {
+        await confirm(key, delivery);
+        if (!stalled && key.includes(':approver:')) {
           stalled = true;
           await stall.passed();
         }
-        return completeEffect(id, pending);
+      };
+      const a = instance('a', { deliveries });
+      a.jobs.leases.renew = async () => {
+        throw new Error('database unreachable');
       };
       const r = await a.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
       await eventually(() => stalled, 10_000, 'the stall');
@@ -172,7 +176,7 @@ describe('background work shared by two bot instances on one database', function
       assert.equal(count(sent, MEGAN, /iPhone 15/), 1, 'the approval card once (recorded as delivered before the stall)');
       assert.equal(sent.filter((s) => s.to === ALEX).length, 1, 'the "request sent" notice once');
       assert.equal((a.messenger as RecordingMessenger).to(ALEX).length, 0, 'the stalled instance sent nothing after losing its lease');
-      assert.equal((await a.service.get(r._id)).outbox.length, 0);
+      assert.equal(await a.pendingEffects(r._id), 0);
     });
 
     it("when a worker's compliance check adds effects, then its lease is not given away under the follow-up drain", async () => {
@@ -183,7 +187,7 @@ describe('background work shared by two bot instances on one database', function
       await setup.runner.idle();
       // The compliance check comes due now.
       await db.collection('requests').updateOne({ _id: r._id as never }, { $set: { nextCheckAt: new Date(Date.now() - 1000).toISOString() } });
-      await setup.jobs.announce('onboardingRequest', r._id, new Date(Date.now() - 1000));
+      await setup.jobs.announce('enrollmentCheck', r._id, new Date(Date.now() - 1000));
 
       const slow = new RecordingMessenger('a');
       slow.beforeReturn = async () => void (await sleep(150));
@@ -191,10 +195,10 @@ describe('background work shared by two bot instances on one database', function
       const b = instance('b');
       // A holds the job before B's worker starts polling, so the race under test is B against a held lease.
       const aRan = a.worker.runOnce();
-      await eventually(async () => Boolean((await db.collection('jobs').findOne({ subject: r._id }))?.leaseOwner), 10_000, "a's lease");
+      await eventually(async () => Boolean((await db.collection('jobs').findOne({ _id: `enrollmentCheck:${r._id}` as never }))?.leaseOwner), 10_000, "a's lease");
       b.worker.start();
       try {
-        assert.equal(await aRan, 1);
+        assert.ok((await aRan) >= 1, 'a ran the check (and, the check having scheduled the next one, may run its job again)');
         await a.runner.idle();
         await sleep(LEASE_MS);
       } finally {
@@ -202,9 +206,73 @@ describe('background work shared by two bot instances on one database', function
       }
       const after = await a.service.get(r._id);
       assert.equal(after.state, 'nonCompliant', 'the check ran (the demo iPhone has no passcode)');
-      assert.equal(after.outbox.length, 0);
+      assert.equal(await a.pendingEffects(r._id), 0);
       assert.ok(slow.sent.length >= 2, 'the follow-up messages went out from the instance that ran the check');
       assert.equal((b.messenger as RecordingMessenger).sent.length, 0, 'the other instance repeated nothing');
+    });
+  });
+
+  describe('onboarding requests on the shared outbox', () => {
+    it('when two instances decide one request at once, then one decision stands and the losing write leaves no effect behind', async () => {
+      const a = instance('a');
+      let r = await a.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
+      await a.runner.idle();
+      // B stages its denial's effects, then waits to write the request until A's approval is written.
+      const held = gate();
+      const staged = gate();
+      const bRequests = new RequestRepository(db);
+      const save = bRequests.save.bind(bRequests);
+      bRequests.save = async (request, effects) => {
+        staged.open();
+        await held.passed();
+        return save(request, effects);
+      };
+      const b = instance('b', { requests: bRequests });
+      const denial = b.service.apply(r._id, { type: 'deny', reason: 'Use the shared tablet' }, megan, r.version);
+      await staged.passed();
+      r = await a.service.apply(r._id, { type: 'approve' }, megan, r.version);
+      held.open();
+      await assert.rejects(denial, InvalidTransitionError, 'the denial lost: the request is decided already');
+      await Promise.all([a.runner.idle(), b.runner.idle()]);
+      await sleep(LEASE_MS * 2 + 100);
+      await Promise.all([a.worker.runOnce(), b.worker.runOnce()]);
+      await Promise.all([a.runner.idle(), b.runner.idle()]);
+
+      assert.equal((await a.service.get(r._id)).state, 'awaitingConsent');
+      const sent = all(a, b);
+      assert.equal(count(sent, ALEX, /"text":"Approved"/), 1, 'the approval told once');
+      assert.equal(count(sent, ALEX, /Consent and terms/), 1, 'one consent card');
+      assert.equal(count(sent, ALEX, /"text":"Not approved"/), 0, 'nothing of the losing denial');
+      assert.equal(sent.filter((s) => s.to === ALEX).length, 3, 'request sent, approved, consent: nothing else');
+      assert.equal(await a.pendingEffects(r._id), 0);
+      const discarded = await db.collection('outbox').countDocuments({ aggregateId: r._id, state: 'discarded' });
+      assert.ok(discarded >= 1, "the denial's staged effects were discarded");
+    });
+
+    it('when a request written before the shared outbox still has effects in its document, then the new version carries them out once, and its next change goes through the shared outbox', async () => {
+      const before = instance('before', { documentOutbox: true });
+      before.runner.kick = () => undefined; // it stops before carrying its effects out
+      let r = await before.service.submit({ aadObjectId: ALEX, displayName: 'Alex' }, form);
+      assert.ok(r.outbox.length > 0, 'the effects wait in the request document');
+      assert.equal(await db.collection('outbox').countDocuments({}), 0);
+
+      await sleep(LEASE_MS + 100);
+      const a = instance('a');
+      const b = instance('b');
+      await Promise.all([a.worker.runOnce(), b.worker.runOnce(), a.worker.runOnce(), b.worker.runOnce()]);
+      await Promise.all([a.runner.idle(), b.runner.idle()]);
+      let sent = all(a, b);
+      assert.equal(count(sent, MEGAN, /iPhone 15/), 1, 'one approval card');
+      assert.equal(sent.filter((s) => s.to === ALEX).length, 1, 'one "request sent" notice');
+      assert.equal((await a.service.get(r._id)).outbox.length, 0, 'the document queue is empty');
+      assert.equal((await a.audit.verifyRequest(r._id)).ok, true);
+
+      r = await a.service.apply(r._id, { type: 'approve' }, megan, (await a.service.get(r._id)).version);
+      await a.runner.idle();
+      sent = all(a, b);
+      assert.equal(count(sent, ALEX, /Consent and terms/), 1);
+      assert.ok((await db.collection('outbox').countDocuments({ aggregateId: r._id, state: 'done' })) >= 4, "the approval's effects went through the shared outbox");
+      assert.equal((await a.audit.verifyRequest(r._id)).ok, true);
     });
   });
 
@@ -249,7 +317,7 @@ describe('background work shared by two bot instances on one database', function
       } finally {
         await fresh.worker.stop();
       }
-      await eventually(async () => (await fresh.service.get(r._id)).outbox.length === 0, 10_000, 'every effect carried out');
+      await eventually(async () => (await fresh.pendingEffects(r._id)) === 0, 10_000, 'every effect carried out');
     });
   });
 });

@@ -10,7 +10,7 @@ import { ProactiveMessenger } from '../../../services/messaging/proactiveMesseng
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
 import { RequestRepository } from '../../../services/storage/requestRepository';
-import type { PostedCard } from '../../../services/workflow/model';
+import type { PendingEffect, PostedCard } from '../../../services/workflow/model';
 import { ALEX, MEGAN, alex, eventually, form, megan, never, onboardingInstance, sleep, useGraphSimulator } from '../../support/onboardingInstance';
 import { ScriptedConnector } from '../../support/scriptedConnector';
 import { useTestDb } from '../../support/testDb';
@@ -72,20 +72,20 @@ describe('each message reaches Teams once, also across a crash (Bot Connector ov
     await sleep(LEASE_MS + 100);
     fresh.runner.kick(requestId);
     await fresh.runner.idle();
-    await eventually(async () => (await fresh.service.get(requestId)).outbox.length === 0, 10_000, 'the outbox drained');
+    await eventually(async () => (await fresh.pendingEffects(requestId)) === 0, 10_000, 'the outbox drained');
     return fresh;
   }
 
   it('when an instance dies after Teams accepted the consent card and its id was recorded, then the new instance does not send it again', async () => {
     const requests = new RequestRepository(db);
     const app = instance('dies', { requests });
-    const addCard = requests.addCard.bind(requests);
-    requests.addCard = async (id: string, card: PostedCard) => {
-      if (card.kind === 'consent') {
+    const completeEffects = requests.completeEffects.bind(requests);
+    requests.completeEffects = async (id: string, done: readonly PendingEffect[], cards: readonly PostedCard[] = []) => {
+      if (cards.some((card) => card.kind === 'consent')) {
         app.crash();
         return never();
       }
-      return addCard(id, card);
+      return completeEffects(id, done, cards);
     };
     const r = await approve(app);
     await eventually(() => posts('a:alex', CONSENT).length === 1, 10_000, 'the consent card');

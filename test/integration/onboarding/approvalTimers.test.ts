@@ -7,6 +7,7 @@ import { startGraphSimulator } from '../../../graphsim/graphSimulator';
 import { loadTenantFixture } from '../../../graphsim/tenantFixture';
 import { createGraphServices } from '../../../services/graph/graphServices';
 import { JobQueue } from '../../../services/jobs/jobQueue';
+import { Outbox } from '../../../services/outbox/outbox';
 import { newInstanceId } from '../../../services/jobs/leases';
 import { DeliveryLog } from '../../../services/messaging/deliveryLog';
 import { APPROVAL_TIMER, ApprovalTimers } from '../../../services/onboarding/approvalTimers';
@@ -84,6 +85,9 @@ describe('the approval step over time (clock moved forward, embedded database, G
       logger,
       now,
     );
+    const outbox = new Outbox(db, jobs, { maxAttempts: 6, baseDelayMs: 1_000 }, logger, now);
+    service.setOutbox(outbox);
+    runner.useOutbox(outbox);
     service.setDrain(runner);
     const timers = new ApprovalTimers(
       requests,

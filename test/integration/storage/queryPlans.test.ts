@@ -106,6 +106,11 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     await requests.addCard(saved._id, { role: 'it', kind: 'it', conversationId: 'c', activityId: 'a' });
     await requests.deferEffect(saved._id, 'e1', 1, NOW);
     await requests.completeEffect(saved._id, (await requests.get(saved._id))!.outbox[0]);
+    const twice = await requests.save((await requests.get(saved._id))!, [
+      { id: 'e2', effect: { type: 'postItCard' }, createdAt: NOW },
+      { id: 'e3', effect: { type: 'refreshCards' }, createdAt: NOW },
+    ]);
+    await requests.completeEffects(saved._id, twice.outbox, [{ role: 'it', kind: 'it', conversationId: 'c', activityId: 'b' }]);
     // A message sent for it, once, and a card rendered.
     const delivery: Delivery = { conversationId: `a:${me}`, activityId: `act-${me}`, serviceUrl: 'https://smba.example/' };
     await deliveries.begin(`e1:${me}`);

@@ -207,7 +207,7 @@ export class BreachService {
     const commitToken = Outbox.newCommitToken();
     const breach: Breach = { ...base, outboxTokens: [commitToken], auditHead: entry };
     // IT's status card (the draft, with Send) goes to the channel with the declaration.
-    await this.outbox.stage({ type: BREACH_AGGREGATE, id, version: 1, commitToken }, await this.outboxEntries(breach, [{ type: 'refreshItCard' }], now));
+    await this.outbox.stage({ type: BREACH_AGGREGATE, id, version: 1, commitToken }, await this.outboxEntries(breach, [{ type: 'refreshItCard' }], commitToken, now));
     if (!(await this.repo.create(breach))) throw new ConcurrencyError(id, 0);
     await this.chain.written(entry);
     this.logger.info({ breachId: id, incidentId: input.incidentId, recipients: people.length, regulations: base.regulations }, 'breach declared');
@@ -279,7 +279,7 @@ export class BreachService {
       details,
     });
     const next: Breach = { ...draft, auditHead: entry };
-    const staged = await this.outboxEntries(next, effects, now);
+    const staged = await this.outboxEntries(next, effects, commitToken, now);
     await this.chain.settle(current.auditHead);
     if (next.timerAt) await this.jobs.announce(BREACH_TIMER, next._id, new Date(next.timerAt));
     await this.outbox.stage({ type: BREACH_AGGREGATE, id: next._id, version, commitToken }, staged);
@@ -294,9 +294,12 @@ export class BreachService {
     return new Date(now.getTime() + Math.floor(i / this.options.sendPerSecond) * 1000);
   }
 
-  /** The outbox entries a change owes. One per person for the fan-out and for reminders, each paced. */
-  private async outboxEntries(b: Breach, effects: BreachEffect[], now: Date): Promise<NewOutboxEntry[]> {
-    const v = `v${String(b.version).padStart(9, '0')}`;
+  /**
+   * The outbox entries a change owes. One per person for the fan-out and for reminders, each paced. Keys carry the
+   * write's commit token (see committedEntryKey); a notice's delivery key is the person's, whatever the entry's.
+   */
+  private async outboxEntries(b: Breach, effects: BreachEffect[], commitToken: string, now: Date): Promise<NewOutboxEntry[]> {
+    const v = `v${String(b.version).padStart(9, '0')}:${commitToken}`;
     const out: NewOutboxEntry[] = [];
     for (const effect of effects) {
       switch (effect.type) {

@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger';
 import { renderDeviceNoticeCard } from '../../cards/deviceNoticeCard';
 import { renderNoticeCard } from '../../cards/noticeCard';
 import type { JobQueue } from '../jobs/jobQueue';
-import { Outbox, type NewOutboxEntry } from '../outbox/outbox';
+import { committedEntryKey, Outbox, type NewOutboxEntry } from '../outbox/outbox';
 import { hashAuditEntry, type AuditRepository } from '../storage/auditRepository';
 import { ConcurrencyError } from '../workflow/errors';
 import {
@@ -152,7 +152,7 @@ export class DeviceService {
     const draft: EnrolledDevice = { ...changed, version, updatedAt: at, alertId, outboxTokens: [...current.outboxTokens, commitToken].slice(-50) };
     const entry = this.auditEntry(draft, current.auditHead.seq + 1, current.auditHead.hash, event, current.state, actor, at);
     const next: EnrolledDevice = { ...draft, auditHead: entry };
-    const staged = this.outboxEntries(next, effects, version, now, current.state === 'inGrace' ? current.alertId : undefined);
+    const staged = this.outboxEntries(next, effects, version, commitToken, now, current.state === 'inGrace' ? current.alertId : undefined);
     // The previous head first: a crash after the last write but before its audit append loses nothing.
     await this.audit.append(current.auditHead);
     await this.devices.publishHead(current.auditHead);
@@ -194,11 +194,11 @@ export class DeviceService {
   }
 
   /** The outbox entries a change owes, in order (the drain takes entries due together in key order). */
-  private outboxEntries(device: EnrolledDevice, effects: DeviceEffect[], version: number, now: Date, previousAlertId?: string): NewOutboxEntry[] {
+  private outboxEntries(device: EnrolledDevice, effects: DeviceEffect[], version: number, commitToken: string, now: Date, previousAlertId?: string): NewOutboxEntry[] {
     // IT's card goes first so that "employee told" updates an existing card.
     const ordered = [...effects].sort((a, b) => Number(b.type === 'alertIt') - Number(a.type === 'alertIt'));
     return ordered.map((effect, i) => {
-      const key = `${DEVICE_AGGREGATE}:${device._id}:v${String(version).padStart(9, '0')}:${i}`;
+      const key = committedEntryKey({ type: DEVICE_AGGREGATE, id: device._id, version, commitToken }, i);
       const dueAt = now;
       switch (effect.type) {
         case 'notifyEmployee':

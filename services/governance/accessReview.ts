@@ -279,7 +279,7 @@ export class AccessReviewService {
       const token = Outbox.newCommitToken();
       const revocation: Revocation = { memberId, by: { aadObjectId: actor.aadObjectId, displayName: actor.displayName }, requestedAt: this.clock().toISOString(), state: 'requested' };
       await this.outbox.stage({ type: ACCESS_REVIEW_AGGREGATE, id: reviewId, version: review.version + 1, commitToken: token }, [
-        { key: `${reviewId}:revoke:${memberId}`, kind: ReviewOutboxKind.Revoke, payload: { reviewId, groupId: review.access.groupId, memberId } },
+        { key: `${reviewId}:revoke:${memberId}:${token}`, kind: ReviewOutboxKind.Revoke, payload: { reviewId, groupId: review.access.groupId, memberId } },
       ]);
       const done = await this.reviews.findOneAndUpdate(
         { _id: reviewId, version: review.version },
@@ -326,7 +326,7 @@ export class AccessReviewService {
           const n = review.reminders.length + 1;
           const token = Outbox.newCommitToken();
           await this.outbox.stage({ type: ACCESS_REVIEW_AGGREGATE, id: reviewId, version: review.version + 1, commitToken: token }, [
-            this.itCard(review, `${reviewId}:reminder:${n}`, 'Access review overdue'),
+            this.itCard(review, `${reviewId}:reminder:${n}:${token}`, 'Access review overdue'),
           ]);
           const done = await this.reviews.updateOne(
             { _id: reviewId, version: review.version },

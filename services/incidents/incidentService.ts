@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import type { DeviceRepository, EnrolledDevice } from '../devices/deviceRepository';
-import { Outbox, type NewOutboxEntry } from '../outbox/outbox';
+import { committedEntryKey, Outbox, type NewOutboxEntry } from '../outbox/outbox';
 import { hashAuditEntry, type AuditRepository } from '../storage/auditRepository';
 import { ConcurrencyError, NotFoundError } from '../workflow/errors';
 import {
@@ -224,7 +224,7 @@ export class IncidentService {
       const commitToken = Outbox.newCommitToken();
       const entry = this.auditEntry(id, 1, '', { type: 'opened' }, null, 'reported', actor, now.toISOString(), { ...next, version: 1 } as Incident);
       const incident: Incident = { ...next, version: 1, updatedAt: now.toISOString(), auditHead: entry, outboxTokens: [commitToken] };
-      await this.outbox.stage({ type: INCIDENT_AGGREGATE, id, version: 1, commitToken }, this.outboxEntries(incident, effects, 1, now));
+      await this.outbox.stage({ type: INCIDENT_AGGREGATE, id, version: 1, commitToken }, this.outboxEntries(incident, effects, 1, commitToken, now));
       if (!(await this.incidents.create(incident))) continue;
       await this.audit.append(entry);
       await this.incidents.publishHead(entry);
@@ -282,7 +282,7 @@ export class IncidentService {
     // The previous head first: a crash after the last write but before its audit append loses nothing.
     await this.audit.append(current.auditHead);
     await this.incidents.publishHead(current.auditHead);
-    await this.outbox.stage({ type: INCIDENT_AGGREGATE, id: next._id, version, commitToken }, this.outboxEntries(next, effects, version, now));
+    await this.outbox.stage({ type: INCIDENT_AGGREGATE, id: next._id, version, commitToken }, this.outboxEntries(next, effects, version, commitToken, now));
     await this.incidents.save(next, current.version);
     await this.audit.append(entry);
     await this.incidents.publishHead(entry);
@@ -321,13 +321,13 @@ export class IncidentService {
   }
 
   /** The outbox entries a change owes, in order. */
-  private outboxEntries(incident: Incident, effects: IncidentEffect[], version: number, now: Date): NewOutboxEntry[] {
+  private outboxEntries(incident: Incident, effects: IncidentEffect[], version: number, commitToken: string, now: Date): NewOutboxEntry[] {
     // Access first: removing it is the point of opening an incident.
     const rank = (e: IncidentEffect) => (e.type === 'holdAccess' || e.type === 'releaseHold' ? 0 : e.type === 'deviceAction' ? 1 : 2);
     return [...effects]
       .sort((a, b) => rank(a) - rank(b))
       .map((effect, i) => {
-        const key = `${INCIDENT_AGGREGATE}:${incident._id}:v${String(version).padStart(9, '0')}:${i}`;
+        const key = committedEntryKey({ type: INCIDENT_AGGREGATE, id: incident._id, version, commitToken }, i);
         switch (effect.type) {
           case 'holdAccess':
           case 'releaseHold':

@@ -67,6 +67,19 @@ const DRAIN_SUBJECT = 'all';
 export const UNCONDITIONAL = 'unconditional';
 const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
 
+/**
+ * The key of an entry one aggregate write owes: the aggregate, the version written, that write's commit token and
+ * the entry's place among the write's entries. The token keeps two writers racing for one version from sharing
+ * keys: a shared key would let the losing write's entries, staged first, hide the winning write's, which would
+ * then be discarded as never committed. An entry keeps its key across retries, so the delivery log's key for its
+ * message stays the same. Keys written before the token was part of them (`type:id:vNNNNNNNNN:i`) are drained
+ * like any other: the drain reads the entry's `commitToken` field, never its key.
+ */
+export function committedEntryKey(aggregate: { type: string; id: string; version: number; commitToken: string }, part: string | number): string {
+  const place = typeof part === 'number' ? String(part).padStart(3, '0') : part;
+  return `${aggregate.type}:${aggregate.id}:v${String(aggregate.version).padStart(9, '0')}:${aggregate.commitToken}:${place}`;
+}
+
 /** An outbox entry that could not be carried out: given up after its attempts, or refused for good. */
 export class OutboxDeliveryError extends Error {
   constructor(

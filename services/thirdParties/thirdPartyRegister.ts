@@ -169,7 +169,7 @@ export class ThirdPartyRegister {
         outboxTokens: [...(current?.outboxTokens ?? []), commitToken].slice(-50),
       };
       if (event.type === 'remind') {
-        const key = `${THIRD_PARTY_AGGREGATE}:${id}:review:${core.nextReviewOn}:${event.reminder}`;
+        const key = `${THIRD_PARTY_AGGREGATE}:${id}:review:${core.nextReviewOn}:${event.reminder}:${commitToken}`;
         await this.outbox.stage({ type: THIRD_PARTY_AGGREGATE, id, version, commitToken }, [
           { key: `${key}:owner`, kind: THIRD_PARTY_REMINDER, payload: { entryId: id, to: 'owner', reminder: event.reminder } },
           { key: `${key}:it`, kind: THIRD_PARTY_REMINDER, payload: { entryId: id, to: 'it', reminder: event.reminder } },

@@ -5,7 +5,7 @@ import { createLogger } from '../../../bot/logger';
 import { EVIDENCE_PACK_SCHEMA } from '../../../services/evidence/evidenceSchema';
 import { renderEvidenceHtml } from '../../../services/evidence/evidenceHtml';
 import { AccessLog } from '../../../services/governance/accessLog';
-import { AccessReviewStateError } from '../../../services/governance/accessReview';
+import { ACCESS_REVIEWS_COLLECTION, AccessReviewStateError } from '../../../services/governance/accessReview';
 import { ActionNotPermittedError } from '../../../services/governance/authorization';
 import { createOversightModule, type OversightOptions } from '../../../services/governance/oversightModule';
 import { AuditRepository, hashAuditEntry } from '../../../services/storage/auditRepository';
@@ -166,6 +166,29 @@ describe('oversight: access reviews, parked audit entries and scheduled retentio
       assert.equal(pack.accessReviews[0].verified, true);
       assert.ok(pack.accessReviews[0].controls.includes('SOC 2 CC6.2'));
       assert.match(renderEvidenceHtml(pack), /Access reviews \(SOC 2 CC6\.2, CC6\.3\)[\s\S]*revocationRequested/);
+    });
+
+    it('when the removal is asked for while the review changes underneath, then the retried request still removes the member', async () => {
+      const x = instance();
+      await tenantWithDiscrepancies(x);
+      const review = await x.oversight.reviews.run();
+      // Between staging the removal and writing the review, another change lands: the first write loses its version check.
+      const outbox = x.devices.module.outbox;
+      const stage = outbox.stage.bind(outbox);
+      let raced = false;
+      outbox.stage = async (...args: Parameters<typeof stage>) => {
+        const ids = await stage(...args);
+        if (!raced && args[1].some((e) => e.kind === 'accessReviewRevoke')) {
+          raced = true;
+          await db.collection(ACCESS_REVIEWS_COLLECTION).updateOne({ _id: review._id as never }, { $inc: { version: 1 } });
+        }
+        return ids;
+      };
+      await x.oversight.reviews.revoke(patti, review._id, ALEX);
+      await x.runDue();
+      assert.ok(raced);
+      assert.deepEqual(sim.controls.groupMembers(ACCESS_GROUP), [MEGAN]);
+      assert.equal((await x.oversight.reviews.get(review._id))!.revocations[0].state, 'removed');
     });
 
     it('when a review entry is altered, then verification names it', async () => {

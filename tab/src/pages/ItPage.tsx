@@ -22,7 +22,14 @@ const LABELS: Record<string, string> = {
   consentDeclined: 'Consent declined',
   expired: 'Expired',
 };
-const DEVICE_LABELS: Record<string, string> = { inGrace: 'In grace (noncompliant)', accessRemoved: 'Access removed', compliant: 'Compliant', retired: 'Retired' };
+const DEVICE_LABELS: Record<string, string> = {
+  inGrace: 'In grace (noncompliant)',
+  accessRemoved: 'Access removed',
+  consentWithdrawn: 'Consent withdrawn',
+  consentLapsed: 'Consent lapsed (change not accepted)',
+  compliant: 'Compliant',
+  retired: 'Retired',
+};
 type View = 'requests' | 'devices' | 'alerts' | 'people' | 'charts';
 
 const useStyles = makeStyles({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
-import { consentTextFor } from '../content/consentText';
+import { consentTextFor, consentTextFromLines } from '../content/consentText';
+import type { PublishedNotice } from '../content/notices/noticeRegistry';
 import type { GraphServices } from '../graph/graphTypes';
 import { KEPT_COMMIT_TOKENS, Outbox } from '../outbox/outbox';
 import { hashAuditEntry } from '../storage/auditRepository';
@@ -9,7 +10,7 @@ import type { DelegationRepository } from '../storage/delegationRepository';
 import { DuplicateOpenRequestError, type RequestRepository } from '../storage/requestRepository';
 import { routeThroughDelegation } from '../workflow/delegation';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../workflow/errors';
-import type { AuditEntry, Effect, OnboardingRequest, PendingEffect, PersonRef } from '../workflow/model';
+import type { AuditEntry, Effect, OnboardingRequest, Ownership, PendingEffect, PersonRef } from '../workflow/model';
 import {
   CHECKING,
   CONTROLS,
@@ -52,7 +53,7 @@ export interface OnboardingOptions {
   /** Managers' approval delegations (absent: requests always go to the manager). */
   delegations?: DelegationRepository;
   /** The published notice versions shared by every instance (absent: the versions shipped with this build). */
-  noticeVersions?: { fresh(): Promise<unknown>; isPublished(sha256: string): Promise<boolean> };
+  noticeVersions?: { current(ownership: Ownership): Promise<PublishedNotice>; isPublished(sha256: string): Promise<boolean> };
 }
 
 /** The consent text in force here is not a stored published version (a text that was never published, or altered). */
@@ -298,8 +299,8 @@ export class OnboardingService {
   ): Promise<OnboardingRequest> {
     const request = await this.get(requestId);
     // The version and hash recorded are the server's own; the card's hash only proves which text was on screen.
-    await this.options.noticeVersions?.fresh();
-    const text = consentTextFor(request.device.ownership);
+    const inForce = await this.options.noticeVersions?.current(request.device.ownership);
+    const text = inForce ? consentTextFromLines(inForce.version, request.device.ownership, inForce.lines) : consentTextFor(request.device.ownership);
     const probe: WorkflowEvent = { type: answer.outcome === 'consented' ? 'consent' : 'declineConsent', consentId: 'probe', textVersion: text.version, textHash: text.sha256 };
     transition(request, probe, actor, this.now(), this.options.policy);
     if (actor.kind !== 'user') throw new ValidationError(['Only the employee can answer the consent request.']);

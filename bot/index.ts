@@ -65,7 +65,7 @@ import { createServer, EdgeAdapter } from './server';
 import { SsoTokenValidator } from './ssoTokenValidator';
 import { IT_STATES, registerTabApi } from './tabApi';
 import { EvidenceService } from '../services/evidence/evidencePack';
-import { notices, type PublishedNotice } from '../services/content/notices/noticeRegistry';
+import type { PublishedNotice } from '../services/content/notices/noticeRegistry';
 import { createTurnErrorHandler } from './turnErrors';
 
 /** A running bot process. */
@@ -132,9 +132,10 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const adapter = new EdgeAdapter(auth);
   // Graph calls made while someone waits for an answer end by the turn's deadline (graphBudget.ts).
   adapter.use(async (_context, next) => withGraphBudget(config.graph.turnBudgetMs, next));
-  // Every turn answers from the notice versions in force across instances (read again after NOTICE_CACHE_SECONDS).
+  // Every turn answers from the notice versions in force across instances (read again after NOTICE_CACHE_SECONDS);
+  // if the database cannot be read, the turn goes on with the versions loaded last (recording consent reads it again).
   adapter.use(async (_context, next) => {
-    await noticeVersions.fresh();
+    await noticeVersions.fresh().catch((e: unknown) => logger.warn({ err: e }, 'notice versions could not be reloaded'));
     await next();
   });
 
@@ -493,7 +494,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
         const u = await graph.directory.getUser(id);
         return u && { aadObjectId: u.id, displayName: u.displayName };
       },
-      notices: () => notices.list(),
+      notices: () => noticeVersions.registry.list(),
       states: IT_STATES,
     },
     logger: logger.child({ component: 'tab' }),

@@ -233,6 +233,7 @@ const schema = z.object({
   NOTICE_PROGRESS_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(5).max(3600).default(60)),
   CONSENT_EXPORT_LINK_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(60).default(5)),
   NOTICE_REGISTRY_FILE: z.preprocess(emptyToUndefined, z.string().default(path.resolve(__dirname, '..', 'services', 'content', 'notices', 'published.json'))),
+  NOTICE_CACHE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(600).default(30)),
   ACCESS_REVIEW_INTERVAL_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(366).default(91)),
   ACCESS_REVIEW_DUE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(90).default(14)),
   ACCESS_REVIEW_REMINDER_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.5).max(30).default(3)),
@@ -390,8 +391,10 @@ export interface AppConfig {
     progressIntervalMs: number;
     /** How long an auditor's consent export link works. */
     exportLinkMinutes: number;
-    /** The published notices file a publication from Teams appends to. */
+    /** The seed file of published notices: its versions are stored in the database at start-up when missing. */
     registryFile: string;
+    /** How long an instance serves the published versions it loaded before reading the database again. */
+    cacheMs: number;
   };
   /** Scheduled governance work: access reviews, retention, parked audit entries, auditors' download links. */
   oversight: {
@@ -650,6 +653,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       progressIntervalMs: e.NOTICE_PROGRESS_SECONDS * 1000,
       exportLinkMinutes: e.CONSENT_EXPORT_LINK_MINUTES,
       registryFile: e.NOTICE_REGISTRY_FILE,
+      cacheMs: e.NOTICE_CACHE_SECONDS * 1000,
     }),
     oversight: Object.freeze({
       accessReviewIntervalMs: e.ACCESS_REVIEW_INTERVAL_DAYS * 86_400_000,

@@ -3,6 +3,7 @@
  * server. No business logic here.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConversationState } from 'botbuilder';
 import { renderNoticeCard } from '../cards/noticeCard';
@@ -12,6 +13,7 @@ import { ConsentService } from '../services/consent/consentService';
 import { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
 import { createCampaignModule } from '../services/consent/campaignModule';
 import { NoticePublisher } from '../services/consent/noticePublisher';
+import { NoticeVersions, NoticeVersionStore } from '../services/consent/noticeVersions';
 import { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import { DownloadLinks } from '../services/consent/downloadLinks';
 import { startEmbeddedFerretDb } from '../services/db/embeddedFerretDb';
@@ -63,7 +65,7 @@ import { createServer, EdgeAdapter } from './server';
 import { SsoTokenValidator } from './ssoTokenValidator';
 import { IT_STATES, registerTabApi } from './tabApi';
 import { EvidenceService } from '../services/evidence/evidencePack';
-import { notices } from '../services/content/notices/noticeRegistry';
+import type { PublishedNotice } from '../services/content/notices/noticeRegistry';
 import { createTurnErrorHandler } from './turnErrors';
 
 /** A running bot process. */
@@ -92,6 +94,16 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   stops.push(() => mongo.close());
   await ensureIndexes(mongo.db);
   await ensureConsentLedgerIndexes(mongo.db);
+  // Published notice versions live in the database, shared by every instance; the seed file's versions are stored
+  // when missing, and a seed version stored with another text refuses start-up (NoticeSeedMismatchError).
+  const noticeStore = new NoticeVersionStore(mongo.db);
+  await noticeStore.seed(JSON.parse(readFileSync(config.notices.registryFile, 'utf8')) as PublishedNotice[]);
+  const noticeVersions = new NoticeVersions(noticeStore, { cacheMs: config.notices.cacheMs });
+  await noticeVersions.fresh();
+  // Background work (outbox, campaigns, the tab) reads the registry too: keep it within the cache time.
+  const noticeRefresh = setInterval(() => noticeVersions.fresh().catch((e: unknown) => logger.warn({ err: e }, 'notice versions could not be reloaded')), Math.max(config.notices.cacheMs, 1000));
+  noticeRefresh.unref();
+  stops.push(async () => clearInterval(noticeRefresh));
 
   const graph = createGraphServices({
     baseUrl: config.graph.baseUrl,
@@ -120,6 +132,12 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const adapter = new EdgeAdapter(auth);
   // Graph calls made while someone waits for an answer end by the turn's deadline (graphBudget.ts).
   adapter.use(async (_context, next) => withGraphBudget(config.graph.turnBudgetMs, next));
+  // Every turn answers from the notice versions in force across instances (read again after NOTICE_CACHE_SECONDS);
+  // if the database cannot be read, the turn goes on with the versions loaded last (recording consent reads it again).
+  adapter.use(async (_context, next) => {
+    await noticeVersions.fresh().catch((e: unknown) => logger.warn({ err: e }, 'notice versions could not be reloaded'));
+    await next();
+  });
 
   const tenantId = config.bot.tenantId ?? config.graph.tenantId ?? '';
   const delegations = new DelegationRepository(mongo.db);
@@ -127,7 +145,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     requests,
     consents,
     graph,
-    { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow, delegations },
+    { tenantId, fallbackApproverGroupId: config.groups.fallbackApprovers, policy: config.workflow, delegations, noticeVersions },
     logger.child({ component: 'onboarding' }),
   );
   // Teams' per-app limit in the tenant, shared by every instance (services/messaging/teamsRatePacer.ts).
@@ -362,7 +380,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
   const noticeCommands = new NoticeCommands(
     mongo.db,
     roles,
-    new NoticePublisher(config.notices.registryFile, operatorAudit),
+    new NoticePublisher(noticeStore, operatorAudit),
     campaignModule.campaigns,
     operatorAudit,
     consentService,
@@ -370,6 +388,8 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     downloadLinks,
     { publicBaseUrl: config.consent.publicBaseUrl, exportLinkMinutes: config.notices.exportLinkMinutes, deadlineDays: config.notices.deadlineDays },
     consentLogger,
+    undefined,
+    noticeVersions,
   );
   const consentCommands = new ConsentCommands(
     consentService,
@@ -474,7 +494,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
         const u = await graph.directory.getUser(id);
         return u && { aadObjectId: u.id, displayName: u.displayName };
       },
-      notices: () => notices.list(),
+      notices: () => noticeVersions.registry.list(),
       states: IT_STATES,
     },
     logger: logger.child({ component: 'tab' }),

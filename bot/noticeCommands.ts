@@ -81,7 +81,7 @@ export class NoticeCommands {
     private readonly options: NoticeCommandOptions,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
-    /** The registry this process serves consent cards from; a publication is put in force in it at once. */
+    /** The registry this process serves consent cards from; a publication is put in force in it at once (other instances follow within their cache time). */
     private readonly registry: Pick<NoticeRegistry, 'include'> = notices,
   ) {
     this.drafts = db.collection<NoticeDraftDocument>(NOTICE_DRAFTS_COLLECTION);
@@ -95,10 +95,9 @@ export class NoticeCommands {
     return renderNoticeCard({ title, text, tone }) as CardJson;
   }
 
-  /** The versions of an ownership's notice in the registry file, oldest first. */
-  private published(ownership: 'personal' | 'company'): PublishedNotice[] {
-    return this.publisher
-      .read()
+  /** The stored versions of an ownership's notice, oldest first. */
+  private async published(ownership: 'personal' | 'company'): Promise<PublishedNotice[]> {
+    return (await this.publisher.read())
       .filter((n) => n.ownership === ownership)
       .sort((a, b) => a.publishedAt.localeCompare(b.publishedAt));
   }
@@ -116,10 +115,10 @@ export class NoticeCommands {
     const now = this.clock();
     const deadline = intent.deadline ? new Date(`${intent.deadline}T23:59:59.000Z`) : new Date(now.getTime() + this.options.deadlineDays * DAY);
     if (Number.isNaN(deadline.getTime()) || deadline <= now) return this.message('Check the deadline', 'The deadline must be a date after today (YYYY-MM-DD).', 'warning');
-    const previous = this.published(intent.ownership).at(-1);
+    const previous = (await this.published(intent.ownership)).at(-1);
     const { lines, sha256 } = draftConsentText(intent.ownership, { version: intent.version });
     if (!previous) return this.message('Nothing to compare with', `No ${intent.ownership} notice has been published yet; publish the first one with npm run notice.`, 'warning');
-    if (this.published(intent.ownership).some((n) => n.version === intent.version)) return this.message('Version already published', `${intent.ownership}@${intent.version} is already published. Choose a new version name.`, 'warning');
+    if ((await this.published(intent.ownership)).some((n) => n.version === intent.version)) return this.message('Version already published', `${intent.ownership}@${intent.version} is already published. Choose a new version name.`, 'warning');
     const draft: NoticeDraftDocument = {
       _id: randomUUID(),
       ownership: intent.ownership,
@@ -168,7 +167,7 @@ export class NoticeCommands {
     const claimed = await this.drafts.updateOne({ _id: draft._id, usedAt: { $exists: false } }, { $set: { usedAt: this.clock() } });
     if (claimed.modifiedCount === 0) return this.message('Already published', `${draft.ownership}@${draft.version} was published from this draft.`, 'good');
     try {
-      const previous = this.published(draft.ownership).at(-1);
+      const previous = (await this.published(draft.ownership)).at(-1);
       const { notice } = await this.publisher.publish({ ownership: draft.ownership, version: draft.version, summary: draft.summary, material: draft.material, lines: draft.lines }, operator);
       this.registry.include(notice);
       if (!previous || previous.sha256 === notice.sha256) return this.message('Published', `${notice.ownership}@${notice.version} is in force. There was no earlier text to announce a change of.`, 'good');
@@ -176,7 +175,7 @@ export class NoticeCommands {
       await this.audit.record(operator, 'notice.campaign', { campaignId: campaign._id, material: campaign.material, deadline: campaign.deadline, previousVersion: previous.version });
       return this.message(
         'Published: people are being told',
-        `${notice.ownership}@${notice.version} is in force (SHA-256 ${notice.sha256.slice(0, 12)}…). Everyone concerned gets the change notice in Teams; IT Security's channel shows the progress. Add the version's hash to test/unit/content/notices.test.ts and commit services/content/notices/published.json.`,
+        `${notice.ownership}@${notice.version} is in force (SHA-256 ${notice.sha256.slice(0, 12)}…). Everyone concerned gets the change notice in Teams; IT Security's channel shows the progress. Every bot instance serves it within the notice cache time.`,
         'good',
       );
     } catch (e) {

@@ -1,23 +1,26 @@
 /**
  * `npm run notice -- <command>`: the published data-collection notices.
- *   list                                  every published version, with its hash and what changed
+ *   list                                  every published version in the database, with its hash and what changed
  *   draft --ownership personal [--version V]   print the text the content would publish now
  *   publish --ownership personal --version V --summary "…" [--material] [--deadline YYYY-MM-DD] [--text file.txt] [--at ISO] [--as admin@contoso.com]
- *                                         append a version (administrators only), audited; the text defaults to the
- *                                         draft; add its hash to test/unit/content/notices.test.ts in the same commit.
+ *                                         store a version in the database (administrators only), audited; the text
+ *                                         defaults to the draft; every bot instance serves it within NOTICE_CACHE_SECONDS.
  *                                         It starts the version's change-notice campaign (the running bot carries it
  *                                         out): deadline by --deadline, else NOTICE_DEADLINE_DAYS from when it takes effect
  *   campaign [--ownership personal --version V]   every campaign's progress (told, answered, pending, unreachable, access removed)
- *   verify                                check every published text against its hash
- * `--file` names another registry file (default: services/content/notices/published.json).
+ *   verify                                check every published text, in the seed file and the database, against its hash
+ * `--file` names another seed file (default: services/content/notices/published.json); its versions are stored in
+ * the database when missing, before any command that reads the database.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { draftConsentText } from '../services/content/consentText';
-import { noticeProblems } from '../services/content/notices/noticeRegistry';
+import { noticeProblems, type PublishedNotice } from '../services/content/notices/noticeRegistry';
+import type { Db } from 'mongodb';
 import { campaignCountsOf, CAMPAIGN_COLLECTIONS, startCampaign, type NoticeCampaign } from '../services/consent/noticeCampaigns';
 import { NoticePublisher } from '../services/consent/noticePublisher';
+import { NoticeVersionStore } from '../services/consent/noticeVersions';
 import { JobQueue } from '../services/jobs/jobQueue';
 import { OperatorAuditLog, requireRole } from '../services/consent/operatorAuditLog';
 import { OWNERSHIPS, type Ownership } from '../services/workflow/model';
@@ -46,11 +49,19 @@ runCommand(async () => {
     },
   });
   const FILE = path.resolve(values.file);
-  const publisher = (audit: OperatorAuditLog) => new NoticePublisher(FILE, audit);
+  const seeded = async (db: Db) => {
+    const store = new NoticeVersionStore(db);
+    await store.seed(JSON.parse(readFileSync(FILE, 'utf8')) as PublishedNotice[]);
+    return store;
+  };
   switch (positionals[0]) {
     case 'list': {
-      const all = JSON.parse(readFileSync(FILE, 'utf8')) as ReturnType<NoticePublisher['read']>;
-      for (const n of all) process.stdout.write(`${n.ownership}@${n.version}  ${n.publishedAt}  ${n.material ? 'material' : 'minor'}  ${n.sha256}\n    ${n.summary}\n`);
+      const ctx = await operatorContext(values.as);
+      try {
+        for (const n of await (await seeded(ctx.db)).list()) process.stdout.write(`${n.ownership}@${n.version}  ${n.publishedAt}  ${n.material ? 'material' : 'minor'}  ${n.sha256}\n    ${n.summary}\n`);
+      } finally {
+        await ctx.close();
+      }
       return;
     }
     case 'draft': {
@@ -60,7 +71,14 @@ runCommand(async () => {
     case 'verify': {
       const problems = noticeProblems(JSON.parse(readFileSync(FILE, 'utf8')));
       if (problems.length) throw new Error(problems.join('\n'));
-      process.stdout.write('Every published notice matches its SHA-256.\n');
+      const ctx = await operatorContext(values.as);
+      try {
+        // Seeding refuses a stored seed version with another hash; listing checks every stored text against its hash.
+        const stored = await (await seeded(ctx.db)).list();
+        process.stdout.write(`Every published notice matches its SHA-256 (${stored.length} versions in the database).\n`);
+      } finally {
+        await ctx.close();
+      }
       return;
     }
     case 'publish': {
@@ -70,13 +88,13 @@ runCommand(async () => {
       const lines = values.text ? readFileSync(values.text, 'utf8').replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n') : draftConsentText(ownership, { version: values.version }).lines;
       const ctx = await operatorContext(values.as);
       try {
-        const { notice, created } = await publisher(new OperatorAuditLog(ctx.db)).publish(
+        const publisher = new NoticePublisher(await seeded(ctx.db), new OperatorAuditLog(ctx.db));
+        const { notice, created } = await publisher.publish(
           { ownership, version: values.version, summary: values.summary, material: values.material, lines, publishedAt: values.at },
           ctx.operator,
         );
         process.stdout.write(`${created ? 'Published' : 'Already published'} ${notice.ownership}@${notice.version} (${notice.material ? 'material' : 'minor'}), SHA-256 ${notice.sha256}, in force from ${notice.publishedAt}.\n`);
-        if (created) process.stdout.write(`Pin it in test/unit/content/notices.test.ts:  '${notice.ownership}@${notice.version}': '${notice.sha256}',\n`);
-        const versions = publisher(new OperatorAuditLog(ctx.db)).read().filter((n) => n.ownership === notice.ownership).sort((a, b) => a.publishedAt.localeCompare(b.publishedAt));
+        const versions = (await publisher.read()).filter((n) => n.ownership === notice.ownership).sort((a, b) => a.publishedAt.localeCompare(b.publishedAt));
         const previous = versions[versions.findIndex((n) => n.version === notice.version) - 1];
         if (previous) {
           const deadline = values.deadline ? `${values.deadline}T23:59:59.000Z` : new Date(Date.parse(notice.publishedAt) + ctx.config.notices.deadlineDays * 86_400_000).toISOString();

@@ -1,12 +1,13 @@
 /**
  * Publishing a notice version (privacy SOP §5: people are told of any change to data collection or use): an
- * administrator's action that appends the version to the registry file and records it in the operator audit trail.
- * A published version is never changed; publishing the same version again with the same text is a no-op, so a
- * publication interrupted between the file and the audit record can simply be run again.
+ * administrator's action that inserts the version into the database's `noticeVersions` collection (shared by every
+ * bot instance) and records it in the operator audit trail. A published version is never changed; publishing the
+ * same version again with the same text is a no-op, so a publication interrupted between the insert and the audit
+ * record can simply be run again.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { noticeHash, noticeProblems, type PublishedNotice } from '../content/notices/noticeRegistry';
 import type { Ownership } from '../workflow/model';
+import { NoticeVersionConflictError, type NoticeVersionStore } from './noticeVersions';
 import { requireRole, type Operator, type OperatorAuditLog } from './operatorAuditLog';
 
 /** What an administrator publishes. */
@@ -28,23 +29,23 @@ export class NoticePublicationError extends Error {
   }
 }
 
-/** Appends published versions to the registry file, audited. */
+/** Stores published versions, audited. */
 export class NoticePublisher {
   constructor(
-    private readonly file: string,
+    private readonly store: NoticeVersionStore,
     private readonly audit: OperatorAuditLog,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** The versions in the registry file. */
-  read(): PublishedNotice[] {
-    return JSON.parse(readFileSync(this.file, 'utf8')) as PublishedNotice[];
+  /** The stored versions, oldest first. */
+  read(): Promise<PublishedNotice[]> {
+    return this.store.list();
   }
 
   /** Publishes a version; only administrators may. Returns the published version and whether it was new. */
   async publish(draft: NoticeDraft, operator: Operator): Promise<{ notice: PublishedNotice; created: boolean }> {
     requireRole(operator, ['admin'], 'publish a notice version');
-    const existing = this.read();
+    const existing = await this.read();
     const notice: PublishedNotice = {
       ownership: draft.ownership,
       version: draft.version,
@@ -56,17 +57,21 @@ export class NoticePublisher {
     };
     const same = existing.find((n) => n.ownership === notice.ownership && n.version === notice.version);
     if (same && same.sha256 !== notice.sha256) throw new NoticePublicationError([`${notice.ownership}@${notice.version} is already published with another text; publish a new version`]);
-    const created = !same;
+    let created = !same;
+    let stored: PublishedNotice | undefined;
     if (created) {
       const latest = existing.filter((n) => n.ownership === notice.ownership).sort((a, b) => a.publishedAt.localeCompare(b.publishedAt)).pop();
       const problems = noticeProblems([...existing, notice]);
       if (latest && notice.publishedAt <= latest.publishedAt) problems.push(`it must take effect after ${latest.version} (${latest.publishedAt})`);
       if (problems.length) throw new NoticePublicationError(problems);
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify([...existing, notice], null, 2)}\n`);
-      renameSync(tmp, this.file);
+      try {
+        ({ notice: stored, created } = await this.store.insert(notice, { aadObjectId: operator.aadObjectId, displayName: operator.displayName }));
+      } catch (e) {
+        if (e instanceof NoticeVersionConflictError) throw new NoticePublicationError([e.message]);
+        throw e;
+      }
     }
-    const published = same ?? notice;
+    const published = same ?? stored ?? notice;
     const trail = await this.audit.list();
     const recorded = trail.some((e) => e.action === 'notice.publish' && e.details.ownership === published.ownership && e.details.version === published.version);
     if (!recorded) {

@@ -4,6 +4,7 @@
  * access reviews. Each checks the actor's role and records the read in the access log before answering.
  */
 import type { Db } from 'mongodb';
+import { NoticeVersionStore } from '../consent/noticeVersions';
 import { OperatorAuditLog } from '../consent/operatorAuditLog';
 import { EvidenceService, type EvidencePack } from '../evidence/evidencePack';
 import type { DirectoryService, GroupService } from '../graph/graphTypes';
@@ -78,6 +79,7 @@ export class AuditDesk {
         ...(await new HeadedChain(this.db, COLLECTIONS.delegationAudit).verify()),
         await new OperatorAuditLog(this.db).verifyReport(),
         ...(await new HeadedChain(this.db, ACCESS_REVIEW_LOG_COLLECTION).verify()),
+        await new NoticeVersionStore(this.db).verifyReport(),
       ];
     }
     const failing = reports.filter((r) => !r.ok).map((r) => ({ chain: r.chain, seq: r.firstBad!.seq, problem: r.firstBad!.problem, detail: r.firstBad!.detail }));

@@ -11,6 +11,7 @@ import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/del
 import { RATE_GRANTS_COLLECTION } from '../messaging/teamsRatePacer';
 import { OUTBOX_COLLECTION } from '../outbox/outbox';
 import { NOTICE_DRAFTS_COLLECTION } from '../consent/noticeDrafts';
+import { NOTICE_VERSIONS_COLLECTION } from '../consent/noticeVersions';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { ACCESS_REVIEW_LOG_COLLECTION, ACCESS_REVIEWS_COLLECTION } from './accessReview';
 
@@ -155,6 +156,12 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     retention: 'consent',
     from: 'updatedAt',
     note: "Each person's part in a campaign (told, answered, unreachable, lapsed, access removed); the answer itself is in the consent ledger. Kept with the consent records.",
+  },
+  [NOTICE_VERSIONS_COLLECTION]: {
+    category: 'consent',
+    retention: 'consent',
+    from: 'publishedAt',
+    note: 'Published notice versions (what people consent to): ownership, version, exact text, SHA-256, publication date, what changed, material or minor, who published it. Append-only, checked against each hash on every read and by npm run verify; kept at least as long as the consent records that refer to them (RETENTION_CONSENT_DAYS, at least six years), not removed by age while a consent refers to one.',
   },
   [NOTICE_DRAFTS_COLLECTION]: {
     category: 'log',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger';
-import { consentTextFor } from '../content/consentText';
+import { consentTextFor, consentTextFromLines } from '../content/consentText';
+import type { PublishedNotice } from '../content/notices/noticeRegistry';
 import type { GraphServices } from '../graph/graphTypes';
 import { KEPT_COMMIT_TOKENS, Outbox } from '../outbox/outbox';
 import { hashAuditEntry } from '../storage/auditRepository';
@@ -9,7 +10,7 @@ import type { DelegationRepository } from '../storage/delegationRepository';
 import { DuplicateOpenRequestError, type RequestRepository } from '../storage/requestRepository';
 import { routeThroughDelegation } from '../workflow/delegation';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../workflow/errors';
-import type { AuditEntry, Effect, OnboardingRequest, PendingEffect, PersonRef } from '../workflow/model';
+import type { AuditEntry, Effect, OnboardingRequest, Ownership, PendingEffect, PersonRef } from '../workflow/model';
 import {
   CHECKING,
   CONTROLS,
@@ -51,6 +52,16 @@ export interface OnboardingOptions {
   policy: WorkflowPolicy;
   /** Managers' approval delegations (absent: requests always go to the manager). */
   delegations?: DelegationRepository;
+  /** The published notice versions shared by every instance (absent: the versions shipped with this build). */
+  noticeVersions?: { current(ownership: Ownership): Promise<PublishedNotice>; isPublished(sha256: string): Promise<boolean> };
+}
+
+/** The consent text in force here is not a stored published version (a text that was never published, or altered). */
+export class UnpublishedNoticeError extends Error {
+  override readonly name = 'UnpublishedNoticeError';
+  constructor(readonly sha256: string) {
+    super(`The consent text ${sha256.slice(0, 12)}… is not a published notice version`);
+  }
 }
 
 /** Runs a request's pending effects in the background. */
@@ -288,12 +299,14 @@ export class OnboardingService {
   ): Promise<OnboardingRequest> {
     const request = await this.get(requestId);
     // The version and hash recorded are the server's own; the card's hash only proves which text was on screen.
-    const text = consentTextFor(request.device.ownership);
+    const inForce = await this.options.noticeVersions?.current(request.device.ownership);
+    const text = inForce ? consentTextFromLines(inForce.version, request.device.ownership, inForce.lines) : consentTextFor(request.device.ownership);
     const probe: WorkflowEvent = { type: answer.outcome === 'consented' ? 'consent' : 'declineConsent', consentId: 'probe', textVersion: text.version, textHash: text.sha256 };
     transition(request, probe, actor, this.now(), this.options.policy);
     if (actor.kind !== 'user') throw new ValidationError(['Only the employee can answer the consent request.']);
     // The text changed since this card was sent: the employee must see, and answer, the current text.
     if (answer.textHash !== text.sha256) throw new StaleCardError(request);
+    if (this.options.noticeVersions && !(await this.options.noticeVersions.isPublished(text.sha256))) throw new UnpublishedNoticeError(text.sha256);
     let record;
     try {
       record = await this.consents.record({

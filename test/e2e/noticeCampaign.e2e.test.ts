@@ -25,7 +25,7 @@ describe('e2e consent: an employee receives a change notice and accepts it', fun
   const version = `${new Date().toISOString().slice(0, 10)}-e2e`;
 
   before(async () => {
-    // The publication appends to a copy of the registry, never to the repository's file.
+    // The bot is seeded from a copy of the repository's notices; the publication itself goes to the database.
     const registry = path.join(mkdtempSync(path.join(tmpdir(), 'notices-e2e-')), 'published.json');
     copyFileSync(REGISTRY, registry);
     stack = await startE2eStack({

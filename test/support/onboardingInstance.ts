@@ -12,7 +12,7 @@ import { newInstanceId } from '../../services/jobs/leases';
 import { DeliveryLog } from '../../services/messaging/deliveryLog';
 import type { Delivery, Messenger } from '../../services/messaging/proactiveMessenger';
 import { EffectRunner } from '../../services/onboarding/effectRunner';
-import { OnboardingService } from '../../services/onboarding/onboardingService';
+import { OnboardingService, type OnboardingOptions } from '../../services/onboarding/onboardingService';
 import { BackgroundWorker } from '../../services/onboarding/worker';
 import { AuditRepository } from '../../services/storage/auditRepository';
 import { ConsentRepository } from '../../services/storage/consentRepository';
@@ -106,6 +106,8 @@ export interface InstanceOptions {
   workerIntervalMs?: number;
   /** An instance of the version before the shared outbox: it keeps a request's effects in the request document. */
   documentOutbox?: boolean;
+  /** The published notice versions this instance reads (absent: the versions shipped with this build). */
+  noticeVersions?: OnboardingOptions['noticeVersions'];
 }
 
 /** One bot instance's background machinery on a shared database (what bot/index.ts wires, minus the HTTP edge). */
@@ -115,7 +117,7 @@ export function onboardingInstance(db: Db, graphUrl: string, o: InstanceOptions)
   const requests = o.requests ?? new RequestRepository(db);
   const messenger = o.messenger ?? new RecordingMessenger(o.name);
   const jobs = new JobQueue(db, { owner: newInstanceId(o.name), leaseMs: o.leaseMs });
-  const service = new OnboardingService(requests, new ConsentRepository(db), graph, { tenantId: 't', fallbackApproverGroupId: FALLBACK_GROUP, policy }, logger);
+  const service = new OnboardingService(requests, new ConsentRepository(db), graph, { tenantId: 't', fallbackApproverGroupId: FALLBACK_GROUP, policy, noticeVersions: o.noticeVersions }, logger);
   const audit = new AuditRepository(db);
   const runner = new EffectRunner(
     requests,

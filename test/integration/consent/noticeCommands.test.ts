@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import restify from 'restify';
 import type { Db } from 'mongodb';
 import { NoticeCommands } from '../../../bot/noticeCommands';
 import { createLogger } from '../../../bot/logger';
 import { Verb } from '../../../cards/verbs';
-import { NoticeRegistry, PUBLISHED_NOTICES, type PublishedNotice } from '../../../services/content/notices/noticeRegistry';
+import { NoticeRegistry, PUBLISHED_NOTICES } from '../../../services/content/notices/noticeRegistry';
 import { ConsentLedgerRepository, ensureConsentLedgerIndexes } from '../../../services/consent/consentLedgerRepository';
 import { ConsentService } from '../../../services/consent/consentService';
 import { DownloadLinks } from '../../../services/consent/downloadLinks';
 import { NoticeCampaigns, type NoticeCampaign } from '../../../services/consent/noticeCampaigns';
 import { NoticePublisher } from '../../../services/consent/noticePublisher';
+import { NoticeVersionStore } from '../../../services/consent/noticeVersions';
 import { OperatorAuditLog } from '../../../services/consent/operatorAuditLog';
 import { createGraphServices } from '../../../services/graph/graphServices';
 import { RoleResolver } from '../../../services/onboarding/roleResolver';
@@ -39,7 +37,7 @@ describe("the operators' notice and export commands in Teams, roles from the dir
   const sim = useGraphSimulator();
   const store = useTestDb('notice_commands');
   let db: Db;
-  let file: string;
+  let versions: NoticeVersionStore;
   let commands: NoticeCommands;
   let registry: NoticeRegistry;
   let server: restify.Server;
@@ -51,8 +49,8 @@ describe("the operators' notice and export commands in Teams, roles from the dir
     await ensureIndexes(db);
     await ensureConsentLedgerIndexes(db);
     await sim.reset();
-    file = path.join(mkdtempSync(path.join(tmpdir(), 'notices-')), 'published.json');
-    copyFileSync(path.resolve(__dirname, '../../../services/content/notices/published.json'), file);
+    versions = new NoticeVersionStore(db);
+    await versions.seed();
     const logger = createLogger('silent');
     const graph = createGraphServices({ baseUrl: sim.url, logger, retry: { maxDelayMs: 50 } });
     const clock = new TestClock(new Date());
@@ -66,7 +64,7 @@ describe("the operators' notice and export commands in Teams, roles from the dir
     commands = new NoticeCommands(
       db,
       new RoleResolver(graph.directory, GROUPS),
-      new NoticePublisher(file, audit),
+      new NoticePublisher(versions, audit),
       campaigns,
       audit,
       new ConsentService(ledger, new ConsentRepository(db), new RequestRepository(db), new AuditRepository(db), db),
@@ -103,7 +101,7 @@ describe("the operators' notice and export commands in Teams, roles from the dir
     assert.match(text(await press(DEBRA, { draftId })), /Not your draft/);
     assert.match(text(await press(PATTI, { draftId })), /Published: people are being told/);
     assert.match(text(await press(PATTI, { draftId })), /Already published/);
-    const published = JSON.parse(readFileSync(file, 'utf8')) as PublishedNotice[];
+    const published = await versions.list();
     assert.equal(published.filter((n) => n.version === '2027-01-01-t').length, 1);
     assert.ok(registry.version('personal', '2027-01-01-t'), 'in force in this process');
     const campaign = await db.collection<NoticeCampaign>('noticeCampaigns').findOne({ _id: 'personal@2027-01-01-t' });

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Db } from 'mongodb';
 import { draftConsentText } from '../../../services/content/consentText';
-import { NoticeRegistry, noticeHash, type PublishedNotice } from '../../../services/content/notices/noticeRegistry';
+import { NoticeRegistry, noticeHash } from '../../../services/content/notices/noticeRegistry';
 import { exportConsents } from '../../../services/consent/consentExport';
 import { ConsentLedgerRepository, ensureConsentLedgerIndexes } from '../../../services/consent/consentLedgerRepository';
 import { ConsentService } from '../../../services/consent/consentService';
 import { NoticePublicationError, NoticePublisher } from '../../../services/consent/noticePublisher';
+import { NoticeVersionStore } from '../../../services/consent/noticeVersions';
 import { OPERATOR_AUDIT_COLLECTION, OperatorAuditLog, OperatorNotAuthorizedError, type Operator } from '../../../services/consent/operatorAuditLog';
 import { AuditRepository } from '../../../services/storage/auditRepository';
 import { ConsentRepository } from '../../../services/storage/consentRepository';
@@ -16,30 +14,29 @@ import { RequestRepository } from '../../../services/storage/requestRepository';
 import type { Role } from '../../../services/workflow/transition';
 import { useTestDb } from '../../support/testDb';
 
-const SOURCE = path.resolve(__dirname, '../../../services/content/notices/published.json');
 const as = (...roles: Role[]): Operator => ({ aadObjectId: `op-${roles.join('-') || 'none'}`, displayName: 'Operator', roles });
 
 describe('operator actions: publishing a notice and exporting consents, audited', () => {
   const store = useTestDb('operator');
   let db: Db;
-  let file: string;
+  let versions: NoticeVersionStore;
   let audit: OperatorAuditLog;
 
   beforeEach(async () => {
     db = store.db;
     await db.dropDatabase();
     await ensureConsentLedgerIndexes(db);
-    file = path.join(mkdtempSync(path.join(tmpdir(), 'notices-')), 'published.json');
-    copyFileSync(SOURCE, file);
+    versions = new NoticeVersionStore(db);
+    await versions.seed();
     audit = new OperatorAuditLog(db, () => new Date('2026-12-01T00:00:00Z'));
   });
 
   const draft = (version: string, lines = draftConsentText('personal', { version }).lines) => ({ ownership: 'personal' as const, version, summary: 'Retention shortened to 3 years.', material: false, lines, publishedAt: '2026-12-15T00:00:00Z' });
 
   it('when an administrator publishes a version, then the registry gains it, it is in force from its date, and the publication is audited', async () => {
-    const { notice, created } = await new NoticePublisher(file, audit).publish(draft('2026-12-15'), as('admin'));
+    const { notice, created } = await new NoticePublisher(versions, audit).publish(draft('2026-12-15'), as('admin'));
     assert.equal(created, true);
-    const registry = new NoticeRegistry(JSON.parse(readFileSync(file, 'utf8')) as PublishedNotice[]);
+    const registry = new NoticeRegistry(await versions.list());
     assert.equal(registry.current('personal', new Date('2026-12-14T00:00:00Z')).version, '2026-11-01');
     assert.equal(registry.current('personal', new Date('2026-12-16T00:00:00Z')).sha256, notice.sha256);
     const [entry] = await audit.list();
@@ -64,7 +61,7 @@ describe('operator actions: publishing a notice and exporting consents, audited'
   }
 
   it('when the same version is published again with the same text, then nothing changes; with another text, it is refused', async () => {
-    const publisher = new NoticePublisher(file, audit);
+    const publisher = new NoticePublisher(versions, audit);
     await publisher.publish(draft('2026-12-15'), as('admin'));
     assert.equal((await publisher.publish(draft('2026-12-15'), as('admin'))).created, false);
     assert.equal((await audit.list()).length, 1);
@@ -81,9 +78,9 @@ describe('operator actions: publishing a notice and exporting consents, audited'
   ];
   for (const [who, operator, d, error] of REFUSED) {
     it(`when ${who} publishes, then it is refused and neither the registry nor the audit trail changes`, async () => {
-      const before = readFileSync(file, 'utf8');
-      await assert.rejects(new NoticePublisher(file, audit).publish(d(), operator), error);
-      assert.equal(readFileSync(file, 'utf8'), before);
+      const before = await versions.list();
+      await assert.rejects(new NoticePublisher(versions, audit).publish(d(), operator), error);
+      assert.deepEqual(await versions.list(), before);
       assert.equal((await audit.list()).length, 0);
     });
   }

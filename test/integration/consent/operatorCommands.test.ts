@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Db } from 'mongodb';
 import { ConsentLedgerRepository, ensureConsentLedgerIndexes } from '../../../services/consent/consentLedgerRepository';
+import { NoticeVersionStore } from '../../../services/consent/noticeVersions';
 import { OperatorAuditLog } from '../../../services/consent/operatorAuditLog';
-import type { PublishedNotice } from '../../../services/content/notices/noticeRegistry';
 import { startDemoGraph } from '../bot/botHarness';
 import { dropTestDb, testDb } from '../../support/testDb';
 
@@ -64,15 +63,17 @@ describe('operator commands from the command line (real processes, database and 
     assert.equal((await new OperatorAuditLog(db).list()).length, 1);
   });
 
-  it('when the administrator publishes a new version, then the registry file gains it and the publication is audited; the auditor may not publish', async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'notices-')), 'published.json');
-    copyFileSync(path.join(ROOT, 'services/content/notices/published.json'), file);
-    const args = ['publish', '--file', file, '--ownership', 'company', '--version', '2027-01-01', '--summary', 'Wording of the terms clarified', '--at', '2027-01-01'];
+  it('when the administrator publishes a new version, then the database gains it, the seed file does not change, and the publication is audited; the auditor may not publish', async () => {
+    const seed = readFileSync(path.join(ROOT, 'services/content/notices/published.json'), 'utf8');
+    const args = ['publish', '--ownership', 'company', '--version', '2027-01-01', '--summary', 'Wording of the terms clarified', '--at', '2027-01-01'];
     await assert.rejects(cli('notice.ts', [...args, '--as', 'lynner@contoso.example']), (e: { code?: number }) => e.code === 3);
     const { stdout } = await cli('notice.ts', [...args, '--as', 'pattif@contoso.example']);
     assert.match(stdout, /Published company@2027-01-01 \(minor\)/);
-    const versions = (JSON.parse(readFileSync(file, 'utf8')) as PublishedNotice[]).map((n) => `${n.ownership}@${n.version}`);
+    const versions = (await new NoticeVersionStore(db).list()).map((n) => `${n.ownership}@${n.version}`);
     assert.ok(versions.includes('company@2027-01-01'));
+    assert.ok(versions.includes('personal@2026-11-01'), 'the seed versions are stored too');
+    assert.equal(readFileSync(path.join(ROOT, 'services/content/notices/published.json'), 'utf8'), seed);
+    assert.match((await cli('notice.ts', ['verify', '--as', 'lynner@contoso.example'])).stdout, /Every published notice matches its SHA-256/);
     const [entry, started] = await new OperatorAuditLog(db).list();
     assert.deepEqual([entry.action, entry.details.version, entry.operator.aadObjectId], ['notice.publish', '2027-01-01', 'a0000000-0000-4000-8000-000000000004']);
     // The new version's change-notice campaign starts, for the running bot to carry out.

@@ -32,8 +32,8 @@ describe('data catalog', () => {
     assert.equal(DATA_CATALOG[COLLECTIONS.accessLog].retention, 'log');
   });
 
-  it('when the consent ledger, its heads, the campaigns and the operator audit trail are catalogued, then they keep the consent and audit periods', () => {
-    for (const name of ['consentLedger', 'consentLedgerHeads', 'noticeCampaigns', 'noticeCampaignRecipients']) {
+  it('when the consent ledger, its heads, the campaigns, the published notice versions and the operator audit trail are catalogued, then they keep the consent and audit periods', () => {
+    for (const name of ['consentLedger', 'consentLedgerHeads', 'noticeCampaigns', 'noticeCampaignRecipients', 'noticeVersions']) {
       assert.equal(DATA_CATALOG[name]?.retention, 'consent', `${name} follows the consent period (at least six years)`);
       assert.equal(DATA_CATALOG[name]?.category, 'consent');
     }

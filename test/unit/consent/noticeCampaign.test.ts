@@ -112,7 +112,7 @@ describe('notice campaign rules', () => {
 
 describe('signed download links for two purposes', () => {
   const links = new DownloadLinks('k'.repeat(32));
-  const later = new Date(Date.now() + 60_000);
+  const later = new Date(Date.now() + 86_400_000);
 
   it("when a consent export link is checked, then it names who asked and the filter; a my-data link is refused as one and the other way round", () => {
     const exportToken = links.signFor('consents-export', 'auditor-id', { format: 'csv', from: '2026-11-01' }, later);

@@ -495,6 +495,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
         return u && { aadObjectId: u.id, displayName: u.displayName };
       },
       notices: () => noticeVersions.registry.list(),
+      incidents: incidents.incidents,
       states: IT_STATES,
     },
     logger: logger.child({ component: 'tab' }),

@@ -25,6 +25,7 @@ import { DEVICE_STATES, type DeviceState } from '../services/workflow/deviceTran
 import type { OnboardingRequest, RequestState } from '../services/workflow/model';
 import type { Role } from '../services/workflow/transition';
 import type { TabRouteKit, UserActor } from './tabApi';
+import { registerTabIncidentRoutes, type TabIncidentDeps } from './tabIncidentsApi';
 import type { ChartsView, MyConsentsView, MyDevicesView, PageView, PersonHit, PersonView } from './tabViewTypes';
 import {
   alertView,
@@ -64,6 +65,8 @@ export interface TabRecordsDeps {
   /** A directory user by id, for a person with no records yet. */
   directoryUser(id: string): Promise<{ aadObjectId: string; displayName: string } | undefined>;
   notices: () => readonly PublishedNotice[];
+  /** Device incidents for IT's incident pages; absent: those routes answer 503. */
+  incidents?: TabIncidentDeps['incidents'];
   /** The order of request states in charts. */
   states: readonly RequestState[];
   clock?: () => Date;
@@ -165,6 +168,12 @@ export function registerTabRecordRoutes(server: restify.Server, kit: TabRouteKit
       return { requestsByState: requestStateBars(open, d.states), devicesByState: deviceStateBars(devices.counts), failingSettings: failingSettingBars(devices.failing) };
     }),
   );
+
+  registerTabIncidentRoutes(server, kit, () => {
+    const d = need();
+    if (!d.incidents) throw new TabUnavailableError('Incidents are not configured on the server.');
+    return { incidents: d.incidents, accessLog: d.accessLog };
+  });
 
   server.get(
     '/api/tab/people',

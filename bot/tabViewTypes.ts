@@ -198,3 +198,43 @@ export interface NoticeView {
   sha256: string;
   inForce: boolean;
 }
+
+/** One device incident in IT's list. */
+export interface IncidentListItemView {
+  id: string;
+  state: string;
+  stateLabel: string;
+  cause: string;
+  causeLabel: string;
+  severity?: string;
+  owner: string;
+  devices: string[];
+  openedAt: string;
+  /** The newest line of the timeline. */
+  lastLine?: { at: string; by: string; text: string };
+}
+
+/** GET /api/tab/it/incidents/:id: one incident as IT Security reads it (actions stay on the channel card). */
+export interface IncidentDetailView extends IncidentListItemView {
+  summary: string;
+  openedBy: string;
+  lastSeen?: { when: string; where: string };
+  closedAt?: string;
+  investigationSummary?: string;
+  resolution?: string;
+  devicesDetail: { deviceId: string; deviceName: string; platform: string; ownership: string }[];
+  timeline: { at: string; by: string; text: string }[];
+  notes: { at: string; by: string; text: string }[];
+  correctiveActions: { text: string; owner: string; dueDate: string; addedAt: string }[];
+  actions: {
+    action: string;
+    actionLabel: string;
+    deviceName: string;
+    requestedAt: string;
+    requestedBy: string;
+    status: string;
+    attempts: number;
+    /** What Graph answered (HTTP status, request id) or what the device's action results showed. */
+    result?: { outcome: 'accepted' | 'failed'; httpStatus: number; requestId?: string; code?: string; verifiedBy: string; at: string };
+  }[];
+}

@@ -9,6 +9,8 @@ import type {
   ChartsView,
   ConsentView,
   DeviceView,
+  IncidentDetailView,
+  IncidentListItemView,
   MeView,
   MyConsentsView,
   MyDevicesView,
@@ -19,6 +21,7 @@ import type {
   RequestView,
 } from '../../bot/tabViewTypes';
 
+export type { IncidentDetailView, IncidentListItemView };
 export type { AlertView, AuditView, ChartBar, ChartsView, ConsentView, DeviceView, MeView, NoticeView, PageView, PersonHit, PersonView, RequestView };
 
 /** An API call the server refused or could not answer. */
@@ -91,6 +94,12 @@ export class TabApi {
   }
   itAlerts(after?: string) {
     return this.call<PageView<AlertView>>(`/it/alerts${after ? `?after=${encodeURIComponent(after)}` : ''}`);
+  }
+  incidents(state: 'open' | 'closed', after?: string) {
+    return this.call<PageView<IncidentListItemView>>(`/it/incidents?state=${state}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+  }
+  incident(id: string) {
+    return this.call<IncidentDetailView>(`/it/incidents/${encodeURIComponent(id)}`);
   }
   charts() {
     return this.call<ChartsView>('/it/charts');

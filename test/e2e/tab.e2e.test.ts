@@ -21,6 +21,8 @@ import { RequestRepository } from '../../services/storage/requestRepository';
 import { createRequest } from '../../services/workflow/transition';
 import { notices } from '../../services/content/notices/noticeRegistry';
 import { deviceInstance, TestClock } from '../integration/devices/deviceHarness';
+import { IncidentRepository } from '../../services/incidents/incidentRepository';
+import { incidentFixture } from '../support/incidentFixture';
 
 const USERS = {
   alex: 'a0000000-0000-4000-8000-000000000000',
@@ -327,7 +329,49 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await page.context().close();
   });
 
+  /** Adele's lost iPhone, remote-locked by Lynne with Intune's answer, stored without carrying out its effects. */
+  const ADELE_INCIDENT = 'INC-2026-TAB0E1';
+  async function seedIncident(): Promise<void> {
+    const db = (await testClient()).db(stack.dbName);
+    const at = new Date();
+    await new IncidentRepository(db).create(
+      incidentFixture({
+        id: ADELE_INCIDENT,
+        owner: { aadObjectId: USERS.adele, displayName: 'Adele Vance' },
+        by: { aadObjectId: USERS.lynne, displayName: 'Lynne Robbins' },
+        deviceId: ADELE_IPHONE,
+        deviceName: "Adele's iPhone",
+        at,
+        events: [
+          { type: 'triage', severity: 'high' },
+          { type: 'requestDeviceAction', id: 'lock-1', action: 'remoteLock', deviceId: ADELE_IPHONE },
+          { type: 'deviceActionStarted', actionId: 'lock-1' },
+          { type: 'deviceActionSettled', actionId: 'lock-1', outcome: 'accepted', httpStatus: 204, requestId: 'graph-request-e2e', verifiedBy: 'response', at: at.toISOString() },
+        ],
+      }),
+    );
+  }
+
+  it('when Lynne (IT Security) opens the incidents, then the open one is listed and its detail shows the device action with Intune\'s answer, and the read is logged', async () => {
+    await seedIncident();
+    const { page, tab } = await openTab('lynne', /Show requests that are/, { page: 'it' });
+    await tab.getByRole('tab', { name: 'Incidents' }).click();
+    const open = tab.getByRole('table', { name: 'Open incidents' });
+    await open.getByRole('row').filter({ hasText: ADELE_INCIDENT }).waitFor();
+    assert.match(await open.innerText(), /Adele Vance/);
+    await tab.getByRole('button', { name: ADELE_INCIDENT }).click();
+    const actions = tab.getByRole('table', { name: 'Device actions and what Intune answered' });
+    await actions.getByText(/HTTP 204.*graph-request-e2e/).waitFor();
+    await tab.getByRole('heading', { name: 'Timeline' }).waitFor();
+    await assertAccessible(tab, 'IT incidents');
+    await screenshot(page, 'it-incidents');
+    const logged = await (await testClient()).db(stack.dbName).collection('accessLog').findOne({ 'subject.kind': 'incident', 'subject.id': ADELE_INCIDENT });
+    assert.equal((logged as { door?: string } | null)?.door, 'tab');
+    await page.context().close();
+  });
+
   it('the record APIs answer each role as the table says (route × role → status)', async () => {
+    await seedIncident();
     const post = { method: 'POST', body: JSON.stringify({ confirm: true }) };
     // Alex and Megan have no role; Lynne is IT Security and an auditor; Debra is an auditor only.
     const table: [string, RequestInit, Record<'alex' | 'megan' | 'lynne' | 'debra', number>][] = [
@@ -339,6 +383,9 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
       ['/it/devices?state=compliant', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
       ['/it/alerts', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
       ['/it/charts', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/it/incidents', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/it/incidents?state=closed', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      [`/it/incidents/${ADELE_INCIDENT}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
       ['/people?q=Adele', {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
       [`/people/${USERS.adele}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
       [`/evidence/request/${requestId}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],

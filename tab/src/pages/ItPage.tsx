@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { AlertView, DeviceView, RequestView, TabApi } from '../api';
 import { BarChart } from '../parts/BarChart';
 import { DeviceCard, timeLeft } from '../parts/DeviceCard';
+import { Incidents } from '../parts/Incidents';
 import { PersonSearch } from '../parts/PersonSearch';
 import { RequestCard, when } from '../RequestCard';
 import { Status } from '../Status';
@@ -30,7 +31,7 @@ const DEVICE_LABELS: Record<string, string> = {
   compliant: 'Compliant',
   retired: 'Retired',
 };
-type View = 'requests' | 'devices' | 'alerts' | 'people' | 'charts';
+type View = 'requests' | 'devices' | 'alerts' | 'incidents' | 'people' | 'charts';
 
 const useStyles = makeStyles({
   scroll: { overflowX: 'auto', maxWidth: '100%' },
@@ -160,7 +161,7 @@ function ChartsView({ api }: { api: TabApi }) {
   );
 }
 
-/** IT Security: requests by state, devices and alerts, a person's records, and charts. */
+/** IT Security: requests by state, devices, alerts and incidents, a person's records, and charts. */
 export function ItPage({ api }: { api: TabApi }) {
   const s = useStyles();
   const [view, setView] = useState<View>('requests');
@@ -172,6 +173,7 @@ export function ItPage({ api }: { api: TabApi }) {
           <Tab value="requests">Requests</Tab>
           <Tab value="devices">Devices</Tab>
           <Tab value="alerts">Alerts</Tab>
+          <Tab value="incidents">Incidents</Tab>
           <Tab value="people">People</Tab>
           <Tab value="charts">Charts</Tab>
         </TabList>
@@ -179,6 +181,7 @@ export function ItPage({ api }: { api: TabApi }) {
       {view === 'requests' && <RequestsView api={api} />}
       {view === 'devices' && <DevicesView api={api} />}
       {view === 'alerts' && <AlertsView api={api} />}
+      {view === 'incidents' && <Incidents api={api} />}
       {view === 'people' && <PersonSearch api={api} />}
       {view === 'charts' && <ChartsView api={api} />}
     </>

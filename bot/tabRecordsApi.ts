@@ -10,6 +10,8 @@ import { z } from 'zod';
 import type { ConsentService } from '../services/consent/consentService';
 import { exportConsents } from '../services/consent/consentExport';
 import type { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
+import { campaignIdOf, type NoticeCampaign } from '../services/consent/noticeCampaigns';
+import type { CampaignCounts } from '../services/workflow/noticeCampaign';
 import type { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import type { PublishedNotice } from '../services/content/notices/noticeRegistry';
 import type { AlertRepository } from '../services/devices/alertRepository';
@@ -30,6 +32,7 @@ import type { ChartsView, MyConsentsView, MyDevicesView, PageView, PersonHit, Pe
 import {
   alertView,
   auditView,
+  campaignProgressView,
   consentViews,
   deviceStateBars,
   deviceView,
@@ -65,6 +68,8 @@ export interface TabRecordsDeps {
   /** A directory user by id, for a person with no records yet. */
   directoryUser(id: string): Promise<{ aadObjectId: string; displayName: string } | undefined>;
   notices: () => readonly PublishedNotice[];
+  /** A notice campaign with its counts (the progress card's), by campaign id; undefined when none was started. */
+  campaignProgress?: (campaignId: string) => Promise<{ campaign: NoticeCampaign; counts: CampaignCounts } | undefined>;
   /** Device incidents for IT's incident pages; absent: those routes answer 503. */
   incidents?: TabIncidentDeps['incidents'];
   /** The order of request states in charts. */
@@ -248,7 +253,17 @@ export function registerTabRecordRoutes(server: restify.Server, kit: TabRouteKit
     '/api/tab/notices',
     route(async (actor) => {
       requireRole(actor, (r) => r.some((x) => x === 'admin' || x === 'auditor'), 'The notices page');
-      return { notices: noticeViews(need().notices(), now()) };
+      const d = need();
+      const all = d.notices();
+      // Campaigns are read by their id (`<ownership>@<version>`), one per published version: no scan.
+      const views = await Promise.all(
+        noticeViews(all, now()).map(async (v) => {
+          const n = all.find((x) => x.sha256 === v.sha256);
+          const found = n && (await d.campaignProgress?.(campaignIdOf(n)));
+          return found ? { ...v, campaign: campaignProgressView(found.campaign, found.counts) } : v;
+        }),
+      );
+      return { notices: views };
     }),
   );
 }

@@ -197,6 +197,24 @@ export interface NoticeView {
   material: boolean;
   sha256: string;
   inForce: boolean;
+  /** The change-notice campaign of this version, when one was started (the IT progress card's counts). */
+  campaign?: CampaignProgressView;
+}
+
+/** How far a notice campaign got: the counts of IT's progress card and of `npm run notice -- campaign`. */
+export interface CampaignProgressView {
+  /** sending: notices still going out; open: all told, waiting for answers until the deadline; closed. */
+  phase: 'sending' | 'open' | 'closed';
+  startedAt: string;
+  deadline: string;
+  closedAt?: string;
+  /** People (per device) with a standing consent to an earlier text. */
+  affected: number;
+  told: number;
+  answered: number;
+  pending: number;
+  unreachable: number;
+  accessRemoved: number;
 }
 
 /** One device incident in IT's list. */

@@ -12,7 +12,9 @@ import type { EnrolledDevice } from '../services/devices/deviceRepository';
 import type { AlertStatus, DeviceState } from '../services/workflow/deviceTransition';
 import { PLATFORM_LABELS, type RequestState } from '../services/workflow/model';
 import type { Actor } from '../services/workflow/transition';
-import type { AlertView, ChartBar, ConsentView, DeviceView, NoticeView } from './tabViewTypes';
+import type { NoticeCampaign } from '../services/consent/noticeCampaigns';
+import type { CampaignCounts } from '../services/workflow/noticeCampaign';
+import type { AlertView, CampaignProgressView, ChartBar, ConsentView, DeviceView, NoticeView } from './tabViewTypes';
 
 /** How a device's state reads, in the words of the device notices. */
 export const DEVICE_STATE_TEXT: Readonly<Record<DeviceState, { label: string; tone: Tone }>> = {
@@ -141,4 +143,20 @@ export function failingSettingBars(devices: readonly Pick<EnrolledDevice, 'platf
     .sort((a, b) => b[1].value - a[1].value || a[0].localeCompare(b[0]))
     .slice(0, top)
     .map(([key, b]) => ({ key, label: b.label, value: b.value }));
+}
+
+/** A notice campaign's progress, phased as the command line phases it. */
+export function campaignProgressView(c: Pick<NoticeCampaign, 'startedAt' | 'deadline' | 'closedAt' | 'fanOut'>, counts: CampaignCounts): CampaignProgressView {
+  return {
+    phase: c.closedAt ? 'closed' : c.fanOut.done ? 'open' : 'sending',
+    startedAt: c.startedAt,
+    deadline: c.deadline,
+    closedAt: c.closedAt,
+    affected: counts.affected,
+    told: counts.told,
+    answered: counts.answered,
+    pending: counts.pending,
+    unreachable: counts.unreachable,
+    accessRemoved: counts.accessRemoved,
+  };
 }

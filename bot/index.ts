@@ -496,6 +496,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       },
       notices: () => noticeVersions.registry.list(),
       incidents: incidents.incidents,
+      snapshots: devices.snapshots,
       campaignProgress: async (id) => {
         const campaign = await campaignModule.campaigns.get(id);
         return campaign ? { campaign, counts: await campaignModule.campaigns.counts(id) } : undefined;

@@ -12,6 +12,7 @@ import { exportConsents } from '../services/consent/consentExport';
 import type { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
 import { campaignIdOf, type NoticeCampaign } from '../services/consent/noticeCampaigns';
 import type { CampaignCounts } from '../services/workflow/noticeCampaign';
+import type { ComplianceSnapshots } from '../services/devices/complianceSnapshots';
 import type { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import type { PublishedNotice } from '../services/content/notices/noticeRegistry';
 import type { AlertRepository } from '../services/devices/alertRepository';
@@ -33,6 +34,7 @@ import {
   alertView,
   auditView,
   campaignProgressView,
+  complianceSeries,
   consentViews,
   deviceStateBars,
   deviceView,
@@ -70,6 +72,8 @@ export interface TabRecordsDeps {
   notices: () => readonly PublishedNotice[];
   /** A notice campaign with its counts (the progress card's), by campaign id; undefined when none was started. */
   campaignProgress?: (campaignId: string) => Promise<{ campaign: NoticeCampaign; counts: CampaignCounts } | undefined>;
+  /** The daily compliance snapshots (the compliance-over-time chart); absent: the chart is left out. */
+  snapshots?: Pick<ComplianceSnapshots, 'lastDays'>;
   /** Device incidents for IT's incident pages; absent: those routes answer 503. */
   incidents?: TabIncidentDeps['incidents'];
   /** The order of request states in charts. */
@@ -78,6 +82,8 @@ export interface TabRecordsDeps {
 }
 
 const PAGE = 25;
+/** How many days the compliance-over-time chart shows. */
+const CHART_DAYS = 30;
 /** An Entra object id. */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isIt = (roles: readonly Role[]) => roles.includes('itSecurity');
@@ -169,8 +175,13 @@ export function registerTabRecordRoutes(server: restify.Server, kit: TabRouteKit
     route(async (actor): Promise<ChartsView> => {
       requireRole(actor, isIt, 'The charts');
       const d = need();
-      const [open, devices] = await Promise.all([d.requests.openCounts(), d.devices.stateSummary()]);
-      return { requestsByState: requestStateBars(open, d.states), devicesByState: deviceStateBars(devices.counts), failingSettings: failingSettingBars(devices.failing) };
+      const [open, devices, days] = await Promise.all([d.requests.openCounts(), d.devices.stateSummary(), d.snapshots?.lastDays(now(), CHART_DAYS)]);
+      return {
+        requestsByState: requestStateBars(open, d.states),
+        devicesByState: deviceStateBars(devices.counts),
+        failingSettings: failingSettingBars(devices.failing),
+        complianceOverTime: days && complianceSeries(days),
+      };
     }),
   );
 

@@ -186,6 +186,14 @@ export interface ChartsView {
   requestsByState: ChartBar[];
   devicesByState: ChartBar[];
   failingSettings: ChartBar[];
+  /** Managed devices by state, one column a day, from the daily snapshots the digest job writes. */
+  complianceOverTime?: DailySeriesView;
+}
+
+/** Daily counts by series: `values[i]` is the count on `days[i]`. */
+export interface DailySeriesView {
+  days: string[];
+  series: { key: string; label: string; values: number[] }[];
 }
 
 /** One published notice version. */

@@ -14,7 +14,8 @@ import { PLATFORM_LABELS, type RequestState } from '../services/workflow/model';
 import type { Actor } from '../services/workflow/transition';
 import type { NoticeCampaign } from '../services/consent/noticeCampaigns';
 import type { CampaignCounts } from '../services/workflow/noticeCampaign';
-import type { AlertView, CampaignProgressView, ChartBar, ConsentView, DeviceView, NoticeView } from './tabViewTypes';
+import type { ComplianceSnapshot } from '../services/devices/complianceSnapshots';
+import type { AlertView, CampaignProgressView, ChartBar, ConsentView, DailySeriesView, DeviceView, NoticeView } from './tabViewTypes';
 
 /** How a device's state reads, in the words of the device notices. */
 export const DEVICE_STATE_TEXT: Readonly<Record<DeviceState, { label: string; tone: Tone }>> = {
@@ -158,5 +159,14 @@ export function campaignProgressView(c: Pick<NoticeCampaign, 'startedAt' | 'dead
     pending: counts.pending,
     unreachable: counts.unreachable,
     accessRemoved: counts.accessRemoved,
+  };
+}
+
+/** Compliance over time: one series per device state seen in the snapshots (retired devices left out), oldest day first. */
+export function complianceSeries(snapshots: readonly ComplianceSnapshot[]): DailySeriesView {
+  const states = (Object.keys(DEVICE_STATE_TEXT) as DeviceState[]).filter((st) => st !== 'retired' && snapshots.some((x) => (x.counts[st] ?? 0) > 0));
+  return {
+    days: snapshots.map((x) => x._id),
+    series: states.map((st) => ({ key: st, label: DEVICE_STATE_TEXT[st].label, values: snapshots.map((x) => x.counts[st] ?? 0) })),
   };
 }

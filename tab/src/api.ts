@@ -8,6 +8,7 @@ import type {
   ChartBar,
   ChartsView,
   ConsentView,
+  DailySeriesView,
   DeviceView,
   IncidentDetailView,
   IncidentListItemView,
@@ -21,7 +22,7 @@ import type {
   RequestView,
 } from '../../bot/tabViewTypes';
 
-export type { IncidentDetailView, IncidentListItemView };
+export type { DailySeriesView, IncidentDetailView, IncidentListItemView };
 export type { AlertView, AuditView, ChartBar, ChartsView, ConsentView, DeviceView, MeView, NoticeView, PageView, PersonHit, PersonView, RequestView };
 
 /** An API call the server refused or could not answer. */

@@ -22,7 +22,9 @@ import { createRequest } from '../../services/workflow/transition';
 import { notices } from '../../services/content/notices/noticeRegistry';
 import { deviceInstance, TestClock } from '../integration/devices/deviceHarness';
 import { IncidentRepository } from '../../services/incidents/incidentRepository';
+import { CAMPAIGN_COLLECTIONS, campaignIdOf, type CampaignRecipient, type NoticeCampaign } from '../../services/consent/noticeCampaigns';
 import { incidentFixture } from '../support/incidentFixture';
+import { ComplianceSnapshots } from '../../services/devices/complianceSnapshots';
 
 const USERS = {
   alex: 'a0000000-0000-4000-8000-000000000000',
@@ -367,6 +369,71 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await screenshot(page, 'it-incidents');
     const logged = await (await testClient()).db(stack.dbName).collection('accessLog').findOne({ 'subject.kind': 'incident', 'subject.id': ADELE_INCIDENT });
     assert.equal((logged as { door?: string } | null)?.door, 'tab');
+    await page.context().close();
+  });
+
+  it('when Lynne (IT Security) opens the charts, then compliance over time shows the days the digest recorded', async () => {
+    const snapshots = new ComplianceSnapshots((await testClient()).db(stack.dbName));
+    const today = new Date();
+    await snapshots.record(new Date(today.getTime() - 24 * 3600 * 1000), new Map([['compliant', 3], ['inGrace', 2]]));
+    await snapshots.record(today, new Map([['compliant', 4], ['inGrace', 1], ['accessRemoved', 1]]));
+    const { page, tab } = await openTab('lynne', /Show requests that are/, { page: 'it' });
+    await tab.getByRole('tab', { name: 'Charts' }).click();
+    const chart = tab.getByRole('img', { name: /Compliance over time/ });
+    await chart.waitFor();
+    assert.match((await chart.getAttribute('aria-label')) ?? '', /2 days from .*Compliant: work access on 4/);
+    await assertAccessible(tab, 'IT compliance over time');
+    await screenshot(page, 'it-compliance-over-time');
+    await page.context().close();
+  });
+
+  it('when Debra (auditor) opens the notices, then a version\'s campaign shows its progress as IT\'s progress card counts it', async () => {
+    // A closed campaign of the personal notice in force (closed: no job of the running bot acts on it).
+    const db = (await testClient()).db(stack.dbName);
+    const notice = notices.current('personal');
+    const id = campaignIdOf(notice);
+    const at = new Date().toISOString();
+    const campaign: NoticeCampaign = {
+      _id: id,
+      ownership: 'personal',
+      version: notice.version,
+      sha256: notice.sha256,
+      publishedAt: notice.publishedAt,
+      summary: notice.summary,
+      material: true,
+      lines: [],
+      previous: { version: 'earlier', sha256: '0'.repeat(64), lines: [] },
+      deadline: '2026-12-15T00:00:00.000Z',
+      reminderDaysBefore: [],
+      startedAt: at,
+      startedBy: { aadObjectId: USERS.lynne, displayName: 'Lynne Robbins' },
+      fanOut: { done: true, cursor: '', count: 3 },
+      remindersSent: [],
+      closedAt: at,
+    };
+    await db.collection<NoticeCampaign>(CAMPAIGN_COLLECTIONS.campaigns).insertOne(campaign);
+    const recipient = (n: number, state: CampaignRecipient['state'], accessRemoved = false): CampaignRecipient => ({
+      _id: `${id}|ledger-${n}`,
+      campaignId: id,
+      streamId: `ledger-${n}`,
+      subject: { aadObjectId: `person-${n}`, displayName: `Person ${n}` },
+      device: { requestId: `r-${n}`, platform: 'ios', ownership: 'personal' },
+      index: n,
+      state,
+      accessRemoved,
+      updatedAt: at,
+    });
+    await db.collection<CampaignRecipient>(CAMPAIGN_COLLECTIONS.recipients).insertMany([recipient(1, 'answered'), recipient(2, 'lapsed', true), recipient(3, 'unreachable')]);
+    const { page, tab } = await openTab('debra', /Verify a request's audit trail/, { page: 'auditor' });
+    const progress = tab.getByRole('table', { name: 'Notice campaign progress' });
+    const row = progress.getByRole('row').filter({ hasText: notice.version });
+    await row.waitFor();
+    // Told 2 of 3 (answered and lapsed), answered 1, pending 1 (lapsed), unreachable 1, access removed 1.
+    const cells = (await row.getByRole('cell').allInnerTexts()).map((t) => t.trim());
+    assert.match(cells[1], /^Closed/);
+    assert.deepEqual(cells.slice(3), ['2 of 3', '1', '1', '1', '1']);
+    await assertAccessible(tab, 'auditor notice campaigns');
+    await screenshot(page, 'auditor-campaigns');
     await page.context().close();
   });
 

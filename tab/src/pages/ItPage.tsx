@@ -2,6 +2,7 @@ import { Body1, Button, Field, makeStyles, Select, Tab, TabList, Table, TableBod
 import { useEffect, useState } from 'react';
 import type { AlertView, DeviceView, RequestView, TabApi } from '../api';
 import { BarChart } from '../parts/BarChart';
+import { DailyChart } from '../parts/DailyChart';
 import { DeviceCard, timeLeft } from '../parts/DeviceCard';
 import { Incidents } from '../parts/Incidents';
 import { PersonSearch } from '../parts/PersonSearch';
@@ -154,6 +155,9 @@ function ChartsView({ api }: { api: TabApi }) {
         <>
           <BarChart title="Open requests by state" bars={data.requestsByState} empty="No open requests." />
           <BarChart title="Managed devices by compliance" bars={data.devicesByState} empty="No managed devices yet." />
+          {data.complianceOverTime && (
+            <DailyChart title="Compliance over time (last 30 days)" data={data.complianceOverTime} empty="No daily count yet: the daily digest records one a day from its first run." />
+          )}
           <BarChart title="Failing settings across devices" bars={data.failingSettings} empty="No device has a failing setting." />
         </>
       )}

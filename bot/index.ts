@@ -206,6 +206,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       findOpenByRequester: (id) => requests.findOpenByRequester(id),
       apply: (id, event, actor) => service.apply(id, event, actor),
     }),
+    grantedSince: (since) => requests.grantedSince(since),
     logger,
     outbox,
   });

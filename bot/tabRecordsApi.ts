@@ -35,6 +35,7 @@ import {
   auditView,
   campaignProgressView,
   complianceSeries,
+  timeToAccessBars,
   consentViews,
   deviceStateBars,
   deviceView,
@@ -181,6 +182,7 @@ export function registerTabRecordRoutes(server: restify.Server, kit: TabRouteKit
         devicesByState: deviceStateBars(devices.counts),
         failingSettings: failingSettingBars(devices.failing),
         complianceOverTime: days && complianceSeries(days),
+        timeToAccess: days && timeToAccessBars(days),
       };
     }),
   );

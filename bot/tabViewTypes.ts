@@ -188,6 +188,8 @@ export interface ChartsView {
   failingSettings: ChartBar[];
   /** Managed devices by state, one column a day, from the daily snapshots the digest job writes. */
   complianceOverTime?: DailySeriesView;
+  /** Requests granted in the same days, by time from submission to access (granted at the first compliant check). */
+  timeToAccess?: ChartBar[];
 }
 
 /** Daily counts by series: `values[i]` is the count on `days[i]`. */

@@ -14,7 +14,7 @@ import { PLATFORM_LABELS, type RequestState } from '../services/workflow/model';
 import type { Actor } from '../services/workflow/transition';
 import type { NoticeCampaign } from '../services/consent/noticeCampaigns';
 import type { CampaignCounts } from '../services/workflow/noticeCampaign';
-import type { ComplianceSnapshot } from '../services/devices/complianceSnapshots';
+import { TIME_TO_ACCESS_BUCKETS, type ComplianceSnapshot } from '../services/devices/complianceSnapshots';
 import type { AlertView, CampaignProgressView, ChartBar, ConsentView, DailySeriesView, DeviceView, NoticeView } from './tabViewTypes';
 
 /** How a device's state reads, in the words of the device notices. */
@@ -169,4 +169,11 @@ export function complianceSeries(snapshots: readonly ComplianceSnapshot[]): Dail
     days: snapshots.map((x) => x._id),
     series: states.map((st) => ({ key: st, label: DEVICE_STATE_TEXT[st].label, values: snapshots.map((x) => x.counts[st] ?? 0) })),
   };
+}
+
+/** Time to access over the snapshots' days: requests granted, by time from submission to access, shortest first. */
+export function timeToAccessBars(snapshots: readonly ComplianceSnapshot[]): ChartBar[] {
+  const total = (key: (typeof TIME_TO_ACCESS_BUCKETS)[number]['key']) => snapshots.reduce((sum, x) => sum + (x.timeToAccess?.[key] ?? 0), 0);
+  const bars = TIME_TO_ACCESS_BUCKETS.map((b) => ({ key: b.key, label: b.label, value: total(b.key) }));
+  return bars.some((b) => b.value > 0) ? bars : [];
 }

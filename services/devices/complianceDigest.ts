@@ -24,6 +24,8 @@ export class ComplianceDigest {
     private readonly clock: () => Date = () => new Date(),
     /** Where the day's counts by state are kept for the tab's compliance-over-time chart. */
     private readonly snapshots?: ComplianceSnapshots,
+    /** Requests granted since a time, with when they were submitted (the time-to-access chart). */
+    private readonly grantedSince?: (since: string) => Promise<{ createdAt: string; grantedAt: string }[]>,
   ) {}
 
   /** The job handler: stage today's digest, then run again a period later. */
@@ -60,6 +62,13 @@ export class ComplianceDigest {
     ]);
     this.logger.info({ ...counts, failedCount, nearing: nearing.length }, 'compliance digest staged');
     // One read of every device's state a day, in the background job, rather than on each chart view.
-    if (this.snapshots) await this.snapshots.record(now, (await this.devices.stateSummary()).counts);
+    if (this.snapshots) {
+      const granted = (await this.grantedSince?.(since)) ?? [];
+      await this.snapshots.record(
+        now,
+        (await this.devices.stateSummary()).counts,
+        granted.map((g) => Date.parse(g.grantedAt) - Date.parse(g.createdAt)),
+      );
+    }
   }
 }

@@ -59,6 +59,8 @@ export function createDeviceModule(deps: {
   options: DeviceModuleOptions;
   /** Open onboarding requests, so a person who leaves has theirs cancelled. */
   openRequests?: OpenRequests;
+  /** Requests granted since a time, with when they were submitted (the daily time-to-access count). */
+  grantedSince?: (since: string) => Promise<{ createdAt: string; grantedAt: string }[]>;
   logger: Logger;
   clock?: () => Date;
   /** The process's one shared outbox (the onboarding request writes to it too); made here when not given. */
@@ -79,7 +81,7 @@ export function createDeviceModule(deps: {
     ? new PeopleCheck(deps.graph.complianceSweep, devices, service, outbox, jobs, deps.openRequests, { intervalMs: options.peopleCheckIntervalMs ?? 3_600_000 }, logger.child({ component: 'people' }), clock)
     : undefined;
   const snapshots = new ComplianceSnapshots(db);
-  const digest = new ComplianceDigest(devices, alerts, outbox, jobs, { intervalMs: options.digestIntervalMs, nearingMs: options.digestNearingMs }, logger.child({ component: 'digest' }), clock, snapshots);
+  const digest = new ComplianceDigest(devices, alerts, outbox, jobs, { intervalMs: options.digestIntervalMs, nearingMs: options.digestNearingMs }, logger.child({ component: 'digest' }), clock, snapshots, deps.grantedSince);
 
   /** Runs a device's grace timer: a reminder or the end of grace, then the next timer (or none). */
   async function graceTimer(lease: Lease, deviceId: string): Promise<void> {

@@ -372,16 +372,19 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await page.context().close();
   });
 
-  it('when Lynne (IT Security) opens the charts, then compliance over time shows the days the digest recorded', async () => {
+  it('when Lynne (IT Security) opens the charts, then compliance over time and the time from request to access show what the digest recorded', async () => {
     const snapshots = new ComplianceSnapshots((await testClient()).db(stack.dbName));
     const today = new Date();
     await snapshots.record(new Date(today.getTime() - 24 * 3600 * 1000), new Map([['compliant', 3], ['inGrace', 2]]));
-    await snapshots.record(today, new Map([['compliant', 4], ['inGrace', 1], ['accessRemoved', 1]]));
+    await snapshots.record(today, new Map([['compliant', 4], ['inGrace', 1], ['accessRemoved', 1]]), [20 * 60 * 1000, 30 * 3600 * 1000]);
     const { page, tab } = await openTab('lynne', /Show requests that are/, { page: 'it' });
     await tab.getByRole('tab', { name: 'Charts' }).click();
     const chart = tab.getByRole('img', { name: /Compliance over time/ });
     await chart.waitFor();
     assert.match((await chart.getAttribute('aria-label')) ?? '', /2 days from .*Compliant: work access on 4/);
+    // Two requests granted today: one twenty minutes after it was asked for, one thirty hours after.
+    const times = tab.getByRole('img', { name: /Time from request to access/ });
+    assert.match((await times.getAttribute('aria-label')) ?? '', /Under an hour: 1; .*1 to 3 days: 1/);
     await assertAccessible(tab, 'IT compliance over time');
     await screenshot(page, 'it-compliance-over-time');
     await page.context().close();

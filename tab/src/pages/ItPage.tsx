@@ -158,6 +158,9 @@ function ChartsView({ api }: { api: TabApi }) {
           {data.complianceOverTime && (
             <DailyChart title="Compliance over time (last 30 days)" data={data.complianceOverTime} empty="No daily count yet: the daily digest records one a day from its first run." />
           )}
+          {data.timeToAccess && (
+            <BarChart title="Time from request to access (granted in the last 30 days)" bars={data.timeToAccess} empty="No request was granted in the days the digest recorded." />
+          )}
           <BarChart title="Failing settings across devices" bars={data.failingSettings} empty="No device has a failing setting." />
         </>
       )}

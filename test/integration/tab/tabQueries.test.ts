@@ -86,6 +86,14 @@ describe('tab queries on a MongoDB-compatible server', () => {
     assert.deepEqual((await repo.pageByState('denied', undefined)).items.map((r) => r.requester.aadObjectId), ['u-lee']);
   });
 
+  it('when the digest asks what was granted since a time, then only requests granted since then come back, with when they were submitted', async () => {
+    const granted = request('u-grace', [megan], '2026-11-28T07:00:00.000Z', 'granted');
+    await repo.insert({ ...granted, access: { groupId: 'g', memberId: 'm', grantedAt: '2026-11-30T07:30:00.000Z' } });
+    const earlier = request('u-early', [megan], '2026-11-20T07:00:00.000Z', 'granted');
+    await repo.insert({ ...earlier, access: { groupId: 'g', memberId: 'm', grantedAt: '2026-11-21T07:30:00.000Z' } });
+    assert.deepEqual(await repo.grantedSince('2026-11-29T09:00:00.000Z'), [{ createdAt: '2026-11-28T07:00:00.000Z', grantedAt: '2026-11-30T07:30:00.000Z' }]);
+  });
+
   it('when a request is looked up by its reference, then it is found', async () => {
     assert.equal((await repo.findByReference(stored[0].reference))?._id, stored[0]._id);
     assert.equal(await repo.findByReference('DEV-NONE0'), null);

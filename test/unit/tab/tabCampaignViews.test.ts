@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { campaignProgressView, complianceSeries } from '../../../bot/tabViews';
+import { campaignProgressView, complianceSeries, timeToAccessBars } from '../../../bot/tabViews';
+import { timeToAccessBuckets } from '../../../services/devices/complianceSnapshots';
 import { campaignCounts } from '../../../services/workflow/noticeCampaign';
 
 describe("the tab's notice campaign progress", () => {
@@ -32,5 +33,32 @@ describe("the tab's compliance over time", () => {
 
   it('when nothing was recorded yet, then there are no days and no series', () => {
     assert.deepEqual(complianceSeries([]), { days: [], series: [] });
+  });
+});
+
+describe("the tab's time from request to access", () => {
+  const H = 3600 * 1000;
+  const table: [string, number, string][] = [
+    ['ten minutes', H / 6, 'under1h'],
+    ['exactly an hour', H, 'under4h'],
+    ['six hours', 6 * H, 'under1d'],
+    ['two days', 48 * H, 'under3d'],
+    ['five days', 120 * H, 'under7d'],
+    ['a fortnight', 336 * H, 'longer'],
+  ];
+  for (const [name, ms, bucket] of table) {
+    it(`when a request took ${name}, then it counts under ${bucket}`, () => {
+      assert.deepEqual(timeToAccessBuckets([ms]), { [bucket]: 1 });
+    });
+  }
+
+  it('when days are summed, then every bucket is a bar in order; with none granted there are no bars', () => {
+    const days = [
+      { _id: '2026-11-28', at: '', counts: {}, timeToAccess: { under1h: 2, under3d: 1 } },
+      { _id: '2026-11-29', at: '', counts: {}, timeToAccess: { under1h: 1 } },
+      { _id: '2026-11-30', at: '', counts: {} },
+    ];
+    assert.deepEqual(timeToAccessBars(days).map((b) => [b.key, b.value]), [['under1h', 3], ['under4h', 0], ['under1d', 0], ['under3d', 1], ['under7d', 0], ['longer', 0]]);
+    assert.deepEqual(timeToAccessBars([days[2]]), []);
   });
 });

@@ -206,6 +206,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
       findOpenByRequester: (id) => requests.findOpenByRequester(id),
       apply: (id, event, actor) => service.apply(id, event, actor),
     }),
+    grantedSince: (since) => requests.grantedSince(since),
     logger,
     outbox,
   });
@@ -495,6 +496,12 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
         return u && { aadObjectId: u.id, displayName: u.displayName };
       },
       notices: () => noticeVersions.registry.list(),
+      incidents: incidents.incidents,
+      snapshots: devices.snapshots,
+      campaignProgress: async (id) => {
+        const campaign = await campaignModule.campaigns.get(id);
+        return campaign ? { campaign, counts: await campaignModule.campaigns.counts(id) } : undefined;
+      },
       states: IT_STATES,
     },
     logger: logger.child({ component: 'tab' }),

@@ -10,6 +10,9 @@ import { z } from 'zod';
 import type { ConsentService } from '../services/consent/consentService';
 import { exportConsents } from '../services/consent/consentExport';
 import type { ConsentWithdrawal } from '../services/consent/consentWithdrawal';
+import { campaignIdOf, type NoticeCampaign } from '../services/consent/noticeCampaigns';
+import type { CampaignCounts } from '../services/workflow/noticeCampaign';
+import type { ComplianceSnapshots } from '../services/devices/complianceSnapshots';
 import type { OperatorAuditLog } from '../services/consent/operatorAuditLog';
 import type { PublishedNotice } from '../services/content/notices/noticeRegistry';
 import type { AlertRepository } from '../services/devices/alertRepository';
@@ -25,10 +28,14 @@ import { DEVICE_STATES, type DeviceState } from '../services/workflow/deviceTran
 import type { OnboardingRequest, RequestState } from '../services/workflow/model';
 import type { Role } from '../services/workflow/transition';
 import type { TabRouteKit, UserActor } from './tabApi';
+import { registerTabIncidentRoutes, type TabIncidentDeps } from './tabIncidentsApi';
 import type { ChartsView, MyConsentsView, MyDevicesView, PageView, PersonHit, PersonView } from './tabViewTypes';
 import {
   alertView,
   auditView,
+  campaignProgressView,
+  complianceSeries,
+  timeToAccessBars,
   consentViews,
   deviceStateBars,
   deviceView,
@@ -64,12 +71,20 @@ export interface TabRecordsDeps {
   /** A directory user by id, for a person with no records yet. */
   directoryUser(id: string): Promise<{ aadObjectId: string; displayName: string } | undefined>;
   notices: () => readonly PublishedNotice[];
+  /** A notice campaign with its counts (the progress card's), by campaign id; undefined when none was started. */
+  campaignProgress?: (campaignId: string) => Promise<{ campaign: NoticeCampaign; counts: CampaignCounts } | undefined>;
+  /** The daily compliance snapshots (the compliance-over-time chart); absent: the chart is left out. */
+  snapshots?: Pick<ComplianceSnapshots, 'lastDays'>;
+  /** Device incidents for IT's incident pages; absent: those routes answer 503. */
+  incidents?: TabIncidentDeps['incidents'];
   /** The order of request states in charts. */
   states: readonly RequestState[];
   clock?: () => Date;
 }
 
 const PAGE = 25;
+/** How many days the compliance-over-time chart shows. */
+const CHART_DAYS = 30;
 /** An Entra object id. */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isIt = (roles: readonly Role[]) => roles.includes('itSecurity');
@@ -161,10 +176,22 @@ export function registerTabRecordRoutes(server: restify.Server, kit: TabRouteKit
     route(async (actor): Promise<ChartsView> => {
       requireRole(actor, isIt, 'The charts');
       const d = need();
-      const [open, devices] = await Promise.all([d.requests.openCounts(), d.devices.stateSummary()]);
-      return { requestsByState: requestStateBars(open, d.states), devicesByState: deviceStateBars(devices.counts), failingSettings: failingSettingBars(devices.failing) };
+      const [open, devices, days] = await Promise.all([d.requests.openCounts(), d.devices.stateSummary(), d.snapshots?.lastDays(now(), CHART_DAYS)]);
+      return {
+        requestsByState: requestStateBars(open, d.states),
+        devicesByState: deviceStateBars(devices.counts),
+        failingSettings: failingSettingBars(devices.failing),
+        complianceOverTime: days && complianceSeries(days),
+        timeToAccess: days && timeToAccessBars(days),
+      };
     }),
   );
+
+  registerTabIncidentRoutes(server, kit, () => {
+    const d = need();
+    if (!d.incidents) throw new TabUnavailableError('Incidents are not configured on the server.');
+    return { incidents: d.incidents, accessLog: d.accessLog };
+  });
 
   server.get(
     '/api/tab/people',
@@ -239,7 +266,17 @@ export function registerTabRecordRoutes(server: restify.Server, kit: TabRouteKit
     '/api/tab/notices',
     route(async (actor) => {
       requireRole(actor, (r) => r.some((x) => x === 'admin' || x === 'auditor'), 'The notices page');
-      return { notices: noticeViews(need().notices(), now()) };
+      const d = need();
+      const all = d.notices();
+      // Campaigns are read by their id (`<ownership>@<version>`), one per published version: no scan.
+      const views = await Promise.all(
+        noticeViews(all, now()).map(async (v) => {
+          const n = all.find((x) => x.sha256 === v.sha256);
+          const found = n && (await d.campaignProgress?.(campaignIdOf(n)));
+          return found ? { ...v, campaign: campaignProgressView(found.campaign, found.counts) } : v;
+        }),
+      );
+      return { notices: views };
     }),
   );
 }

@@ -186,6 +186,16 @@ export interface ChartsView {
   requestsByState: ChartBar[];
   devicesByState: ChartBar[];
   failingSettings: ChartBar[];
+  /** Managed devices by state, one column a day, from the daily snapshots the digest job writes. */
+  complianceOverTime?: DailySeriesView;
+  /** Requests granted in the same days, by time from submission to access (granted at the first compliant check). */
+  timeToAccess?: ChartBar[];
+}
+
+/** Daily counts by series: `values[i]` is the count on `days[i]`. */
+export interface DailySeriesView {
+  days: string[];
+  series: { key: string; label: string; values: number[] }[];
 }
 
 /** One published notice version. */
@@ -197,4 +207,62 @@ export interface NoticeView {
   material: boolean;
   sha256: string;
   inForce: boolean;
+  /** The change-notice campaign of this version, when one was started (the IT progress card's counts). */
+  campaign?: CampaignProgressView;
+}
+
+/** How far a notice campaign got: the counts of IT's progress card and of `npm run notice -- campaign`. */
+export interface CampaignProgressView {
+  /** sending: notices still going out; open: all told, waiting for answers until the deadline; closed. */
+  phase: 'sending' | 'open' | 'closed';
+  startedAt: string;
+  deadline: string;
+  closedAt?: string;
+  /** People (per device) with a standing consent to an earlier text. */
+  affected: number;
+  told: number;
+  answered: number;
+  pending: number;
+  unreachable: number;
+  accessRemoved: number;
+}
+
+/** One device incident in IT's list. */
+export interface IncidentListItemView {
+  id: string;
+  state: string;
+  stateLabel: string;
+  cause: string;
+  causeLabel: string;
+  severity?: string;
+  owner: string;
+  devices: string[];
+  openedAt: string;
+  /** The newest line of the timeline. */
+  lastLine?: { at: string; by: string; text: string };
+}
+
+/** GET /api/tab/it/incidents/:id: one incident as IT Security reads it (actions stay on the channel card). */
+export interface IncidentDetailView extends IncidentListItemView {
+  summary: string;
+  openedBy: string;
+  lastSeen?: { when: string; where: string };
+  closedAt?: string;
+  investigationSummary?: string;
+  resolution?: string;
+  devicesDetail: { deviceId: string; deviceName: string; platform: string; ownership: string }[];
+  timeline: { at: string; by: string; text: string }[];
+  notes: { at: string; by: string; text: string }[];
+  correctiveActions: { text: string; owner: string; dueDate: string; addedAt: string }[];
+  actions: {
+    action: string;
+    actionLabel: string;
+    deviceName: string;
+    requestedAt: string;
+    requestedBy: string;
+    status: string;
+    attempts: number;
+    /** What Graph answered (HTTP status, request id) or what the device's action results showed. */
+    result?: { outcome: 'accepted' | 'failed'; httpStatus: number; requestId?: string; code?: string; verifiedBy: string; at: string };
+  }[];
 }

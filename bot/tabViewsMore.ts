@@ -12,7 +12,10 @@ import type { EnrolledDevice } from '../services/devices/deviceRepository';
 import type { AlertStatus, DeviceState } from '../services/workflow/deviceTransition';
 import { PLATFORM_LABELS, type RequestState } from '../services/workflow/model';
 import type { Actor } from '../services/workflow/transition';
-import type { AlertView, ChartBar, ConsentView, DeviceView, NoticeView } from './tabViewTypes';
+import type { NoticeCampaign } from '../services/consent/noticeCampaigns';
+import type { CampaignCounts } from '../services/workflow/noticeCampaign';
+import { TIME_TO_ACCESS_BUCKETS, type ComplianceSnapshot } from '../services/devices/complianceSnapshots';
+import type { AlertView, CampaignProgressView, ChartBar, ConsentView, DailySeriesView, DeviceView, NoticeView } from './tabViewTypes';
 
 /** How a device's state reads, in the words of the device notices. */
 export const DEVICE_STATE_TEXT: Readonly<Record<DeviceState, { label: string; tone: Tone }>> = {
@@ -141,4 +144,36 @@ export function failingSettingBars(devices: readonly Pick<EnrolledDevice, 'platf
     .sort((a, b) => b[1].value - a[1].value || a[0].localeCompare(b[0]))
     .slice(0, top)
     .map(([key, b]) => ({ key, label: b.label, value: b.value }));
+}
+
+/** A notice campaign's progress, phased as the command line phases it. */
+export function campaignProgressView(c: Pick<NoticeCampaign, 'startedAt' | 'deadline' | 'closedAt' | 'fanOut'>, counts: CampaignCounts): CampaignProgressView {
+  return {
+    phase: c.closedAt ? 'closed' : c.fanOut.done ? 'open' : 'sending',
+    startedAt: c.startedAt,
+    deadline: c.deadline,
+    closedAt: c.closedAt,
+    affected: counts.affected,
+    told: counts.told,
+    answered: counts.answered,
+    pending: counts.pending,
+    unreachable: counts.unreachable,
+    accessRemoved: counts.accessRemoved,
+  };
+}
+
+/** Compliance over time: one series per device state seen in the snapshots (retired devices left out), oldest day first. */
+export function complianceSeries(snapshots: readonly ComplianceSnapshot[]): DailySeriesView {
+  const states = (Object.keys(DEVICE_STATE_TEXT) as DeviceState[]).filter((st) => st !== 'retired' && snapshots.some((x) => (x.counts[st] ?? 0) > 0));
+  return {
+    days: snapshots.map((x) => x._id),
+    series: states.map((st) => ({ key: st, label: DEVICE_STATE_TEXT[st].label, values: snapshots.map((x) => x.counts[st] ?? 0) })),
+  };
+}
+
+/** Time to access over the snapshots' days: requests granted, by time from submission to access, shortest first. */
+export function timeToAccessBars(snapshots: readonly ComplianceSnapshot[]): ChartBar[] {
+  const total = (key: (typeof TIME_TO_ACCESS_BUCKETS)[number]['key']) => snapshots.reduce((sum, x) => sum + (x.timeToAccess?.[key] ?? 0), 0);
+  const bars = TIME_TO_ACCESS_BUCKETS.map((b) => ({ key: b.key, label: b.label, value: total(b.key) }));
+  return bars.some((b) => b.value > 0) ? bars : [];
 }

@@ -15,6 +15,7 @@ import type { OnboardingRequest } from '../workflow/model';
 import type { CardJson } from '../onboarding/views';
 import { AlertRepository } from './alertRepository';
 import { ComplianceDigest } from './complianceDigest';
+import { ComplianceSnapshots } from './complianceSnapshots';
 import { ComplianceSweep, failingSettings, type SweepScope } from './complianceSweep';
 import { PeopleCheck, type OpenRequests } from './peopleCheck';
 import { DeviceEffects } from './deviceEffects';
@@ -58,6 +59,8 @@ export function createDeviceModule(deps: {
   options: DeviceModuleOptions;
   /** Open onboarding requests, so a person who leaves has theirs cancelled. */
   openRequests?: OpenRequests;
+  /** Requests granted since a time, with when they were submitted (the daily time-to-access count). */
+  grantedSince?: (since: string) => Promise<{ createdAt: string; grantedAt: string }[]>;
   logger: Logger;
   clock?: () => Date;
   /** The process's one shared outbox (the onboarding request writes to it too); made here when not given. */
@@ -77,7 +80,8 @@ export function createDeviceModule(deps: {
   const people = deps.graph.complianceSweep
     ? new PeopleCheck(deps.graph.complianceSweep, devices, service, outbox, jobs, deps.openRequests, { intervalMs: options.peopleCheckIntervalMs ?? 3_600_000 }, logger.child({ component: 'people' }), clock)
     : undefined;
-  const digest = new ComplianceDigest(devices, alerts, outbox, jobs, { intervalMs: options.digestIntervalMs, nearingMs: options.digestNearingMs }, logger.child({ component: 'digest' }), clock);
+  const snapshots = new ComplianceSnapshots(db);
+  const digest = new ComplianceDigest(devices, alerts, outbox, jobs, { intervalMs: options.digestIntervalMs, nearingMs: options.digestNearingMs }, logger.child({ component: 'digest' }), clock, snapshots, deps.grantedSince);
 
   /** Runs a device's grace timer: a reminder or the end of grace, then the next timer (or none). */
   async function graceTimer(lease: Lease, deviceId: string): Promise<void> {
@@ -161,6 +165,7 @@ export function createDeviceModule(deps: {
     sweep,
     people,
     digest,
+    snapshots,
     handlers,
     recheck,
     enrollFromGrant,

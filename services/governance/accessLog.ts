@@ -8,7 +8,7 @@ import type { PrivilegedAction } from './authorization';
 export type Door = 'teams' | 'cli' | 'tab';
 
 /** Kinds of sensitive records whose reads are logged. */
-export type SensitiveRecordKind = 'personStatus' | 'request' | 'audit' | 'evidence' | 'consent' | 'accessLog' | 'breach' | 'thirdPartyRegister';
+export type SensitiveRecordKind = 'personStatus' | 'request' | 'audit' | 'evidence' | 'consent' | 'accessLog' | 'breach' | 'thirdPartyRegister' | 'incident';
 
 /** One read of a sensitive record: who, what, when, through which door. */
 export interface AccessLogEntry extends ChainedEntry {

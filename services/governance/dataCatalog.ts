@@ -4,8 +4,9 @@ import { LEDGER_COLLECTIONS } from '../consent/consentLedgerRepository';
 import { CAMPAIGN_COLLECTIONS } from '../consent/noticeCampaigns';
 import { OPERATOR_AUDIT_COLLECTION } from '../consent/operatorAuditLog';
 import { ALERT_LISTS_COLLECTION, ALERTS_COLLECTION } from '../devices/alertRepository';
+import { COMPLIANCE_SNAPSHOTS_COLLECTION } from '../devices/complianceSnapshots';
 import { DEVICE_LISTS_COLLECTION, DEVICES_COLLECTION } from '../devices/deviceRepository';
-import { INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
+import { INCIDENT_LISTS_COLLECTION, INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
 import { JOBS_COLLECTION } from '../jobs/jobQueue';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
 import { RATE_GRANTS_COLLECTION } from '../messaging/teamsRatePacer';
@@ -86,6 +87,7 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     note: 'Device incidents (lost, stolen, jailbroken, threat): owner, devices, last seen, timeline, notes, corrective actions, device actions with Graph request ids. Evidence of incident response, so kept for the audit period after closing; open incidents are kept (removal by age is not automated yet).',
   },
   [INCIDENT_OPEN_KEYS_COLLECTION]: { category: 'device', retention: null, note: 'Which incident is open per device and cause (de-duplication); removed when the incident closes.' },
+  [INCIDENT_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Ids of the open and of the closed incidents, for IT's list in the tab; an id leaves when its incident is gone or closed." },
   [ALERTS_COLLECTION]: {
     category: 'device',
     alsoHolds: ['personal'],
@@ -122,6 +124,7 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     note: 'The third-party integrations register (name, data shared, owner, purpose, legal basis, reviews); kept while the register lists it; removed entries stay marked removed with their hash-chained trail.',
   },
   [DEVICE_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Device ids per compliance state, for IT's lists in the tab; an id leaves when its device moves on." },
+  [COMPLIANCE_SNAPSHOTS_COLLECTION]: { category: 'device', retention: null, note: 'Managed devices by compliance state, one document a day written by the digest job (counts only, no person or device), for the compliance-over-time chart.' },
   [ALERT_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Ids of the alerts still open, for IT's list in the tab; an id leaves when its alert closes." },
   [LEDGER_COLLECTIONS.entries]: {
     category: 'consent',

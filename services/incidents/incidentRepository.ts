@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { DocumentLock } from '../storage/documentLock';
+import { KeyLists } from '../storage/keyLists';
 import { COLLECTIONS } from '../storage/mongoConnection';
 import { ConcurrencyError } from '../workflow/errors';
 import type { IncidentCause, IncidentCore } from '../workflow/incidentTransition';
@@ -28,6 +29,8 @@ interface OpenIncidentKey {
 
 export const INCIDENTS_COLLECTION = 'incidents';
 export const INCIDENT_OPEN_KEYS_COLLECTION = 'incidentOpenKeys';
+/** Ids of the open (`open`) and closed (`closed`) incidents, as key documents read by `_id` (see KeyLists). */
+export const INCIDENT_LISTS_COLLECTION = 'incidentLists';
 
 /** Crockford's base32 without I, L, O, U: nothing to misread. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -50,8 +53,10 @@ export class IncidentRepository {
   readonly openKeys: Collection<OpenIncidentKey>;
   private readonly lock: DocumentLock;
   private readonly heads: Collection<{ _id: string; collection: string; chainId: string; seq: number; hash: string }>;
+  private readonly lists: KeyLists;
 
   constructor(db: Db) {
+    this.lists = new KeyLists(db, INCIDENT_LISTS_COLLECTION);
     this.collection = db.collection<Incident>(INCIDENTS_COLLECTION);
     this.openKeys = db.collection<OpenIncidentKey>(INCIDENT_OPEN_KEYS_COLLECTION);
     this.lock = new DocumentLock(db);
@@ -69,6 +74,8 @@ export class IncidentRepository {
 
   /** Inserts a new incident; false when the id is taken. */
   async create(incident: Incident): Promise<boolean> {
+    // The id joins IT's list before the incident is written, so a reader never misses it (see KeyLists).
+    await this.lists.join([incident.state === 'closed' ? 'closed' : 'open'], incident._id);
     try {
       await this.collection.insertOne(incident);
       return true;
@@ -80,6 +87,7 @@ export class IncidentRepository {
 
   /** Replaces the incident if it is still at `expectedVersion` (under the per-document lock; see DeviceRepository.save). */
   async save(next: Incident, expectedVersion: number): Promise<void> {
+    if (next.state === 'closed') await this.lists.join(['closed'], next._id);
     const r = await this.lock.withLock(`incident:${next._id}`, () => this.collection.replaceOne({ _id: next._id, version: expectedVersion }, next));
     if (r.matchedCount !== 1) throw new ConcurrencyError(next._id, expectedVersion);
   }
@@ -118,6 +126,16 @@ export class IncidentRepository {
   /** A person's incidents, newest first. */
   async listForOwner(aadObjectId: string, limit = 10): Promise<Incident[]> {
     return this.collection.find({ ownerAadObjectId: aadObjectId }).sort({ openedAt: -1 }).limit(limit).toArray();
+  }
+
+  /** One page of the open incidents, the latest opened first, after the incident id `after` (a key document). */
+  pageOpen(after: string | undefined, limit: number): Promise<{ items: Incident[]; next?: string }> {
+    return this.lists.page('open', { after, limit, oldestFirst: false, read: (id) => this.get(id), belongs: (i) => i.state !== 'closed' });
+  }
+
+  /** One page of the closed incidents, the latest closed first. */
+  pageClosed(after: string | undefined, limit: number): Promise<{ items: Incident[]; next?: string }> {
+    return this.lists.page('closed', { after, limit, oldestFirst: false, read: (id) => this.get(id), belongs: (i) => i.state === 'closed' });
   }
 
   /** Publishes the audit chain head where verification finds chains that have no request (see DeviceRepository.publishHead). */

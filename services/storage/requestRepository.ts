@@ -196,6 +196,15 @@ export class RequestRepository {
     return out;
   }
 
+  /**
+   * Requests granted since `since`, with when each was submitted (the digest's daily time-to-access count). Read once
+   * a day by the background digest: by the `by_state` index on MongoDB, a filtered pass on FerretDB.
+   */
+  async grantedSince(since: string): Promise<{ createdAt: string; grantedAt: string }[]> {
+    const docs = await this.collection.find({ state: 'granted', 'access.grantedAt': { $gte: since } }, { projection: { createdAt: 1, access: 1 } }).toArray();
+    return docs.map((d) => ({ createdAt: d.createdAt, grantedAt: d.access!.grantedAt! }));
+  }
+
   /** Requesters whose display name starts with `prefix` (case-insensitive), from their requests. */
   async findRequesters(prefix: string, limit = 10): Promise<{ aadObjectId: string; displayName: string }[]> {
     const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -8,7 +8,10 @@ import type {
   ChartBar,
   ChartsView,
   ConsentView,
+  DailySeriesView,
   DeviceView,
+  IncidentDetailView,
+  IncidentListItemView,
   MeView,
   MyConsentsView,
   MyDevicesView,
@@ -19,6 +22,7 @@ import type {
   RequestView,
 } from '../../bot/tabViewTypes';
 
+export type { DailySeriesView, IncidentDetailView, IncidentListItemView };
 export type { AlertView, AuditView, ChartBar, ChartsView, ConsentView, DeviceView, MeView, NoticeView, PageView, PersonHit, PersonView, RequestView };
 
 /** An API call the server refused or could not answer. */
@@ -91,6 +95,12 @@ export class TabApi {
   }
   itAlerts(after?: string) {
     return this.call<PageView<AlertView>>(`/it/alerts${after ? `?after=${encodeURIComponent(after)}` : ''}`);
+  }
+  incidents(state: 'open' | 'closed', after?: string) {
+    return this.call<PageView<IncidentListItemView>>(`/it/incidents?state=${state}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+  }
+  incident(id: string) {
+    return this.call<IncidentDetailView>(`/it/incidents/${encodeURIComponent(id)}`);
   }
   charts() {
     return this.call<ChartsView>('/it/charts');

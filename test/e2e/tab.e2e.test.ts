@@ -21,6 +21,10 @@ import { RequestRepository } from '../../services/storage/requestRepository';
 import { createRequest } from '../../services/workflow/transition';
 import { notices } from '../../services/content/notices/noticeRegistry';
 import { deviceInstance, TestClock } from '../integration/devices/deviceHarness';
+import { IncidentRepository } from '../../services/incidents/incidentRepository';
+import { CAMPAIGN_COLLECTIONS, campaignIdOf, type CampaignRecipient, type NoticeCampaign } from '../../services/consent/noticeCampaigns';
+import { incidentFixture } from '../support/incidentFixture';
+import { ComplianceSnapshots } from '../../services/devices/complianceSnapshots';
 
 const USERS = {
   alex: 'a0000000-0000-4000-8000-000000000000',
@@ -327,7 +331,117 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
     await page.context().close();
   });
 
+  /** Adele's lost iPhone, remote-locked by Lynne with Intune's answer, stored without carrying out its effects. */
+  const ADELE_INCIDENT = 'INC-2026-TAB0E1';
+  async function seedIncident(): Promise<void> {
+    const db = (await testClient()).db(stack.dbName);
+    const at = new Date();
+    await new IncidentRepository(db).create(
+      incidentFixture({
+        id: ADELE_INCIDENT,
+        owner: { aadObjectId: USERS.adele, displayName: 'Adele Vance' },
+        by: { aadObjectId: USERS.lynne, displayName: 'Lynne Robbins' },
+        deviceId: ADELE_IPHONE,
+        deviceName: "Adele's iPhone",
+        at,
+        events: [
+          { type: 'triage', severity: 'high' },
+          { type: 'requestDeviceAction', id: 'lock-1', action: 'remoteLock', deviceId: ADELE_IPHONE },
+          { type: 'deviceActionStarted', actionId: 'lock-1' },
+          { type: 'deviceActionSettled', actionId: 'lock-1', outcome: 'accepted', httpStatus: 204, requestId: 'graph-request-e2e', verifiedBy: 'response', at: at.toISOString() },
+        ],
+      }),
+    );
+  }
+
+  it('when Lynne (IT Security) opens the incidents, then the open one is listed and its detail shows the device action with Intune\'s answer, and the read is logged', async () => {
+    await seedIncident();
+    const { page, tab } = await openTab('lynne', /Show requests that are/, { page: 'it' });
+    await tab.getByRole('tab', { name: 'Incidents' }).click();
+    const open = tab.getByRole('table', { name: 'Open incidents' });
+    await open.getByRole('row').filter({ hasText: ADELE_INCIDENT }).waitFor();
+    assert.match(await open.innerText(), /Adele Vance/);
+    await tab.getByRole('button', { name: ADELE_INCIDENT }).click();
+    const actions = tab.getByRole('table', { name: 'Device actions and what Intune answered' });
+    await actions.getByText(/HTTP 204.*graph-request-e2e/).waitFor();
+    await tab.getByRole('heading', { name: 'Timeline' }).waitFor();
+    await assertAccessible(tab, 'IT incidents');
+    await screenshot(page, 'it-incidents');
+    const logged = await (await testClient()).db(stack.dbName).collection('accessLog').findOne({ 'subject.kind': 'incident', 'subject.id': ADELE_INCIDENT });
+    assert.equal((logged as { door?: string } | null)?.door, 'tab');
+    await page.context().close();
+  });
+
+  it('when Lynne (IT Security) opens the charts, then compliance over time and the time from request to access show what the digest recorded', async () => {
+    const snapshots = new ComplianceSnapshots((await testClient()).db(stack.dbName));
+    const today = new Date();
+    await snapshots.record(new Date(today.getTime() - 24 * 3600 * 1000), new Map([['compliant', 3], ['inGrace', 2]]));
+    await snapshots.record(today, new Map([['compliant', 4], ['inGrace', 1], ['accessRemoved', 1]]), [20 * 60 * 1000, 30 * 3600 * 1000]);
+    const { page, tab } = await openTab('lynne', /Show requests that are/, { page: 'it' });
+    await tab.getByRole('tab', { name: 'Charts' }).click();
+    const chart = tab.getByRole('img', { name: /Compliance over time/ });
+    await chart.waitFor();
+    assert.match((await chart.getAttribute('aria-label')) ?? '', /2 days from .*Compliant: work access on 4/);
+    // Two requests granted today: one twenty minutes after it was asked for, one thirty hours after.
+    const times = tab.getByRole('img', { name: /Time from request to access/ });
+    assert.match((await times.getAttribute('aria-label')) ?? '', /Under an hour: 1; .*1 to 3 days: 1/);
+    await assertAccessible(tab, 'IT compliance over time');
+    await screenshot(page, 'it-compliance-over-time');
+    await page.context().close();
+  });
+
+  it('when Debra (auditor) opens the notices, then a version\'s campaign shows its progress as IT\'s progress card counts it', async () => {
+    // A closed campaign of the personal notice in force (closed: no job of the running bot acts on it).
+    const db = (await testClient()).db(stack.dbName);
+    const notice = notices.current('personal');
+    const id = campaignIdOf(notice);
+    const at = new Date().toISOString();
+    const campaign: NoticeCampaign = {
+      _id: id,
+      ownership: 'personal',
+      version: notice.version,
+      sha256: notice.sha256,
+      publishedAt: notice.publishedAt,
+      summary: notice.summary,
+      material: true,
+      lines: [],
+      previous: { version: 'earlier', sha256: '0'.repeat(64), lines: [] },
+      deadline: '2026-12-15T00:00:00.000Z',
+      reminderDaysBefore: [],
+      startedAt: at,
+      startedBy: { aadObjectId: USERS.lynne, displayName: 'Lynne Robbins' },
+      fanOut: { done: true, cursor: '', count: 3 },
+      remindersSent: [],
+      closedAt: at,
+    };
+    await db.collection<NoticeCampaign>(CAMPAIGN_COLLECTIONS.campaigns).insertOne(campaign);
+    const recipient = (n: number, state: CampaignRecipient['state'], accessRemoved = false): CampaignRecipient => ({
+      _id: `${id}|ledger-${n}`,
+      campaignId: id,
+      streamId: `ledger-${n}`,
+      subject: { aadObjectId: `person-${n}`, displayName: `Person ${n}` },
+      device: { requestId: `r-${n}`, platform: 'ios', ownership: 'personal' },
+      index: n,
+      state,
+      accessRemoved,
+      updatedAt: at,
+    });
+    await db.collection<CampaignRecipient>(CAMPAIGN_COLLECTIONS.recipients).insertMany([recipient(1, 'answered'), recipient(2, 'lapsed', true), recipient(3, 'unreachable')]);
+    const { page, tab } = await openTab('debra', /Verify a request's audit trail/, { page: 'auditor' });
+    const progress = tab.getByRole('table', { name: 'Notice campaign progress' });
+    const row = progress.getByRole('row').filter({ hasText: notice.version });
+    await row.waitFor();
+    // Told 2 of 3 (answered and lapsed), answered 1, pending 1 (lapsed), unreachable 1, access removed 1.
+    const cells = (await row.getByRole('cell').allInnerTexts()).map((t) => t.trim());
+    assert.match(cells[1], /^Closed/);
+    assert.deepEqual(cells.slice(3), ['2 of 3', '1', '1', '1', '1']);
+    await assertAccessible(tab, 'auditor notice campaigns');
+    await screenshot(page, 'auditor-campaigns');
+    await page.context().close();
+  });
+
   it('the record APIs answer each role as the table says (route × role → status)', async () => {
+    await seedIncident();
     const post = { method: 'POST', body: JSON.stringify({ confirm: true }) };
     // Alex and Megan have no role; Lynne is IT Security and an auditor; Debra is an auditor only.
     const table: [string, RequestInit, Record<'alex' | 'megan' | 'lynne' | 'debra', number>][] = [
@@ -339,6 +453,9 @@ describe('e2e Teams tab: SSO sign-in, role pages, a decision that updates the ca
       ['/it/devices?state=compliant', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
       ['/it/alerts', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
       ['/it/charts', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/it/incidents', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      ['/it/incidents?state=closed', {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
+      [`/it/incidents/${ADELE_INCIDENT}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 403 }],
       ['/people?q=Adele', {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
       [`/people/${USERS.adele}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],
       [`/evidence/request/${requestId}`, {}, { alex: 403, megan: 403, lynne: 200, debra: 200 }],

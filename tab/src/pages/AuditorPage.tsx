@@ -18,7 +18,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useState, type FormEvent } from 'react';
-import type { AuditView, MeView, TabApi } from '../api';
+import type { AuditView, MeView, NoticeView, TabApi } from '../api';
 import { PersonSearch } from '../parts/PersonSearch';
 import { useLoad } from '../useLoad';
 import { when } from '../RequestCard';
@@ -133,7 +133,59 @@ function Notices({ api }: { api: TabApi }) {
           </Table>
         </div>
       )}
+      {data && <Campaigns notices={data.notices} />}
     </section>
+  );
+}
+
+const PHASE: Record<string, string> = { sending: 'Telling people', open: 'Waiting for answers', closed: 'Closed' };
+
+/** Each version's change-notice campaign: the counts of IT's progress card. */
+function Campaigns({ notices }: { notices: NoticeView[] }) {
+  const s = useStyles();
+  const withCampaign = notices.filter((n) => n.campaign);
+  if (!withCampaign.length) return <Body1>No change-notice campaign has been started.</Body1>;
+  return (
+    <>
+      <h3>Campaign progress</h3>
+      <div className={s.scroll}>
+        <Table aria-label="Notice campaign progress" size="small">
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>Version</TableHeaderCell>
+              <TableHeaderCell>Where it stands</TableHeaderCell>
+              <TableHeaderCell>Deadline</TableHeaderCell>
+              <TableHeaderCell>Told</TableHeaderCell>
+              <TableHeaderCell>Answered</TableHeaderCell>
+              <TableHeaderCell>Pending</TableHeaderCell>
+              <TableHeaderCell>Unreachable</TableHeaderCell>
+              <TableHeaderCell>Access removed</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {withCampaign.map(({ campaign: c, ...n }) => (
+              <TableRow key={n.sha256}>
+                <TableCell>
+                  {n.ownership} {n.version}
+                </TableCell>
+                <TableCell>
+                  {PHASE[c!.phase]}
+                  {c!.closedAt ? ` (${when(c!.closedAt)})` : ''}
+                </TableCell>
+                <TableCell>{when(c!.deadline)}</TableCell>
+                <TableCell>
+                  {c!.told} of {c!.affected}
+                </TableCell>
+                <TableCell>{c!.answered}</TableCell>
+                <TableCell>{c!.pending}</TableCell>
+                <TableCell>{c!.unreachable}</TableCell>
+                <TableCell>{c!.accessRemoved}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </div>
+    </>
   );
 }
 

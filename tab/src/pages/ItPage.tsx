@@ -2,7 +2,9 @@ import { Body1, Button, Field, makeStyles, Select, Tab, TabList, Table, TableBod
 import { useEffect, useState } from 'react';
 import type { AlertView, DeviceView, RequestView, TabApi } from '../api';
 import { BarChart } from '../parts/BarChart';
+import { DailyChart } from '../parts/DailyChart';
 import { DeviceCard, timeLeft } from '../parts/DeviceCard';
+import { Incidents } from '../parts/Incidents';
 import { PersonSearch } from '../parts/PersonSearch';
 import { RequestCard, when } from '../RequestCard';
 import { Status } from '../Status';
@@ -30,7 +32,7 @@ const DEVICE_LABELS: Record<string, string> = {
   compliant: 'Compliant',
   retired: 'Retired',
 };
-type View = 'requests' | 'devices' | 'alerts' | 'people' | 'charts';
+type View = 'requests' | 'devices' | 'alerts' | 'incidents' | 'people' | 'charts';
 
 const useStyles = makeStyles({
   scroll: { overflowX: 'auto', maxWidth: '100%' },
@@ -153,6 +155,12 @@ function ChartsView({ api }: { api: TabApi }) {
         <>
           <BarChart title="Open requests by state" bars={data.requestsByState} empty="No open requests." />
           <BarChart title="Managed devices by compliance" bars={data.devicesByState} empty="No managed devices yet." />
+          {data.complianceOverTime && (
+            <DailyChart title="Compliance over time (last 30 days)" data={data.complianceOverTime} empty="No daily count yet: the daily digest records one a day from its first run." />
+          )}
+          {data.timeToAccess && (
+            <BarChart title="Time from request to access (granted in the last 30 days)" bars={data.timeToAccess} empty="No request was granted in the days the digest recorded." />
+          )}
           <BarChart title="Failing settings across devices" bars={data.failingSettings} empty="No device has a failing setting." />
         </>
       )}
@@ -160,7 +168,7 @@ function ChartsView({ api }: { api: TabApi }) {
   );
 }
 
-/** IT Security: requests by state, devices and alerts, a person's records, and charts. */
+/** IT Security: requests by state, devices, alerts and incidents, a person's records, and charts. */
 export function ItPage({ api }: { api: TabApi }) {
   const s = useStyles();
   const [view, setView] = useState<View>('requests');
@@ -172,6 +180,7 @@ export function ItPage({ api }: { api: TabApi }) {
           <Tab value="requests">Requests</Tab>
           <Tab value="devices">Devices</Tab>
           <Tab value="alerts">Alerts</Tab>
+          <Tab value="incidents">Incidents</Tab>
           <Tab value="people">People</Tab>
           <Tab value="charts">Charts</Tab>
         </TabList>
@@ -179,6 +188,7 @@ export function ItPage({ api }: { api: TabApi }) {
       {view === 'requests' && <RequestsView api={api} />}
       {view === 'devices' && <DevicesView api={api} />}
       {view === 'alerts' && <AlertsView api={api} />}
+      {view === 'incidents' && <Incidents api={api} />}
       {view === 'people' && <PersonSearch api={api} />}
       {view === 'charts' && <ChartsView api={api} />}
     </>

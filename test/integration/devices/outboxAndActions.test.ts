@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Db } from 'mongodb';
+import { ComplianceSnapshots } from '../../../services/devices/complianceSnapshots';
 import { Outbox } from '../../../services/outbox/outbox';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
 import { NotAuthorizedError } from '../../../services/workflow/errors';
@@ -102,5 +103,8 @@ describe('the shared outbox, Check again and the digest', function () {
     assert.match(digests[0].text, /"title":"New alerts","value":"1"/);
     assert.match(digests[0].text, /Grace period ending soon/);
     assert.match(digests[0].text, /Megan Bowen/);
+    // The digest also keeps the day's counts by state for the compliance-over-time chart.
+    const days = await new ComplianceSnapshots(db).lastDays(clock.now(), 3);
+    assert.deepEqual(days.map((d) => [d._id, d.counts]), [[clock.now().toISOString().slice(0, 10), { inGrace: 1 }]]);
   });
 });

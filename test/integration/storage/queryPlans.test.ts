@@ -11,6 +11,7 @@ import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION, DeliveryLog } from '../
 import type { Delivery } from '../../../services/messaging/proactiveMessenger';
 import { ALERT_LISTS_COLLECTION, ALERTS_COLLECTION, AlertRepository } from '../../../services/devices/alertRepository';
 import { DEVICE_LISTS_COLLECTION, DEVICES_COLLECTION, DeviceRepository } from '../../../services/devices/deviceRepository';
+import { INCIDENT_LISTS_COLLECTION, IncidentRepository } from '../../../services/incidents/incidentRepository';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
 import { MongoStorage } from '../../../services/storage/mongoStorage';
@@ -30,6 +31,7 @@ const GROWING: readonly string[] = [
   COLLECTIONS.requestListKeys,
   DEVICE_LISTS_COLLECTION,
   ALERT_LISTS_COLLECTION,
+  INCIDENT_LISTS_COLLECTION,
   DEVICES_COLLECTION,
   ALERTS_COLLECTION,
   COLLECTIONS.botState,
@@ -133,6 +135,11 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     await devices.pageByState('inGrace', inGrace.next, 5);
     const open = await alerts.pageOpen(undefined, 5);
     await alerts.pageOpen(open.next, 5);
+    // IT's incident lists: open first, then closed.
+    const incidents = new IncidentRepository(db);
+    const openIncidents = await incidents.pageOpen(undefined, 5);
+    await incidents.pageOpen(openIncidents.next, 5);
+    await incidents.pageClosed(undefined, 5);
     // Closing it frees the employee's key.
     const current = (await requests.get(saved._id))!;
     await requests.save({ ...current, state: 'cancelled', closedAt: NOW, openKey: `${me}:${current._id}` });
@@ -159,6 +166,7 @@ async function seed(db: Db): Promise<void> {
     if (start === 0) {
       await db.collection(DEVICE_LISTS_COLLECTION).insertOne({ _id: 'state:inGrace', ids: Array.from({ length: STORED }, (_, i) => `dev-seed-${i}`) } as never);
       await db.collection(ALERT_LISTS_COLLECTION).insertOne({ _id: 'open', ids: Array.from({ length: STORED }, (_, i) => `alert-seed-${i}`) } as never);
+      await db.collection(INCIDENT_LISTS_COLLECTION).insertMany([{ _id: 'open', ids: ['INC-2026-SEED01'] }, ...Array.from({ length: STORED }, (_, i) => ({ _id: `seed-${i}`, ids: [] }))] as never[]);
     }
     await db.collection(COLLECTIONS.requestListKeys).insertMany(people.map((p) => ({ _id: `approver:${p}`, ids: [`r-${p}`] })) as never[]);
     await db.collection(COLLECTIONS.openRequestKeys).insertMany(requests.map((r) => ({ _id: r.requester.aadObjectId, requestId: r._id })) as never[]);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AlertRepository } from '../../../services/devices/alertRepository';
 import { DeviceRepository } from '../../../services/devices/deviceRepository';
+import { IncidentRepository } from '../../../services/incidents/incidentRepository';
+import { incidentFixture } from '../../support/incidentFixture';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
 import type { AlertStatus } from '../../../services/workflow/deviceTransition';
 import { RequestRepository } from '../../../services/storage/requestRepository';
@@ -84,6 +86,14 @@ describe('tab queries on a MongoDB-compatible server', () => {
     assert.deepEqual((await repo.pageByState('denied', undefined)).items.map((r) => r.requester.aadObjectId), ['u-lee']);
   });
 
+  it('when the digest asks what was granted since a time, then only requests granted since then come back, with when they were submitted', async () => {
+    const granted = request('u-grace', [megan], '2026-11-28T07:00:00.000Z', 'granted');
+    await repo.insert({ ...granted, access: { groupId: 'g', memberId: 'm', grantedAt: '2026-11-30T07:30:00.000Z' } });
+    const earlier = request('u-early', [megan], '2026-11-20T07:00:00.000Z', 'granted');
+    await repo.insert({ ...earlier, access: { groupId: 'g', memberId: 'm', grantedAt: '2026-11-21T07:30:00.000Z' } });
+    assert.deepEqual(await repo.grantedSince('2026-11-29T09:00:00.000Z'), [{ createdAt: '2026-11-28T07:00:00.000Z', grantedAt: '2026-11-30T07:30:00.000Z' }]);
+  });
+
   it('when a request is looked up by its reference, then it is found', async () => {
     assert.equal((await repo.findByReference(stored[0].reference))?._id, stored[0]._id);
     assert.equal(await repo.findByReference('DEV-NONE0'), null);
@@ -135,5 +145,26 @@ describe("IT's device and alert lists on a MongoDB-compatible server", () => {
     await devices.save({ ...base, version: 2, state: 'inGrace', failing: ['x'], graceEndsAt: '2026-12-03T09:00:00.000Z' }, 1);
     assert.deepEqual((await devices.pageByState('inGrace', undefined, 10)).items.map((d) => d._id), ['dev-1']);
     assert.deepEqual((await devices.pageByState('compliant', undefined, 10)).items, []);
+  });
+});
+
+describe("IT's incident lists on a MongoDB-compatible server", () => {
+  const ctx = useTestDb('tab_incident_lists');
+  const owner = { aadObjectId: 'u-alex', displayName: 'Alex' };
+  const it_ = { aadObjectId: 'u-lynne', displayName: 'Lynne' };
+  const at = new Date('2026-11-30T09:00:00.000Z');
+  const fixture = (id: string) => incidentFixture({ id, owner, by: it_, deviceId: `d-${id}`, deviceName: 'iPhone', at });
+
+  it('when incidents open and one closes, then the open list pages the open ones newest first and the closed list has the closed one', async () => {
+    const incidents = new IncidentRepository(ctx.db);
+    for (const id of ['INC-2026-AAAAA1', 'INC-2026-AAAAA2', 'INC-2026-AAAAA3']) assert.ok(await incidents.create(fixture(id)));
+    const two = (await incidents.get('INC-2026-AAAAA2'))!;
+    await incidents.save({ ...two, version: 2, state: 'closed', closedAt: at.toISOString(), resolution: 'Found' }, 1);
+    const first = await incidents.pageOpen(undefined, 1);
+    assert.deepEqual(first.items.map((i) => i._id), ['INC-2026-AAAAA3']);
+    const second = await incidents.pageOpen(first.next, 1);
+    assert.deepEqual(second.items.map((i) => i._id), ['INC-2026-AAAAA1'], 'the closed incident is skipped');
+    assert.equal(second.next, undefined);
+    assert.deepEqual((await incidents.pageClosed(undefined, 10)).items.map((i) => i._id), ['INC-2026-AAAAA2']);
   });
 });

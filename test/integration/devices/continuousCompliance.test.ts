@@ -172,6 +172,9 @@ describe('continuous compliance after access is granted', function () {
     await Promise.all([a.runDue(), b.runDue()]);
     // A job finished by one instance may be claimed again by the other only once due again: run what is left.
     await Promise.all([a.runDue(), b.runDue()]);
+    // An entry one instance read between the other's staging and its commit waits one lease before it is read again.
+    clock.advance(5_001);
+    await Promise.all([a.runDue(), b.runDue()]);
     const listings = sim.controls.requests().filter((r) => r.method === 'GET' && r.path === '/v1.0/deviceManagement/managedDevices' && !r.viaBatch);
     assert.equal(listings.length, 1, 'one sweep');
     const all = [...(a.messenger as RecordingMessenger).sent, ...(b.messenger as RecordingMessenger).sent];

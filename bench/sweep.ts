@@ -4,7 +4,8 @@
  * Graph simulator ENFORCING Intune's throttling (graphsim/throttling.ts; SWEEP_THROTTLE_SCALE scales the limits)
  * and the embedded database. Prints Graph requests per 1,000 devices (HTTP requests, and the requests Intune's
  * throttle counts: every $batch item counts), the 429s the simulator answered, the wall time against the
- * throttling floor, the database's CPU time, and the peak memory (RSS and heap, sampled every 100 ms) of the
+ * throttling floor, the database's CPU time, and the peak memory (RSS and heap sampled every 100 ms, and the heap
+ * left after a full collection forced every 2 s) of the
  * sweeping process alone: the simulator's tenant and the seeding run in their own child process (bench/sweep/),
  * whose peak RSS is shown apart, and each size is swept by a fresh process. The last line is the slope of the
  * sweeping process's peak memory, MB per 10,000 devices, from the smallest size to the largest. The floor is the larger of the
@@ -31,11 +32,12 @@ const DB_NAME = 'bench_sweep';
 interface Peaks {
   peakRssMb: number;
   peakHeapMb: number;
+  peakLiveHeapMb: number;
 }
 
-/** Forks a TypeScript child with an IPC channel; resolves on its first message of `type`. */
+/** Forks a TypeScript child with an IPC channel (and `gc()`, for its live-heap samples). */
 function child(file: string, env: Record<string, string>): ChildProcess {
-  return fork(path.join(__dirname, 'sweep', file), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(path.join(__dirname, 'sweep', file), [], { execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 function next<T>(proc: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -69,7 +71,7 @@ async function run(size: number, dbUri: string, dbPids: number[]) {
     tenant.send({ type: 'report' });
     const sim = await report;
     const floor = Math.max((sim.counted - sim.detail) / DEVICES_PER_SECOND, sim.detail / CONFIGURATION_PER_SECOND);
-    return { ...sim, stats: r.stats, seconds: r.seconds, floor, dbCpuSeconds, sweepRssMb: r.peakRssMb, sweepHeapMb: r.peakHeapMb, simRssMb: sim.peakRssMb, simHeapMb: sim.peakHeapMb };
+    return { ...sim, stats: r.stats, seconds: r.seconds, floor, dbCpuSeconds, sweepRssMb: r.peakRssMb, sweepHeapMb: r.peakHeapMb, sweepLiveMb: r.peakLiveHeapMb, simRssMb: sim.peakRssMb, simHeapMb: sim.peakHeapMb };
   } finally {
     if (tenant.exitCode === null) tenant.kill();
   }
@@ -81,22 +83,22 @@ async function main() {
   const dbPids = [ferret.pid, ...(ferret.backendPid ? [ferret.backendPid] : [])];
   try {
     console.log(`Compliance sweep, ${100 / NONCOMPLIANT_EVERY}% of devices not compliant (embedded FerretDB, Graph simulator)`);
-    const header = 'devices | HTTP req | req/1,000 dev | throttle-counted req | req/1,000 dev | 429s | wall s | floor s | wall/floor | transitions | sweep peak RSS MB | sweep peak heap MB | simulator peak RSS MB | DB CPU s | ms graph/transitions/bookkeeping';
+    const header = 'devices | HTTP req | req/1,000 dev | throttle-counted req | req/1,000 dev | 429s | wall s | floor s | wall/floor | transitions | sweep peak RSS MB | sweep peak heap MB | sweep peak heap after GC MB | simulator peak RSS MB | DB CPU s | ms graph/transitions/bookkeeping';
     console.log(header);
     const lines = [`| ${header} |`, `|${header.split('|').map(() => '---').join('|')}|`];
-    const peaks: { size: number; rss: number; heap: number }[] = [];
+    const peaks: { size: number; rss: number; heap: number; live: number }[] = [];
     for (const size of SIZES) {
       const r = await run(size, ferret.uri, dbPids);
-      peaks.push({ size, rss: r.sweepRssMb, heap: r.sweepHeapMb });
+      peaks.push({ size, rss: r.sweepRssMb, heap: r.sweepHeapMb, live: r.sweepLiveMb });
       const per = (n: number) => ((n / size) * 1000).toFixed(1);
-      const line = [size, r.http, per(r.http), r.counted, per(r.counted), r.throttled, r.seconds.toFixed(1), r.floor.toFixed(1), (r.seconds / r.floor).toFixed(2), r.stats.transitions, r.sweepRssMb.toFixed(0), r.sweepHeapMb.toFixed(0), r.simRssMb.toFixed(0), r.dbCpuSeconds.toFixed(1), `${r.stats.ms.graph}/${r.stats.ms.transitions}/${r.stats.ms.bookkeeping}`].join(' | ');
+      const line = [size, r.http, per(r.http), r.counted, per(r.counted), r.throttled, r.seconds.toFixed(1), r.floor.toFixed(1), (r.seconds / r.floor).toFixed(2), r.stats.transitions, r.sweepRssMb.toFixed(0), r.sweepHeapMb.toFixed(0), r.sweepLiveMb.toFixed(0), r.simRssMb.toFixed(0), r.dbCpuSeconds.toFixed(1), `${r.stats.ms.graph}/${r.stats.ms.transitions}/${r.stats.ms.bookkeeping}`].join(' | ');
       console.log(line);
       lines.push(`| ${line} |`);
     }
     const [a, b] = [peaks[0], peaks[peaks.length - 1]];
     if (b.size > a.size) {
       const per = (x: number, y: number) => (((y - x) / (b.size - a.size)) * 10_000).toFixed(1);
-      const slope = `Sweeping process peak memory slope, ${a.size} to ${b.size} devices: RSS ${per(a.rss, b.rss)} MB and heap ${per(a.heap, b.heap)} MB per 10,000 devices`;
+      const slope = `Sweeping process peak memory slope, ${a.size} to ${b.size} devices: RSS ${per(a.rss, b.rss)} MB, heap ${per(a.heap, b.heap)} MB, heap after GC ${per(a.live, b.live)} MB per 10,000 devices`;
       console.log(slope);
       lines.push('', slope);
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GraphRequestError } from '../graph/graphErrors';
 import type { Logger } from '../logging/logger';
 import { IOS_ENCRYPTION_SETTING } from '../graph/intuneService';
@@ -5,7 +6,7 @@ import type { ComplianceSweepSource, SweptDevice, SweptPolicyState } from '../gr
 import type { Lease } from '../jobs/leases';
 import type { JobQueue } from '../jobs/jobQueue';
 import type { DeviceEvent } from '../workflow/deviceTransition';
-import type { DeviceRepository, EnrolledDevice } from './deviceRepository';
+import type { DeviceRepository, EnrolledDevice, WatchedState } from './deviceRepository';
 import type { DeviceService } from './deviceService';
 
 /** What one sweep did, for logs and benches. */
@@ -57,6 +58,14 @@ const FAILING = new Set(['nonCompliant', 'error']);
 /** Device transitions applied at once during a sweep. */
 const TRANSITION_CONCURRENCY = 8;
 
+/** A watched device Intune listed, as the sweep observes it. */
+type Watched = Pick<WatchedState, 'state' | 'version'> & { seen: SweptDevice };
+
+/** Orders ids as the database sorts strings (by UTF-8 bytes), so the merge of two sorted cursors agrees with both. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
 /** The setting ids that fail, from policy detail (a failing policy without setting detail is named by its policy). */
 export function failingSettings(device: SweptDevice, policies: readonly SweptPolicyState[]): string[] {
   const failing = new Set<string>();
@@ -84,7 +93,8 @@ export class ComplianceSweep {
     private readonly devices: DeviceRepository,
     private readonly service: DeviceService,
     private readonly jobs: JobQueue,
-    private readonly options: { intervalMs: number; scope?: SweepScope },
+    /** `pageSize`: watched devices observed at once (default 999, Graph's largest page). */
+    private readonly options: { intervalMs: number; scope?: SweepScope; pageSize?: number },
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -130,7 +140,11 @@ export class ComplianceSweep {
     }
   }
 
-  /** One sweep over the tenant. */
+  /**
+   * One sweep over the tenant, in memory bounded by the page size whatever the number of devices: Intune's
+   * listing is recorded page by page as sightings, then merged by device id with the watched devices, both read
+   * by cursor; a watched device with a sighting is observed (a page of them at a time), one without is gone.
+   */
   async sweep(lease?: Lease): Promise<SweepStats> {
     const stats: SweepStats = { pages: 0, devicesListed: 0, watched: 0, detailRequested: 0, transitions: 0, retired: 0, ms: { graph: 0, transitions: 0, bookkeeping: 0 } };
     let mark = performance.now();
@@ -139,56 +153,83 @@ export class ComplianceSweep {
       stats.ms[k] += t - mark;
       mark = t;
     };
-    // Devices watched when the sweep starts (id, state, version: a few dozen bytes each); a device enrolled during
-    // the sweep waits for the next one. Whatever Intune lists is removed from it, so what is left is gone.
-    const unseen = await this.devices.watchedStates();
+    // Devices watched when the sweep starts; a device enrolled during the sweep waits for the next one.
+    const startedAt = this.clock().toISOString();
+    const sweepId = randomUUID();
     const scope = this.options.scope ?? { kind: 'tenant' };
     // Outside the whole tenant, only the people listed can have devices found gone; the others are not swept.
-    let listed: Set<string> | null = null;
-    if (scope.kind === 'groups') listed = await this.source.groupMemberIds(scope.groupIds);
-    if (scope.kind === 'enrolled') listed = new Set([...unseen.values()].map((w) => w.personId));
-    if (listed) for (const [id, w] of unseen) if (!listed.has(w.personId)) unseen.delete(id);
+    const members = scope.kind === 'groups' ? await this.source.groupMemberIds(scope.groupIds) : null;
+    await this.devices.beginSightings(sweepId);
     lap('bookkeeping');
-    const visitPage = async (page: SweptDevice[]) => {
+    try {
+      const record = async (page: SweptDevice[]) => {
+        lap('graph');
+        if (lease) await this.jobs.leases.assertHeld(lease);
+        stats.pages++;
+        stats.devicesListed += page.length;
+        await this.devices.recordSightings(sweepId, page);
+        lap('bookkeeping');
+      };
+      if (members) await this.source.forEachDevicePageOf([...members].sort(), record);
+      else if (scope.kind === 'enrolled') await this.source.forEachDevicePageOf(this.devices.watchedPeople(startedAt), record);
+      else await this.source.forEachDevicePage(record);
       lap('graph');
-      if (lease) await this.jobs.leases.assertHeld(lease);
-      stats.pages++;
-      stats.devicesListed += page.length;
-      const watched = page.filter((d) => unseen.has(d.id)).map((d) => ({ seen: d, ...unseen.get(d.id)! }));
-      for (const w of watched) unseen.delete(w.seen.id);
-      if (!watched.length) return;
-      stats.watched += watched.length;
-      for (const risk of this.riskHandler ? watched.flatMap((w) => risksOf(w.seen, this.threatStates)) : []) {
-        try {
-          await this.riskHandler?.(risk);
-        } catch (e) {
-          // One device's incident must not stop the sweep of the others; the next sweep sees the risk again.
-          this.logger.error({ err: e, deviceId: risk.deviceId, cause: risk.cause }, 'could not open an incident for a device at risk');
+      const pageSize = this.options.pageSize ?? 999;
+      const sightings = this.devices.sightingsInIdOrder(sweepId);
+      let seen = await sightings.next();
+      let chunk: Watched[] = [];
+      let steps = 0;
+      for await (const w of this.devices.watchedInIdOrder(startedAt)) {
+        if (members && !members.has(w.personId)) continue;
+        if (lease && ++steps % pageSize === 0) await this.jobs.leases.assertHeld(lease);
+        while (!seen.done && byteOrder(seen.value.id, w._id) < 0) seen = await sightings.next();
+        if (!seen.done && seen.value.id === w._id) {
+          chunk.push({ seen: seen.value, state: w.state, version: w.version });
+          if (chunk.length >= pageSize) {
+            await this.observe(chunk, stats, lease, lap);
+            chunk = [];
+          }
+        } else {
+          await this.service.apply(w._id, { type: 'deviceGone' });
+          stats.retired++;
+          lap('transitions');
         }
       }
-      // A compliant device needs no setting detail; a non-compliant one does (its failing set may have changed).
-      const needDetail = watched.filter((w) => w.seen.complianceState !== 'compliant').map((w) => w.seen.id);
-      stats.detailRequested += needDetail.length;
-      const detail = await this.source.policyStates(needDetail);
-      lap('graph');
-      // Devices are independent aggregates: a few transitions at a time keep the database busy, not waiting.
-      const changes = watched.map((w) => ({ w, event: this.observation(w.state, w.seen, detail.get(w.seen.id)) })).filter((c) => c.event);
-      for (let i = 0; i < changes.length; i += TRANSITION_CONCURRENCY) {
-        const results = await Promise.all(changes.slice(i, i + TRANSITION_CONCURRENCY).map(({ w, event }) => this.service.apply(w.seen.id, event!)));
-        stats.transitions += results.filter((r, n) => r && r.version !== changes[i + n].w.version).length;
-      }
-      lap('transitions');
-    };
-    if (listed) await this.source.forEachDevicePageOf([...listed].sort(), visitPage);
-    else await this.source.forEachDevicePage(visitPage);
-    lap('graph');
-    for (const id of unseen.keys()) {
-      await this.service.apply(id, { type: 'deviceGone' });
-      stats.retired++;
+      await sightings.return(undefined);
+      if (chunk.length) await this.observe(chunk, stats, lease, lap);
+    } finally {
+      await this.devices.endSightings(sweepId);
+      lap('bookkeeping');
     }
-    lap('bookkeeping');
     for (const k of Object.keys(stats.ms) as (keyof SweepStats['ms'])[]) stats.ms[k] = Math.round(stats.ms[k]);
     return stats;
+  }
+
+  /** Observes up to a page of watched devices Intune listed: risks, setting detail where needed, transitions. */
+  private async observe(watched: Watched[], stats: SweepStats, lease: Lease | undefined, lap: (k: keyof SweepStats['ms']) => void): Promise<void> {
+    if (lease) await this.jobs.leases.assertHeld(lease);
+    stats.watched += watched.length;
+    for (const risk of this.riskHandler ? watched.flatMap((w) => risksOf(w.seen, this.threatStates)) : []) {
+      try {
+        await this.riskHandler?.(risk);
+      } catch (e) {
+        // One device's incident must not stop the sweep of the others; the next sweep sees the risk again.
+        this.logger.error({ err: e, deviceId: risk.deviceId, cause: risk.cause }, 'could not open an incident for a device at risk');
+      }
+    }
+    lap('transitions');
+    // A compliant device needs no setting detail; a non-compliant one does (its failing set may have changed).
+    const needDetail = watched.filter((w) => w.seen.complianceState !== 'compliant').map((w) => w.seen.id);
+    stats.detailRequested += needDetail.length;
+    const detail = await this.source.policyStates(needDetail);
+    lap('graph');
+    // Devices are independent aggregates: a few transitions at a time keep the database busy, not waiting.
+    const changes = watched.map((w) => ({ w, event: this.observation(w.state, w.seen, detail.get(w.seen.id)) })).filter((c) => c.event);
+    for (let i = 0; i < changes.length; i += TRANSITION_CONCURRENCY) {
+      const results = await Promise.all(changes.slice(i, i + TRANSITION_CONCURRENCY).map(({ w, event }) => this.service.apply(w.seen.id, event!)));
+      stats.transitions += results.filter((r, n) => r && r.version !== changes[i + n].w.version).length;
+    }
+    lap('transitions');
   }
 
   private observation(state: EnrolledDevice['state'], seen: SweptDevice, policies: SweptPolicyState[] | undefined): DeviceEvent | null {

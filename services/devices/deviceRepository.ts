@@ -1,4 +1,5 @@
 import type { Collection, Db } from 'mongodb';
+import type { SweptDevice } from '../graph/intuneSweep';
 import { DocumentLock } from '../storage/documentLock';
 import { KeyLists } from '../storage/keyLists';
 import { COLLECTIONS } from '../storage/mongoConnection';
@@ -41,18 +42,31 @@ export interface WatchedState extends Pick<EnrolledDevice, 'state' | 'version'> 
   personId: string;
 }
 
+/** Documents per cursor batch of a sweep's reads (the driver's later batches are otherwise up to 16 MB). */
+const CURSOR_BATCH = 1000;
+
+/** The devices Intune listed during the running sweep, written page by page and read back in id order. */
+export const SWEEP_SIGHTINGS_COLLECTION = 'complianceSweepSightings';
+interface Sighting extends SweptDevice {
+  /** `<sweep id>|<device id>`: a sweep's sightings sort by device id. */
+  _id: string;
+  sweep: string;
+}
+
 /** Enrolled devices, written with optimistic concurrency. */
 export class DeviceRepository {
   readonly collection: Collection<EnrolledDevice>;
   private readonly lock: DocumentLock;
   private readonly heads: Collection<{ _id: string; collection: string; chainId: string; seq: number; hash: string }>;
   private readonly lists: KeyLists;
+  private readonly sightings: Collection<Sighting>;
 
   constructor(db: Db) {
     this.lock = new DocumentLock(db);
     this.heads = db.collection(COLLECTIONS.chainHeads);
     this.collection = db.collection<EnrolledDevice>(DEVICES_COLLECTION);
     this.lists = new KeyLists(db, DEVICE_LISTS_COLLECTION);
+    this.sightings = db.collection<Sighting>(SWEEP_SIGHTINGS_COLLECTION);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -98,6 +112,52 @@ export class DeviceRepository {
     return out;
   }
 
+  /**
+   * The watched devices created by `before`, in id order, read by cursor (a batch at a time): a sweep merges
+   * them with its sightings without holding either list.
+   */
+  async *watchedInIdOrder(before: string): AsyncGenerator<WatchedState & { _id: string }> {
+    const cursor = this.collection.find({ state: { $ne: 'retired' }, createdAt: { $lte: before } }, { projection: { _id: 1, state: 1, version: 1, 'person.aadObjectId': 1 } }).sort({ _id: 1 }).batchSize(CURSOR_BATCH);
+    for await (const d of cursor) yield { _id: d._id, state: d.state, version: d.version, personId: d.person.aadObjectId.toLowerCase() };
+  }
+
+  /** The people (lower-case Entra object ids) with watched devices created by `before`, each once, by cursor. */
+  async *watchedPeople(before: string): AsyncGenerator<string> {
+    let last: string | undefined;
+    const cursor = this.collection.find({ state: { $ne: 'retired' }, createdAt: { $lte: before } }, { projection: { _id: 0, 'person.aadObjectId': 1 } }).sort({ 'person.aadObjectId': 1 }).batchSize(CURSOR_BATCH);
+    for await (const d of cursor) {
+      const id = d.person.aadObjectId.toLowerCase();
+      if (id !== last) yield id;
+      last = id;
+    }
+  }
+
+  /** Starts a sweep's sightings, dropping any an interrupted sweep left (one sweep runs at a time, under its lease). */
+  async beginSightings(sweep: string): Promise<void> {
+    await this.sightings.deleteMany({ sweep: { $ne: sweep } });
+  }
+
+  /** Records one page of devices Intune listed (a device listed twice is kept once). */
+  async recordSightings(sweep: string, devices: readonly SweptDevice[]): Promise<void> {
+    if (!devices.length) return;
+    try {
+      await this.sightings.insertMany(devices.map((d) => ({ ...d, _id: `${sweep}|${d.id}`, sweep })), { ordered: false });
+    } catch (e) {
+      const errors = (e as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
+      const list = Array.isArray(errors) ? errors : errors ? [errors] : [];
+      if (!list.length || list.some((w) => w.code !== 11000)) throw e;
+    }
+  }
+
+  /** A sweep's sightings in device id order, by cursor. */
+  async *sightingsInIdOrder(sweep: string): AsyncGenerator<SweptDevice> {
+    yield* this.sightings.find({ sweep }, { projection: { sweep: 0 } }).sort({ _id: 1 }).batchSize(CURSOR_BATCH).map(({ _id, ...seen }) => ({ ...seen, id: _id.slice(sweep.length + 1) }));
+  }
+
+  /** Removes a sweep's sightings when it ends. */
+  async endSightings(sweep: string): Promise<void> {
+    await this.sightings.deleteMany({ sweep });
+  }
 
   /**
    * Publishes a device's audit chain head where audit verification finds heads of chains that have no request

@@ -5,7 +5,7 @@ import { CAMPAIGN_COLLECTIONS } from '../consent/noticeCampaigns';
 import { OPERATOR_AUDIT_COLLECTION } from '../consent/operatorAuditLog';
 import { ALERT_LISTS_COLLECTION, ALERTS_COLLECTION } from '../devices/alertRepository';
 import { COMPLIANCE_SNAPSHOTS_COLLECTION } from '../devices/complianceSnapshots';
-import { DEVICE_LISTS_COLLECTION, DEVICES_COLLECTION } from '../devices/deviceRepository';
+import { DEVICE_LISTS_COLLECTION, DEVICES_COLLECTION, SWEEP_SIGHTINGS_COLLECTION } from '../devices/deviceRepository';
 import { INCIDENT_LISTS_COLLECTION, INCIDENT_OPEN_KEYS_COLLECTION, INCIDENTS_COLLECTION } from '../incidents/incidentRepository';
 import { JOBS_COLLECTION } from '../jobs/jobQueue';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION } from '../messaging/deliveryLog';
@@ -125,6 +125,12 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
   },
   [DEVICE_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Device ids per compliance state, for IT's lists in the tab; an id leaves when its device moves on." },
   [COMPLIANCE_SNAPSHOTS_COLLECTION]: { category: 'device', retention: null, note: 'Managed devices by compliance state, one document a day written by the digest job (counts only, no person or device), for the compliance-over-time chart.' },
+  [SWEEP_SIGHTINGS_COLLECTION]: {
+    category: 'device',
+    alsoHolds: ['personal'],
+    retention: null,
+    note: "The devices Intune listed during the running compliance sweep (device id, its user's Entra object id, compliance and threat state), merged by id with the watched devices; removed when the sweep ends, and any an interrupted sweep left are removed when the next one starts.",
+  },
   [ALERT_LISTS_COLLECTION]: { category: 'device', retention: null, note: "Ids of the alerts still open, for IT's list in the tab; an id leaves when its alert closes." },
   [LEDGER_COLLECTIONS.entries]: {
     category: 'consent',

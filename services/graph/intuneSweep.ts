@@ -40,8 +40,8 @@ export type AccountStatus = 'enabled' | 'disabled' | 'deleted';
 export interface ComplianceSweepSource {
   /** Visits every managed device of the tenant, one page at a time. */
   forEachDevicePage(visit: (devices: SweptDevice[]) => Promise<void>): Promise<void>;
-  /** Visits the managed devices of these people (20 people per $batch), one batch at a time. */
-  forEachDevicePageOf(userIds: readonly string[], visit: (devices: SweptDevice[]) => Promise<void>): Promise<void>;
+  /** Visits the managed devices of these people (20 people per $batch), one batch at a time, reading the ids as it goes. */
+  forEachDevicePageOf(userIds: Iterable<string> | AsyncIterable<string>, visit: (devices: SweptDevice[]) => Promise<void>): Promise<void>;
   /** Object ids of the users in these groups, nested groups included. */
   groupMemberIds(groupIds: readonly string[]): Promise<Set<string>>;
   /** Policy and setting states of each device (a device whose detail could not be read is left out). */
@@ -95,22 +95,31 @@ export class GraphComplianceSweepSource implements ComplianceSweepSource {
     );
   }
 
-  async forEachDevicePageOf(userIds: readonly string[], visit: (devices: SweptDevice[]) => Promise<void>): Promise<void> {
-    for (let i = 0; i < userIds.length; i += BATCH_SIZE) {
-      const chunk = userIds.slice(i, i + BATCH_SIZE);
-      const answers = await this.batchGet(chunk, (id) => `/users/${encodeURIComponent(id)}/managedDevices?$select=${SELECT}&$top=999`, 'v1.0');
-      const devices: SweptDevice[] = [];
-      for (const [userId, r] of answers) {
-        if (r.status !== 200) continue;
-        if (typeof r.body?.['@odata.nextLink'] === 'string') {
-          // A person with more than a page of devices (rare): read all of theirs page by page instead.
-          await this.api.forEachPage<MSGraph.ManagedDevice>(`users/${encodeURIComponent(userId)}/managedDevices`, { query: { $select: SELECT, $top: '999' } }, (items) => void devices.push(...items.map(toSweptDevice)));
-        } else {
-          devices.push(...((r.body?.value as MSGraph.ManagedDevice[] | undefined) ?? []).map(toSweptDevice));
-        }
+  async forEachDevicePageOf(userIds: Iterable<string> | AsyncIterable<string>, visit: (devices: SweptDevice[]) => Promise<void>): Promise<void> {
+    let chunk: string[] = [];
+    for await (const id of userIds) {
+      chunk.push(id);
+      if (chunk.length === BATCH_SIZE) {
+        await this.visitPeople(chunk, visit);
+        chunk = [];
       }
-      await visit(devices);
     }
+    if (chunk.length) await this.visitPeople(chunk, visit);
+  }
+
+  private async visitPeople(chunk: readonly string[], visit: (devices: SweptDevice[]) => Promise<void>): Promise<void> {
+    const answers = await this.batchGet(chunk, (id) => `/users/${encodeURIComponent(id)}/managedDevices?$select=${SELECT}&$top=999`, 'v1.0');
+    const devices: SweptDevice[] = [];
+    for (const [userId, r] of answers) {
+      if (r.status !== 200) continue;
+      if (typeof r.body?.['@odata.nextLink'] === 'string') {
+        // A person with more than a page of devices (rare): read all of theirs page by page instead.
+        await this.api.forEachPage<MSGraph.ManagedDevice>(`users/${encodeURIComponent(userId)}/managedDevices`, { query: { $select: SELECT, $top: '999' } }, (items) => void devices.push(...items.map(toSweptDevice)));
+      } else {
+        devices.push(...((r.body?.value as MSGraph.ManagedDevice[] | undefined) ?? []).map(toSweptDevice));
+      }
+    }
+    await visit(devices);
   }
 
   async groupMemberIds(groupIds: readonly string[]): Promise<Set<string>> {

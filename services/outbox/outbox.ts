@@ -67,6 +67,9 @@ const DRAIN_SUBJECT = 'all';
 export const UNCONDITIONAL = 'unconditional';
 const RETRYABLE = new Set([408, 412, 429, 500, 502, 503, 504]);
 
+/** How soon an entry whose aggregate write has not committed yet is looked at again. */
+const UNCOMMITTED_RECHECK_MS = 1_000;
+
 /**
  * The key of an entry one aggregate write owes: the aggregate, the version written, that write's commit token and
  * the entry's place among the write's entries. The token keeps two writers racing for one version from sharing
@@ -291,7 +294,10 @@ export class Outbox {
         // The write that owed it lost its version race or never happened: nothing is owed.
         await this.collection.updateOne({ _id: entry._id, state: 'pending' }, { $set: { state: 'discarded', doneAt: this.clock() } });
       } else {
-        await this.collection.updateOne({ _id: entry._id, state: 'pending' }, { $set: { dueAt: new Date(this.clock().getTime() + this.jobs.options.leaseMs) } });
+        // Its write may be in flight (staged, not yet committed): look again shortly, not a whole lease later, so a
+        // message read in that instant is not held back; a writer that died leaves it to be discarded when old.
+        const recheckMs = Math.min(this.jobs.options.leaseMs, UNCOMMITTED_RECHECK_MS);
+        await this.collection.updateOne({ _id: entry._id, state: 'pending' }, { $set: { dueAt: new Date(this.clock().getTime() + recheckMs) } });
       }
       return;
     }

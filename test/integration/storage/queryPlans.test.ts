@@ -46,7 +46,7 @@ function newRequest(requester: string): OnboardingRequest {
   return createRequest(
     {
       id: randomUUID(),
-      reference: `DEV-${randomUUID().slice(0, 8)}`,
+      reference: `DEV-${randomUUID()}`,
       tenantId: 't',
       requester: { aadObjectId: requester, displayName: 'Person' },
       device: { platform: 'ios', ownership: 'personal', model: 'iPhone', justification: 'Email on the road' },

@@ -370,6 +370,8 @@ async function startBot(o: Options, stack: Stack, dbName: string, logDir: string
     HOME: process.env.HOME,
     NODE_ENV: 'development',
     LOG_LEVEL: o.botLogLevel,
+    // Profiling the bot under load: e.g. BENCH_BOT_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+    ...(process.env.BENCH_BOT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BOT_NODE_OPTIONS } : {}),
     ...demoBotEnv({ port, graphBaseUrl: stack.graphUrl, mongoUri: stack.mongoUri, mongoDb: dbName }),
   };
   const bot = await startBotProcess({ port, env, onLine: logFile(logDir, dbName, stack.logs) });

@@ -151,33 +151,58 @@ async function initCluster(binDir: string, dataDir: string, user: { uid: number;
 }
 
 /**
- * FerretDB v1 pushes an `_id` equality down as `_jsonb->'_id' @> value`, which its own btree index on
- * `_jsonb->'_id'` cannot answer, so every read by `_id` scanned the whole table. This event trigger gives each
- * table FerretDB creates a GIN index on that expression (and the block below gives one to tables made
- * before), so a read by `_id` is an index scan and stays flat as collections grow. `fastupdate = off`: GIN's
- * pending list would otherwise be scanned on every read until a vacuum merged it (measured: a read by `_id`
- * after a bulk load cost 30 ms of CPU at 10,000 documents). FerretDB neither knows nor minds: dropping the
- * collection drops the table and the index with it.
+ * FerretDB v1 pushes an equality on a top-level field down as `_jsonb->'field' @> value`, which the btree indexes
+ * it creates (on `_jsonb->'_id'` for every table, on `_jsonb->'field'` for every declared index) cannot answer,
+ * so every such read scanned the whole table. These event triggers give each of those expressions a GIN twin
+ * that can: the `_id` of each table FerretDB creates, and each key of each index it creates (the blocks at the
+ * end give them to tables and indexes made before). A read by `_id`, and a read by the fields of a declared
+ * index (an aggregate's pending outbox entries by `aggregateId`, say), is then an index scan and stays flat as
+ * collections grow, as the same index makes it on MongoDB. `fastupdate = off`: GIN's pending list would
+ * otherwise be scanned on every read until a vacuum merged it (measured: a read by `_id` after a bulk load cost
+ * 30 ms of CPU at 10,000 documents). FerretDB neither knows nor minds: dropping the collection drops the table
+ * and the indexes with it, dropping an index leaves a twin that only costs its upkeep.
  */
 const ID_INDEX_SQL = `
+CREATE OR REPLACE FUNCTION public.onboarding_gin_twin(tbl regclass, expr text) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF expr !~ '^\\(*_jsonb ->' THEN RETURN; END IF;
+  IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+      WHERE i.indrelid = tbl AND am.amname = 'gin' AND pg_get_indexdef(i.indexrelid, 1, false) = expr) THEN RETURN; END IF;
+  EXECUTE format('CREATE INDEX ON %s USING gin ((%s) jsonb_path_ops) WITH (fastupdate = off)', tbl, expr);
+END $fn$;
+CREATE OR REPLACE FUNCTION public.onboarding_gin_twins_of(idx oid) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE i record; k int;
+BEGIN
+  SELECT ix.indrelid, ix.indnkeyatts, am.amname INTO i FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid JOIN pg_am am ON am.oid = ic.relam WHERE ix.indexrelid = idx;
+  IF NOT FOUND OR i.amname <> 'btree' THEN RETURN; END IF;
+  FOR k IN 1..i.indnkeyatts LOOP
+    PERFORM public.onboarding_gin_twin(i.indrelid::regclass, pg_get_indexdef(idx, k, false));
+  END LOOP;
+END $fn$;
 CREATE OR REPLACE FUNCTION public.onboarding_id_index() RETURNS event_trigger LANGUAGE plpgsql AS $fn$
 DECLARE r record;
 BEGIN
-  FOR r IN SELECT objid, object_identity FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' LOOP
-    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = r.objid AND attname = '_jsonb' AND NOT attisdropped) THEN
-      EXECUTE format('CREATE INDEX ON %s USING gin ((_jsonb->''_id'') jsonb_path_ops) WITH (fastupdate = off)', r.object_identity);
+  FOR r IN SELECT objid, object_identity, command_tag FROM pg_event_trigger_ddl_commands() WHERE command_tag IN ('CREATE TABLE', 'CREATE INDEX') LOOP
+    IF r.command_tag = 'CREATE TABLE' THEN
+      IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = r.objid AND attname = '_jsonb' AND NOT attisdropped) THEN
+        PERFORM public.onboarding_gin_twin(r.objid::regclass, '(_jsonb -> ''_id''::text)');
+      END IF;
+    ELSE
+      PERFORM public.onboarding_gin_twins_of(r.objid);
     END IF;
   END LOOP;
 END $fn$;
 DROP EVENT TRIGGER IF EXISTS onboarding_id_index;
-CREATE EVENT TRIGGER onboarding_id_index ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION public.onboarding_id_index();
+CREATE EVENT TRIGGER onboarding_id_index ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE INDEX') EXECUTE FUNCTION public.onboarding_id_index();
 DO $do$
 DECLARE t record;
 BEGIN
-  FOR t IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = '_jsonb'
-    WHERE c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
-      WHERE i.indrelid = c.oid AND am.amname = 'gin') LOOP
-    EXECUTE format('CREATE INDEX ON %s USING gin ((_jsonb->''_id'') jsonb_path_ops) WITH (fastupdate = off)', t.name);
+  FOR t IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = '_jsonb' AND NOT a.attisdropped
+    WHERE c.relkind = 'r' LOOP
+    PERFORM public.onboarding_gin_twin(t.name, '(_jsonb -> ''_id''::text)');
+  END LOOP;
+  FOR t IN SELECT ix.indexrelid FROM pg_index ix JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attname = '_jsonb' AND NOT a.attisdropped LOOP
+    PERFORM public.onboarding_gin_twins_of(t.indexrelid);
   END LOOP;
 END $do$;
 `;

@@ -193,12 +193,14 @@ export class EffectRunner implements EffectDrain {
         const request = await this.requests.get(requestId);
         const now = this.clock().toISOString();
         if (!request) break;
-        if ((await this.effectsDue(request, now)) && (await this.drain(requestId, lease))) continue;
+        // One read of the pending entries serves the due check, the drain and the next due time.
+        const pending = await this.pendingOf(request);
+        if (this.effectsDueIn(request, pending, now) && (await this.drain(requestId, lease, { request, pending }))) continue;
         if (CHECKING.includes(request.state) && request.nextCheckAt && !(await this.jobs.collection.findOne({ _id: JobQueue.id(ENROLLMENT_CHECK, requestId) }, { projection: { _id: 1 } }))) {
           // A check scheduled by a version without enrollment-check jobs: it gets its job now.
           await this.scheduleCheck(requestId, request.nextCheckAt);
         }
-        next = await this.nextDue(request);
+        next = this.nextDueIn(request, pending);
         break;
       }
     } catch (e) {
@@ -273,15 +275,25 @@ export class EffectRunner implements EffectDrain {
    * request written before it, of its in-document queue) is due.
    */
   private async effectsDue(request: OnboardingRequest, now: string): Promise<boolean> {
+    return outboxDue(request, now) || this.effectsDueIn(request, await this.pendingOf(request), now);
+  }
+
+  /** The request's pending entries in the shared outbox, in order (none while its in-document queue has any). */
+  private async pendingOf(request: OnboardingRequest): Promise<OutboxEntry[]> {
+    return this.outbox && !request.outbox.length ? this.outbox.pendingOf(REQUEST_AGGREGATE, request._id) : [];
+  }
+
+  /** {@link effectsDue} on entries already read. */
+  private effectsDueIn(request: OnboardingRequest, pending: readonly OutboxEntry[], now: string): boolean {
     if (outboxDue(request, now)) return true;
-    const first = this.outbox ? (await this.outbox.pendingOf(REQUEST_AGGREGATE, request._id))[0] : undefined;
+    const first = pending[0];
     return Boolean(first && first.dueAt.toISOString() <= now);
   }
 
-  /** When the request next needs background work, or null when it needs none. */
-  private async nextDue(request: OnboardingRequest): Promise<Date | null> {
+  /** When the request next needs background work (its entries already read), or null when it needs none. */
+  private nextDueIn(request: OnboardingRequest, pending: readonly OutboxEntry[]): Date | null {
     if (request.outbox.length) return nextDue(request);
-    const first = this.outbox ? (await this.outbox.pendingOf(REQUEST_AGGREGATE, request._id))[0] : undefined;
+    const first = pending[0];
     if (!first) return nextDue(request);
     const committed = request.outboxTokens?.includes(first.commitToken);
     // An entry whose write has not landed yet is looked at again once that write has had a lease's time.
@@ -298,8 +310,8 @@ export class EffectRunner implements EffectDrain {
    * Effects that apply a transition (compliance check, access grant) are marked as soon as they are done, since
    * repeating them is not a no-op. An entry whose write lost its version race (or never happened) is discarded.
    */
-  async drain(requestId: string, lease: Lease): Promise<boolean> {
-    const legacy = await this.drainDocument(requestId, lease);
+  async drain(requestId: string, lease: Lease, known?: { request: OnboardingRequest; pending: OutboxEntry[] }): Promise<boolean> {
+    const legacy = await this.drainDocument(requestId, lease, known?.request);
     // Effects from before the shared outbox are older than any in it: while one waits, the newer ones wait too.
     if (!this.outbox || legacy.waiting) return legacy.moved;
     const outbox = this.outbox;
@@ -312,13 +324,16 @@ export class EffectRunner implements EffectDrain {
       await this.requests.completeEffects(requestId, [], cards);
       await outbox.markDone(carried.splice(0));
     };
-    // Read once, and again after an effect that applied a transition (it may have owed more): on FerretDB the
-    // lookup by aggregate is a filtered scan of the outbox, a read by `_id` is not.
-    let queue = await outbox.pendingOf(REQUEST_AGGREGATE, requestId);
+    // The entries and the request are read once (or taken from the caller, who just read them), and again after an
+    // effect that applied a transition (it may have owed more); the request also when an entry carries a commit
+    // token it has not seen yet (a newer write may have landed meanwhile).
+    const fresh = known && !legacy.moved;
+    let queue = fresh ? known.pending : await outbox.pendingOf(REQUEST_AGGREGATE, requestId);
+    let request: OnboardingRequest | null | undefined = fresh ? known.request : undefined;
     for (;;) {
       if (this.halted) return moved;
-      const request = await this.requests.get(requestId);
       const entry = queue.find((e) => !carried.includes(e._id));
+      if (request === undefined || (request && entry && !request.outboxTokens?.includes(entry.commitToken))) request = await this.requests.get(requestId);
       const now = this.clock();
       if (!request || !entry || entry.dueAt > now) {
         await settle();
@@ -352,6 +367,7 @@ export class EffectRunner implements EffectDrain {
       if (TRANSITIONS.has(pending.effect.type)) {
         await settle();
         queue = await outbox.pendingOf(REQUEST_AGGREGATE, requestId);
+        request = undefined;
       }
     }
   }
@@ -379,7 +395,7 @@ export class EffectRunner implements EffectDrain {
   }
 
   /** Carries out the in-document queue of a request written before the shared outbox (same rules as drain). */
-  private async drainDocument(requestId: string, lease: Lease): Promise<{ moved: boolean; waiting: boolean }> {
+  private async drainDocument(requestId: string, lease: Lease, known?: OnboardingRequest): Promise<{ moved: boolean; waiting: boolean }> {
     const carried: PendingEffect[] = [];
     let moved = false;
     const settle = async () => {
@@ -387,9 +403,12 @@ export class EffectRunner implements EffectDrain {
       this.unrecorded.delete(requestId);
       await this.requests.completeEffects(requestId, carried.splice(0), cards);
     };
+    // The caller's fresh read serves the first round (a request with nothing in its in-document queue needs no other).
+    let given = known;
     for (;;) {
       if (this.halted) return { moved, waiting: true };
-      const request = await this.requests.get(requestId);
+      const request = given ?? (await this.requests.get(requestId));
+      given = undefined;
       const now = this.clock().toISOString();
       const next = request?.outbox.find((p) => !carried.some((c) => c.id === p.id));
       if (!request || !next || (request.outboxNotBefore && request.outboxNotBefore > now)) {

@@ -7,11 +7,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db, type Document } from 'mongodb';
+import pino from 'pino';
 import { CARD_RENDERS_COLLECTION, DELIVERIES_COLLECTION, DeliveryLog } from '../../../services/messaging/deliveryLog';
 import type { Delivery } from '../../../services/messaging/proactiveMessenger';
 import { ALERT_LISTS_COLLECTION, ALERTS_COLLECTION, AlertRepository } from '../../../services/devices/alertRepository';
 import { DEVICE_LISTS_COLLECTION, DEVICES_COLLECTION, DeviceRepository } from '../../../services/devices/deviceRepository';
 import { INCIDENT_LISTS_COLLECTION, IncidentRepository } from '../../../services/incidents/incidentRepository';
+import type { JobQueue } from '../../../services/jobs/jobQueue';
+import { OUTBOX_COLLECTION, Outbox } from '../../../services/outbox/outbox';
 import { ConversationReferenceRepository } from '../../../services/storage/conversationReferenceRepository';
 import { COLLECTIONS, ensureIndexes } from '../../../services/storage/mongoConnection';
 import { MongoStorage } from '../../../services/storage/mongoStorage';
@@ -40,6 +43,7 @@ const GROWING: readonly string[] = [
   COLLECTIONS.consents,
   DELIVERIES_COLLECTION,
   CARD_RENDERS_COLLECTION,
+  OUTBOX_COLLECTION,
 ];
 
 function newRequest(requester: string): OnboardingRequest {
@@ -113,6 +117,9 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
       { id: 'e3', effect: { type: 'refreshCards' }, createdAt: NOW },
     ]);
     await requests.completeEffects(saved._id, twice.outbox, [{ role: 'it', kind: 'it', conversationId: 'c', activityId: 'b' }]);
+    // The request's job reads its pending effects from the shared outbox.
+    const outbox = new Outbox(db, {} as JobQueue, { maxAttempts: 1, baseDelayMs: 1 }, pino({ level: 'silent' }));
+    await outbox.pendingOf('request', saved._id);
     // A message sent for it, once, and a card rendered.
     const delivery: Delivery = { conversationId: `a:${me}`, activityId: `act-${me}`, serviceUrl: 'https://smba.example/' };
     await deliveries.begin(`e1:${me}`);
@@ -175,6 +182,11 @@ async function seed(db: Db): Promise<void> {
     await db.collection(COLLECTIONS.channels).insertMany(people.map((p) => ({ _id: `team|${p}`, teamId: 'team', channelId: p, reference: {}, updatedAt: new Date() })) as never[]);
     await db.collection(DELIVERIES_COLLECTION).insertMany(people.map((p) => ({ _id: `seed:${p}`, startedAt: new Date(), attempts: 1 })) as never[]);
     await db.collection(CARD_RENDERS_COLLECTION).insertMany(people.map((p) => ({ _id: `render:${p}`, hash: 'h', at: new Date() })) as never[]);
+    await db.collection(OUTBOX_COLLECTION).insertMany(
+      requests.flatMap((r) =>
+        [0, 1, 2].map((i) => ({ _id: `request:${r._id}:v000000001:t:00${i}`, aggregateType: 'request', aggregateId: r._id, aggregateVersion: 1, commitToken: 't', kind: 'requestEffect', payload: {}, dueAt: new Date(), attempts: 1, state: 'done', createdAt: new Date() })),
+      ) as never[],
+    );
     await db.collection(COLLECTIONS.consents).insertMany(
       requests.map((r) => ({ _id: randomUUID(), requestId: r._id, subject: r.requester, at: NOW, decision: 'accepted' })) as never[],
     );

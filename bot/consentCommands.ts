@@ -61,7 +61,8 @@ export class ConsentCommands {
       const done = [
         'Your withdrawal is recorded in your consent history.',
         o.requestCancelled ? `Request ${o.request?.reference ?? ''} is closed.` : '',
-        o.accessRemoved ? 'The device no longer has work access.' : '',
+        // Said as it stands when the card is sent: a removal the device's outbox carries out is still on its way.
+        o.accessRemoved ? (o.accessRemovalUnderway ? 'Work access for the device is being removed now.' : 'The device no longer has work access.') : '',
         o.itTold ? 'IT Security has been told and will remove work apps and data from the device.' : 'Remove the device from management in Company Portal (Devices › Remove device) to remove work apps and data.',
       ].filter(Boolean);
       return this.cards.message('Consent withdrawn', done.join(' '), 'good');

@@ -82,19 +82,6 @@ export class BreachEffects {
     return undefined;
   }
 
-  private async sendOnce(key: string, send: () => Promise<Delivery>): Promise<Delivery> {
-    const prior = await this.deliveries.begin(key);
-    if (prior.state === 'delivered') return prior.delivery;
-    let delivery: Delivery;
-    try {
-      delivery = await send();
-    } catch (e) {
-      if (statusOf(e) !== undefined) await this.deliveries.refused(key);
-      throw e;
-    }
-    await this.deliveries.confirm(key, delivery);
-    return delivery;
-  }
 
   private async notice(entry: OutboxEntry): Promise<void> {
     const p = entry.payload as { breachId: string; aadObjectId: string };
@@ -142,7 +129,7 @@ export class BreachEffects {
     if (!breach || !notice || notice.state !== 'sent' || notice.remindersSent >= p.round || breach.state === 'closed') return;
     const card = renderBreachNoticeCard({ breachId: breach._id, text: noticeTextFor(breach, notice.person.displayName), reminder: p.round });
     try {
-      await this.sendOnce(`breach:${breach._id}:reminder:${p.round}:${p.aadObjectId}`, async () => {
+      await this.deliveries.sendOnce(`breach:${breach._id}:reminder:${p.round}:${p.aadObjectId}`, async () => {
         await this.pacer.wait();
         return this.messenger.sendToUser(p.aadObjectId, cardActivity(card, 'Reminder: security notice') as Partial<Activity>, await this.via(p.aadObjectId, breach.declaredBy.aadObjectId));
       });
@@ -170,7 +157,7 @@ export class BreachEffects {
     });
     const thread = await this.deliveries.begin(`breach:${breach._id}:itCard`);
     const via = await this.via(breach.declaredBy.aadObjectId);
-    await this.sendOnce(entry._id, () => this.messenger.sendToItChannel(cardActivity(card, 'Breach deadline'), via, thread.state === 'delivered' ? thread.delivery.activityId : undefined));
+    await this.deliveries.sendOnce(entry._id, () => this.messenger.sendToItChannel(cardActivity(card, 'Breach deadline'), via, thread.state === 'delivered' ? thread.delivery.activityId : undefined));
   }
 
   /** Posts IT's status card once, then updates it in place (skipping an edit that changes nothing). */

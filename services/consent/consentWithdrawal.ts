@@ -34,6 +34,8 @@ export interface WithdrawalOutcome {
   request?: OnboardingRequest;
   requestCancelled: boolean;
   accessRemoved: boolean;
+  /** Access removal was committed as the enrolled device's effect and runs in the background (moments later). */
+  accessRemovalUnderway?: boolean;
   itTold: boolean;
 }
 
@@ -116,6 +118,7 @@ export class ConsentWithdrawal {
       // The device's own event: access removal and IT's notice are its outbox effects.
       await this.devices!.withdraw(device._id, actor);
       outcome.accessRemoved = true;
+      outcome.accessRemovalUnderway = true;
       outcome.itTold = true;
       this.logger.info({ requestId, deviceId: device._id }, 'consent withdrawal applied to the enrolled device');
       return outcome;

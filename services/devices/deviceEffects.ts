@@ -4,7 +4,7 @@ import { renderDeviceAlertCard } from '../../cards/deviceAlertCard';
 import { renderNoticeCard } from '../../cards/noticeCard';
 import type { GroupService } from '../graph/graphTypes';
 import type { DeliveryLog } from '../messaging/deliveryLog';
-import { cardActivity, statusOf, type Delivery, type Messenger } from '../messaging/proactiveMessenger';
+import { cardActivity, type Messenger } from '../messaging/proactiveMessenger';
 import { UNCONDITIONAL, type Outbox, type OutboxEntry } from '../outbox/outbox';
 import type { ConversationReferenceRepository } from '../storage/conversationReferenceRepository';
 import type { AlertStatus } from '../workflow/deviceTransition';
@@ -60,24 +60,11 @@ export class DeviceEffects {
    * never sent again. An attempt whose outcome was never recorded (a crash mid-send) is sent again: the one
    * at-least-once window, as for requests.
    */
-  private async sendOnce(key: string, send: () => Promise<Delivery>): Promise<Delivery> {
-    const prior = await this.deliveries.begin(key);
-    if (prior.state === 'delivered') return prior.delivery;
-    let delivery: Delivery;
-    try {
-      delivery = await send();
-    } catch (e) {
-      if (statusOf(e) !== undefined) await this.deliveries.refused(key);
-      throw e;
-    }
-    await this.deliveries.confirm(key, delivery);
-    return delivery;
-  }
 
   private async message(entry: OutboxEntry): Promise<void> {
     const p = entry.payload as { aadObjectId: string; about: string; alertId: string | null; card: string };
     const via = await this.via(p.aadObjectId);
-    await this.sendOnce(entry._id, () => this.messenger.sendToUser(p.aadObjectId, cardActivity(JSON.parse(p.card) as object, SUMMARY[p.about]) as Partial<Activity>, via));
+    await this.deliveries.sendOnce(entry._id, () => this.messenger.sendToUser(p.aadObjectId, cardActivity(JSON.parse(p.card) as object, SUMMARY[p.about]) as Partial<Activity>, via));
     if (p.alertId) {
       const alert = await this.alerts.get(p.alertId);
       if (alert && alert.status === 'open') await this.show(await this.alerts.moveTo({ ...alert, status: 'employeeTold' }, this.clock().toISOString()));
@@ -131,7 +118,7 @@ export class DeviceEffects {
       await this.deliveries.rendered(alert.card, card);
       return;
     }
-    const delivery = await this.sendOnce(`${alert._id}:card`, () => this.messenger.sendToItChannel(cardActivity(card, 'Device compliance alert'), via));
+    const delivery = await this.deliveries.sendOnce(`${alert._id}:card`, () => this.messenger.sendToItChannel(cardActivity(card, 'Device compliance alert'), via));
     await this.alerts.postedAt(alert._id, delivery);
     await this.deliveries.rendered(delivery, card);
   }
@@ -146,7 +133,7 @@ export class DeviceEffects {
     const p = entry.payload as { card: string; viaAadObjectId?: string; summary?: string };
     if (!this.messenger.hasItChannel) return;
     const via = await this.via(p.viaAadObjectId);
-    await this.sendOnce(entry._id, () => this.messenger.sendToItChannel(cardActivity(JSON.parse(p.card) as object, p.summary), via));
+    await this.deliveries.sendOnce(entry._id, () => this.messenger.sendToItChannel(cardActivity(JSON.parse(p.card) as object, p.summary), via));
   }
 
   /** A message that finally failed is shown to IT, never dropped silently. */

@@ -97,20 +97,6 @@ export class IncidentEffects {
     return aadObjectId ? (await this.refs.findUser(aadObjectId))?.reference : undefined;
   }
 
-  /** Sends once per key (see DeviceEffects.sendOnce); returns where it landed. */
-  private async sendOnce(key: string, send: () => Promise<Delivery>): Promise<Delivery> {
-    const prior = await this.deliveries.begin(key);
-    if (prior.state === 'delivered') return prior.delivery;
-    let delivery: Delivery;
-    try {
-      delivery = await send();
-    } catch (e) {
-      if (statusOf(e) !== undefined) await this.deliveries.refused(key);
-      throw e;
-    }
-    await this.deliveries.confirm(key, delivery);
-    return delivery;
-  }
 
   /** The incident's card in the IT channel: posted once (key `<incident>:card`), then updated to the current state. */
   private async itCard(entry: OutboxEntry): Promise<void> {
@@ -152,7 +138,7 @@ export class IncidentEffects {
           : `Report ${incident._id} closed`;
     const card = renderIncidentStatusCard([incident], title);
     const via = await this.via(incident.ownerAadObjectId);
-    await this.sendOnce(entry._id, () => this.messenger.sendToUser(incident.ownerAadObjectId, cardActivity(card, OWNER_SUMMARY[p.about]) as Partial<Activity>, via));
+    await this.deliveries.sendOnce(entry._id, () => this.messenger.sendToUser(incident.ownerAadObjectId, cardActivity(card, OWNER_SUMMARY[p.about]) as Partial<Activity>, via));
   }
 
   private async deviceAction(entry: OutboxEntry): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { Delivery } from './proactiveMessenger';
+import { statusOf, type Delivery } from './proactiveMessenger';
 
 /** What is known about earlier attempts to deliver one message. */
 export type PriorAttempt =
@@ -87,6 +87,25 @@ export class DeliveryLog {
   async delivered(key: string): Promise<Delivery | null> {
     const d = await this.deliveries.findOne({ _id: key });
     return d?.activityId && d.conversationId ? { conversationId: d.conversationId, activityId: d.activityId, serviceUrl: d.serviceUrl ?? '' } : null;
+  }
+
+  /**
+   * Sends at most once under `key`: a key already delivered returns where it landed without sending; a send Teams
+   * refused (an HTTP error) is forgotten so the next attempt starts afresh; a send whose outcome is unknown (no
+   * answer) keeps its mark, and the next attempt sends again (at least once, never silently dropped).
+   */
+  async sendOnce(key: string, send: () => Promise<Delivery>): Promise<Delivery> {
+    const prior = await this.begin(key);
+    if (prior.state === 'delivered') return prior.delivery;
+    let delivery: Delivery;
+    try {
+      delivery = await send();
+    } catch (e) {
+      if (statusOf(e) !== undefined) await this.refused(key);
+      throw e;
+    }
+    await this.confirm(key, delivery);
+    return delivery;
   }
 
   /** Teams refused the send (it answered with an error), so nothing was delivered: the next attempt starts afresh. */

@@ -192,3 +192,38 @@ describe('each message reaches Teams once, also across a crash (Bot Connector ov
     assert.ok(edits > 0, 'cards were edited when they changed');
   });
 });
+
+describe('DeliveryLog.sendOnce: the one send-at-most-once step of every outbox that messages people', function () {
+  const store = useTestDb('send_once');
+  const landed: Delivery = { conversationId: 'a:1', activityId: 'act-1', serviceUrl: 'https://smba.example/' };
+  const httpError = Object.assign(new Error('Forbidden'), { statusCode: 403 });
+  const noAnswer = new Error('socket hang up');
+
+  beforeEach(async () => {
+    await store.db.dropDatabase();
+    await ensureIndexes(store.db);
+  });
+
+  const rows: { when: string; first: 'ok' | Error; sendsOnSecondTry: number }[] = [
+    { when: 'the first send landed', first: 'ok', sendsOnSecondTry: 0 },
+    { when: 'Teams refused the first send with an HTTP error', first: httpError, sendsOnSecondTry: 1 },
+    { when: 'the first send got no answer', first: noAnswer, sendsOnSecondTry: 1 },
+  ];
+  for (const row of rows) {
+    it(`when ${row.when}, then a second attempt of the key sends ${row.sendsOnSecondTry} time(s) and ends delivered`, async () => {
+      const log = new DeliveryLog(store.db);
+      let sends = 0;
+      const first = async () => {
+        sends++;
+        if (row.first !== 'ok') throw row.first;
+        return landed;
+      };
+      if (row.first === 'ok') assert.deepEqual(await log.sendOnce('k', first), landed);
+      else await assert.rejects(log.sendOnce('k', first), row.first);
+      sends = 0;
+      assert.deepEqual(await log.sendOnce('k', async () => (sends++, landed)), landed);
+      assert.equal(sends, row.sendsOnSecondTry);
+      assert.deepEqual(await log.delivered('k'), landed);
+    });
+  }
+});

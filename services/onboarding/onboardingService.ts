@@ -7,7 +7,7 @@ import { KEPT_COMMIT_TOKENS, Outbox } from '../outbox/outbox';
 import { hashAuditEntry } from '../storage/auditRepository';
 import { ConsentAlreadyRecordedError, type ConsentRepository } from '../storage/consentRepository';
 import type { DelegationRepository } from '../storage/delegationRepository';
-import { DuplicateOpenRequestError, type RequestRepository } from '../storage/requestRepository';
+import { DuplicateOpenRequestError, ReferenceTakenError, type RequestRepository } from '../storage/requestRepository';
 import { routeThroughDelegation } from '../workflow/delegation';
 import { ConcurrencyError, NotFoundError, ValidationError } from '../workflow/errors';
 import type { AuditEntry, Effect, OnboardingRequest, Ownership, PendingEffect, PersonRef } from '../workflow/model';
@@ -52,6 +52,8 @@ export interface OnboardingOptions {
   policy: WorkflowPolicy;
   /** Managers' approval delegations (absent: requests always go to the manager). */
   delegations?: DelegationRepository;
+  /** Draws a request's short reference (default {@link newReference}; tests draw a taken one). */
+  newReference?: () => string;
   /** The published notice versions shared by every instance (absent: the versions shipped with this build). */
   noticeVersions?: { current(ownership: Ownership): Promise<PublishedNotice>; isPublished(sha256: string): Promise<boolean> };
 }
@@ -73,6 +75,9 @@ export interface EffectDrain {
   /** Makes sure the request's enrollment check runs at `at` (called before the write that schedules it). */
   scheduleCheck?(requestId: string, at: string): Promise<void>;
 }
+
+/** Draws of a short reference before a submit gives up (a second collision in a row means something else is wrong). */
+const MAX_REFERENCE_DRAWS = 5;
 
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
@@ -216,11 +221,20 @@ export class OnboardingService {
     const user = await this.graph.directory.getUser(requester.aadObjectId);
     const who: PersonRef = { ...requester, displayName: user?.displayName ?? requester.displayName, userPrincipalName: user?.userPrincipalName };
     const now = this.now();
-    const result = createRequest(
-      { id: randomUUID(), reference: newReference(), tenantId: tenantId || this.options.tenantId, requester: who, device, approvers, approverSource, onBehalfOf },
-      now,
-    );
-    return this.commit(null, result, { kind: 'user', aadObjectId: who.aadObjectId, displayName: who.displayName, roles: [] }, { type: 'submit' }, true);
+    const id = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const result = createRequest(
+        { id, reference: (this.options.newReference ?? newReference)(), tenantId: tenantId || this.options.tenantId, requester: who, device, approvers, approverSource, onBehalfOf },
+        now,
+      );
+      try {
+        return await this.commit(null, result, { kind: 'user', aadObjectId: who.aadObjectId, displayName: who.displayName, roles: [] }, { type: 'submit' }, true);
+      } catch (e) {
+        // The entries staged for the refused write carry a token no request records: the drain discards them.
+        if (!(e instanceof ReferenceTakenError) || attempt >= MAX_REFERENCE_DRAWS) throw e;
+        this.logger.info({ requestId: id, attempt }, 'request reference taken; drawing another');
+      }
+    }
   }
 
   private async findApprovers(

@@ -21,6 +21,14 @@ export class DuplicateOpenRequestError extends Error {
   }
 }
 
+/** Another request already has this short reference (a one-in-a-billion draw); a new one is drawn. */
+export class ReferenceTakenError extends Error {
+  constructor(readonly reference: string) {
+    super(`Request reference ${reference} is taken`);
+    this.name = 'ReferenceTakenError';
+  }
+}
+
 /**
  * Points from an employee to their open request, so finding it is a read by `_id`, which every server answers
  * from its primary key (FerretDB v1 cannot push a filter on another field down to SQLite). The unique `openKey`
@@ -105,6 +113,9 @@ export class RequestRepository {
           await this.writeOpenKey(unkeyed);
           throw new DuplicateOpenRequestError(strip(unkeyed)!);
         }
+        // The unique `by_reference` index refused it (FerretDB's error does not name the index, so ask).
+        const holder = await this.collection.findOne({ reference: request.reference }, { projection: { _id: 1 } });
+        if (holder && holder._id !== request._id) throw new ReferenceTakenError(request.reference);
       }
       throw e;
     }

@@ -108,6 +108,8 @@ export interface InstanceOptions {
   documentOutbox?: boolean;
   /** The published notice versions this instance reads (absent: the versions shipped with this build). */
   noticeVersions?: OnboardingOptions['noticeVersions'];
+  /** Draws request references (absent: the product's random draw). */
+  newReference?: OnboardingOptions['newReference'];
 }
 
 /** One bot instance's background machinery on a shared database (what bot/index.ts wires, minus the HTTP edge). */
@@ -117,7 +119,7 @@ export function onboardingInstance(db: Db, graphUrl: string, o: InstanceOptions)
   const requests = o.requests ?? new RequestRepository(db);
   const messenger = o.messenger ?? new RecordingMessenger(o.name);
   const jobs = new JobQueue(db, { owner: newInstanceId(o.name), leaseMs: o.leaseMs });
-  const service = new OnboardingService(requests, new ConsentRepository(db), graph, { tenantId: 't', fallbackApproverGroupId: FALLBACK_GROUP, policy, noticeVersions: o.noticeVersions }, logger);
+  const service = new OnboardingService(requests, new ConsentRepository(db), graph, { tenantId: 't', fallbackApproverGroupId: FALLBACK_GROUP, policy, noticeVersions: o.noticeVersions, newReference: o.newReference }, logger);
   const audit = new AuditRepository(db);
   const runner = new EffectRunner(
     requests,

@@ -63,6 +63,8 @@ interface Options {
   turns: Turn[];
   /** Fresh people per intake cell and fresh requests per approve cell (warm-up included). */
   freshPerCell: number;
+  /** Reads by `_id` the echo bot makes per message (0: the bare echo bot; 2: the floor of a turn that reads its dialog state and the person's open request). */
+  echoReads: number;
   botLogLevel: string;
   out: string;
 }
@@ -79,6 +81,7 @@ function options(): Options {
       connections: { type: 'string' },
       turns: { type: 'string' },
       fresh: { type: 'string' },
+      'echo-reads': { type: 'string' },
       'bot-log-level': { type: 'string' },
       out: { type: 'string' },
     },
@@ -100,9 +103,11 @@ function options(): Options {
     connections: list(values.connections ?? process.env.BENCH_CONNECTIONS, quick ? [20] : [20, 50]),
     turns,
     freshPerCell: positive('fresh', Number(values.fresh ?? process.env.BENCH_FRESH ?? (quick ? 400 : 1500))),
+    echoReads: Number(values['echo-reads'] ?? process.env.BENCH_ECHO_READS ?? 0),
     botLogLevel: values['bot-log-level'] ?? process.env.BENCH_BOT_LOG_LEVEL ?? 'info',
     out: path.resolve(values.out ?? path.join(REPO_ROOT, 'bench', 'results', 'latest.md')),
   };
+  if (!Number.isInteger(o.echoReads) || o.echoReads < 0 || o.echoReads > 10) throw new Error('--echo-reads takes a whole number from 0 to 10');
   for (const n of [...o.sizes, ...o.connections]) if (!Number.isInteger(n) || n < 0) throw new Error('--sizes and --connections take whole numbers');
   return o;
 }
@@ -312,18 +317,6 @@ async function startStack(o: Options, logDir: string): Promise<Stack> {
     stops.push(() => connector.stop());
     const connectorUrl = connector.ready![1];
 
-    const echoProc = await startProcess({
-      name: 'echo-bot',
-      command: process.execPath,
-      args: tsx('bench/echoBot.ts'),
-      cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(await freePort()) },
-      readyLine: readyUrl,
-      readyTimeoutMs: 30_000,
-      onLine: logFile(logDir, 'echo', logs),
-    });
-    stops.push(() => echoProc.stop());
-
     // The same embedded database `npm run dev` starts, in a folder of its own.
     let database: EmbeddedFerretDb | undefined;
     const dbDataDir = path.join(dataDir, 'ferretdb');
@@ -336,6 +329,20 @@ async function startStack(o: Options, logDir: string): Promise<Stack> {
     }
     const client = await MongoClient.connect(mongoUri, { ignoreUndefined: true });
     stops.push(() => client.close());
+
+    const echoProc = await startProcess({
+      name: 'echo-bot',
+      command: process.execPath,
+      args: tsx('bench/echoBot.ts'),
+      cwd: REPO_ROOT,
+      // With --echo-reads, the echo bot also reads that many documents by `_id` per message from the same database
+      // (a database of its own, so it reads what a first turn reads: nothing stored yet).
+      env: { ...process.env, PORT: String(await freePort()), ...(o.echoReads ? { ECHO_DB_READS: String(o.echoReads), MONGODB_URI: mongoUri, MONGODB_DB: 'bench_echo_floor' } : {}) },
+      readyLine: readyUrl,
+      readyTimeoutMs: 30_000,
+      onLine: logFile(logDir, 'echo', logs),
+    });
+    stops.push(() => echoProc.stop());
 
     const maxSize = Math.max(0, ...o.sizes);
     const perSize = o.pairs * o.connections.length;
@@ -471,7 +478,11 @@ function report(o: Options, cells: Cell[], idle: Map<number, { bot: number; db?:
   } catch {
     // not a git checkout
   }
-  lines.push(`# Side-by-side benchmark: the bot ÷ a bare botbuilder echo bot`);
+  lines.push(
+    o.echoReads
+      ? `# Side-by-side benchmark: the bot ÷ a bare botbuilder echo bot that reads ${o.echoReads} document(s) by \`_id\` per message (the floor of a turn that consults its database)`
+      : `# Side-by-side benchmark: the bot ÷ a bare botbuilder echo bot`,
+  );
   lines.push('');
   lines.push(
     `${meta.started.toISOString()} · commit ${commit} · ${cpus().length} cores (${cpus()[0]?.model.trim() ?? '?'}), load average at start ${loadavg()

@@ -158,7 +158,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     logger.child({ component: 'messenger' }),
   );
   const instanceId = newInstanceId(config.leases.instanceIdPrefix);
-  const jobs = new JobQueue(mongo.db, { owner: instanceId, leaseMs: config.leases.ttlSeconds * 1000 });
+  const jobs = new JobQueue(mongo.db, { owner: instanceId, leaseMs: config.leases.ttlSeconds * 1000, fullScanMs: config.workerFullScanSeconds * 1000 });
   const deliveries = new DeliveryLog(mongo.db);
   const runner = new EffectRunner(
     requests,

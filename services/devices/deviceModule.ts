@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import type { Logger } from '../logging/logger';
 import { renderDeviceNoticeCard } from '../../cards/deviceNoticeCard';
 import type { GraphServices } from '../graph/graphTypes';
-import type { JobKind, JobQueue } from '../jobs/jobQueue';
+import { dueSlot, type JobKind, type JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';
 import type { DeliveryLog } from '../messaging/deliveryLog';
 import type { Messenger } from '../messaging/proactiveMessenger';
@@ -101,7 +101,7 @@ export function createDeviceModule(deps: {
   /** Creates a recurring job once (two instances starting together create it once). */
   async function schedule(kind: JobKind, subject: string, dueAt: Date): Promise<void> {
     try {
-      await jobs.collection.updateOne({ _id: `${kind}:${subject}` }, { $setOnInsert: { kind, subject, dueAt, rev: 0 } }, { upsert: true });
+      await jobs.collection.updateOne({ _id: `${kind}:${subject}` }, { $setOnInsert: { kind, subject, dueAt, slot: dueSlot(dueAt), rev: 0 } }, { upsert: true });
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }

@@ -9,7 +9,7 @@ import type { Collection, Db } from 'mongodb';
 import type { Logger } from '../logging/logger';
 import { DEVICES_COLLECTION } from '../devices/deviceRepository';
 import type { DirectoryService, GroupService } from '../graph/graphTypes';
-import type { JobQueue } from '../jobs/jobQueue';
+import { dueSlot, type JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';
 import { KEPT_COMMIT_TOKENS, Outbox, UNCONDITIONAL, type OutboxEntry } from '../outbox/outbox';
 import { HeadedChain, type ChainedEntry, type ChainReport } from '../storage/auditRepository';
@@ -158,7 +158,7 @@ export class AccessReviewService {
   /** Creates the recurring review job once (two instances starting together create it once). */
   async schedule(firstAt: Date): Promise<void> {
     try {
-      await this.jobs.collection.updateOne({ _id: `accessReview:${SCHEDULE_SUBJECT}` }, { $setOnInsert: { kind: 'accessReview', subject: SCHEDULE_SUBJECT, dueAt: firstAt, rev: 0 } }, { upsert: true });
+      await this.jobs.collection.updateOne({ _id: `accessReview:${SCHEDULE_SUBJECT}` }, { $setOnInsert: { kind: 'accessReview', subject: SCHEDULE_SUBJECT, dueAt: firstAt, slot: dueSlot(firstAt), rev: 0 } }, { upsert: true });
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }

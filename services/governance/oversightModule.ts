@@ -10,7 +10,7 @@ import { renderNoticeCard } from '../../cards/noticeCard';
 import type { GraphServices } from '../graph/graphTypes';
 import type { DeliveryLog } from '../messaging/deliveryLog';
 import { cardActivity, type Messenger } from '../messaging/proactiveMessenger';
-import type { JobKind, JobQueue } from '../jobs/jobQueue';
+import { dueSlot, type JobKind, type JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';
 import { UNCONDITIONAL, type Outbox } from '../outbox/outbox';
 import type { AuditRepository } from '../storage/auditRepository';
@@ -121,7 +121,7 @@ export function createOversightModule(deps: {
   /** Creates a recurring job once (two instances starting together create it once). */
   async function schedule(kind: JobKind, subject: string, dueAt: Date): Promise<void> {
     try {
-      await jobs.collection.updateOne({ _id: `${kind}:${subject}` }, { $setOnInsert: { kind, subject, dueAt, rev: 0 } }, { upsert: true });
+      await jobs.collection.updateOne({ _id: `${kind}:${subject}` }, { $setOnInsert: { kind, subject, dueAt, slot: dueSlot(dueAt), rev: 0 } }, { upsert: true });
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }

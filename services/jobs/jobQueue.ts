@@ -40,6 +40,11 @@ export interface JobDocument extends LeaseFields {
   kind: JobKind;
   subject: string;
   dueAt: Date;
+  /**
+   * The minute `dueAt` falls in (`2026-11-30T06:59`), kept with it: "what comes due in these minutes" is an
+   * equality a server answers from an index (FerretDB pushes down no range and no sort), see claimDue.
+   */
+  slot?: string;
   /** Bumped by every announcement of new work, so a holder finishing never overwrites one it did not see. */
   rev: number;
   /** When new work was last announced; its write may still be on its way (see finish). */
@@ -60,7 +65,21 @@ export interface JobQueueOptions {
   owner: string;
   /** Lease time to live in milliseconds. */
   leaseMs: number;
+  /**
+   * How often claimDue reads the earliest jobs of the whole collection (default 5 minutes); in between it reads
+   * only the minutes since, by their slot. Also the longest a job announced as due long ago can wait.
+   */
+  fullScanMs?: number;
 }
+
+/** The minute slot of a due time (see JobDocument.slot). */
+export function dueSlot(at: Date): string {
+  return at.toISOString().slice(0, 16);
+}
+
+const MINUTE_MS = 60_000;
+/** Slots read by one claimDue between full reads, at most (a clock that jumped ahead gets a full read instead). */
+const MAX_SLOTS = 30;
 
 /**
  * The jobs collection: one small document per subject with work pending, found by an index on its due time
@@ -74,6 +93,9 @@ export class JobQueue {
   readonly leases: Leases<JobDocument>;
   private readonly lock: DocumentLock;
   private nextDue?: Date;
+  /** When claimDue last read the earliest jobs of the whole collection, and whether due jobs were left unclaimed. */
+  private fullReadAt?: Date;
+  private backlog = true;
   private readonly announced = new Set<(kind: JobKind, dueAt: Date) => void>();
 
   constructor(
@@ -83,7 +105,7 @@ export class JobQueue {
   ) {
     this.collection = db.collection<JobDocument>(JOBS_COLLECTION);
     this.lock = new DocumentLock(db);
-    this.leases = new Leases(this.collection, this.lock, { owner: options.owner, ttlMs: options.leaseMs, alsoSet: (until) => ({ dueAt: until }) }, clock);
+    this.leases = new Leases(this.collection, this.lock, { owner: options.owner, ttlMs: options.leaseMs, alsoSet: (until) => ({ dueAt: until, slot: dueSlot(until) }) }, clock);
   }
 
   /** The job id for a kind and subject. */
@@ -93,6 +115,7 @@ export class JobQueue {
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ dueAt: 1 }, { name: 'due' });
+    await this.collection.createIndex({ slot: 1 }, { name: 'by_slot' });
   }
 
   private lockKey(id: string) {
@@ -109,14 +132,14 @@ export class JobQueue {
     const _id = JobQueue.id(kind, subject);
     let created = false;
     try {
-      await this.collection.insertOne({ _id, kind, subject, dueAt, rev: 1, announcedAt: this.clock() });
+      await this.collection.insertOne({ _id, kind, subject, dueAt, slot: dueSlot(dueAt), rev: 1, announcedAt: this.clock() });
       created = true;
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }
     if (!created) {
       await this.lock.withLock(this.lockKey(_id), () =>
-        this.collection.updateOne({ _id }, { $min: { dueAt }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
+        this.collection.updateOne({ _id }, { $min: { dueAt, slot: dueSlot(dueAt) }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
       );
     }
     for (const listener of this.announced) listener(kind, dueAt);
@@ -133,11 +156,31 @@ export class JobQueue {
 
   /**
    * Claims one due job nobody holds, or null; also notes when the earliest job not yet due comes due (see
-   * nextDueAt). One query over the due-time index: the earliest jobs, due or not.
+   * nextDueAt). Every `fullScanMs`, and while due jobs are left over, it reads the earliest jobs of the whole
+   * collection (sorted by due time: a scan on FerretDB, whose cost grows with the jobs, one per open request's
+   * timer); in between, only the jobs due in the minutes since that read, one slot equality each (an index read on
+   * every server), so a poll costs the same with 10 jobs or 100,000. A job whose due time is set within those
+   * minutes (announced, its lease ended, rescheduled) is in them; one announced as due before them waits at most
+   * until the next full read.
    */
   async claimDue(): Promise<HeldJob | null> {
     const now = this.clock();
-    const earliest = await this.collection.find({}, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(10).toArray();
+    const fullScanMs = this.options.fullScanMs ?? 300_000;
+    const since = this.fullReadAt ? this.fullReadAt.getTime() - MINUTE_MS : 0;
+    const full =
+      this.backlog || !this.fullReadAt || now.getTime() - this.fullReadAt.getTime() >= fullScanMs || now < this.fullReadAt || (now.getTime() - since) / MINUTE_MS > MAX_SLOTS;
+    let earliest: Pick<JobDocument, '_id' | 'dueAt'>[];
+    if (full) {
+      earliest = await this.collection.find({}, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(10).toArray();
+      this.fullReadAt = now;
+      this.backlog = earliest.filter((j) => j.dueAt <= now).length > 1;
+    } else {
+      const slots: string[] = [];
+      for (let t = since - (since % MINUTE_MS); t <= now.getTime() + MINUTE_MS; t += MINUTE_MS) slots.push(dueSlot(new Date(t)));
+      const found = await Promise.all(slots.map((slot) => this.collection.find({ slot }, { projection: { _id: 1, dueAt: 1 } }).toArray()));
+      earliest = found.flat().sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+      this.backlog = earliest.filter((j) => j.dueAt <= now).length > 1;
+    }
     this.nextDue = earliest.find((j) => j.dueAt > now)?.dueAt;
     for (const { _id, dueAt } of earliest) {
       if (dueAt > now) break;
@@ -187,7 +230,7 @@ export class JobQueue {
       }
       await this.collection.updateOne(
         { _id: lease.id, leaseToken: lease.token },
-        { $set: { dueAt }, $unset: { leaseOwner: '', leaseToken: '', leaseUntil: '' } },
+        { $set: { dueAt, slot: dueSlot(dueAt) }, $unset: { leaseOwner: '', leaseToken: '', leaseUntil: '' } },
       );
     });
   }

@@ -4,7 +4,7 @@ import type { Activity } from 'botbuilder';
 import type { Logger } from '../logging/logger';
 import { renderThirdPartyReviewCard } from '../../cards/thirdPartyCard';
 import type { DirectoryService } from '../graph/graphTypes';
-import type { JobQueue } from '../jobs/jobQueue';
+import { dueSlot, type JobQueue } from '../jobs/jobQueue';
 import type { Lease } from '../jobs/leases';
 import type { DeliveryLog } from '../messaging/deliveryLog';
 import { cardActivity, type Messenger } from '../messaging/proactiveMessenger';
@@ -217,7 +217,7 @@ export class ThirdPartyRegister {
   /** Schedules the review reminder job once (two instances starting together create it once). */
   async start(): Promise<void> {
     try {
-      await this.jobs.collection.updateOne({ _id: `thirdPartyReview:${REVIEW_SUBJECT}` }, { $setOnInsert: { kind: 'thirdPartyReview', subject: REVIEW_SUBJECT, dueAt: this.clock(), rev: 0 } }, { upsert: true });
+      await this.jobs.collection.updateOne({ _id: `thirdPartyReview:${REVIEW_SUBJECT}` }, { $setOnInsert: { kind: 'thirdPartyReview', subject: REVIEW_SUBJECT, dueAt: this.clock(), slot: dueSlot(this.clock()), rev: 0 } }, { upsert: true });
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }

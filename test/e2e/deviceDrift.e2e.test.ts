@@ -5,6 +5,7 @@
  * device complies again and he keeps access. Screenshots land in test-results/device-drift/.
  */
 import assert from 'node:assert/strict';
+import { dueSlot } from '../../services/jobs/jobQueue';
 import { DEMO_TENANT } from '../../scripts/lib/demoEnvironment';
 import { pressAs, requestThroughUi, stepByStep, waitForChatOpenedWith, waitForSent, waitForVersion, buttonTitles, cardOf, type SentMessage } from '../support/flowSteps';
 import { startE2eStack, type E2eStack, type LogStream, type PlaygroundPage } from '../support/playground';
@@ -58,7 +59,7 @@ describe('e2e continuous compliance: drift after access, remediation, Check agai
   it('when Intune reports the passcode off and the sweep runs, then Alex gets the drift notice with the remediation steps and Check again, and keeps access during grace', async () => {
     stack.graph.controls.setCompliance(ALEX_IPHONE, { complianceState: 'noncompliant', settingStates: [{ setting: PASSCODE, state: 'nonCompliant' }] });
     // The sweep is a scheduled job: make it due now, as its interval passing would.
-    await (await testClient()).db(stack.dbName).collection('jobs').updateOne({ _id: 'complianceSweep:tenant' as never }, { $set: { dueAt: new Date() } });
+    await (await testClient()).db(stack.dbName).collection('jobs').updateOne({ _id: 'complianceSweep:tenant' as never }, { $set: { dueAt: new Date(), slot: dueSlot(new Date()) } });
     const drift = await ui.waitForCard(/Your device needs attention[\s\S]*Set a passcode/, SLOW_STEP_MS);
     const text = await drift.innerText();
     assert.match(text, /Fix this by/);

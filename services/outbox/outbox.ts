@@ -114,8 +114,8 @@ export function isRetryable(e: unknown): boolean {
 }
 
 /**
- * The shared outbox: effects and messages of every aggregate except the onboarding request (which keeps its
- * in-document queue), drained by whichever instance holds the `outbox` job's lease.
+ * The shared outbox: effects and messages of every aggregate, drained by whichever instance holds the `outbox`
+ * job's lease; an onboarding request's entries are drained in order by that request's own job (`pendingOf`).
  *
  * Writing with a state change (no multi-document transactions on every supported server): the entries are
  * inserted FIRST, carrying the aggregate version they belong to and a fresh commit token, then the aggregate is

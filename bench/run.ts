@@ -52,6 +52,8 @@ const VIEWED_REQUESTS = 20;
 /** Longest wait for a bot's after-turn work (proactive messages) to finish before the next cell. */
 const SETTLE_MAX_MS = 30_000;
 const SETTLE_QUIET_MS = 1_500;
+/** Idle CPU is also printed in steps of this many seconds, when the idle window is longer. */
+const IDLE_STEP_S = 10;
 
 interface Options {
   pairs: number;
@@ -448,9 +450,17 @@ async function idleCpu(bot: Running, stack: Stack, seconds: number, settleS = 1)
     await sleep(settleS * 1000);
     const b0 = treeUsage([bot.proc.pid]).cpuMs;
     const d0 = databaseCpuMs(stack);
-    await sleep(seconds * 1000);
-    const b1 = treeUsage([bot.proc.pid]).cpuMs;
-    const d1 = databaseCpuMs(stack);
+    // A line every IDLE_STEP_S seconds in the bench's own output: how long a catch-up lasts, not only its average.
+    let last = { at: Date.now(), b: b0, d: d0 };
+    for (let left = seconds; left > 0; left -= IDLE_STEP_S) {
+      await sleep(Math.min(IDLE_STEP_S, left) * 1000);
+      const now = { at: Date.now(), b: treeUsage([bot.proc.pid]).cpuMs, d: databaseCpuMs(stack) };
+      const pct = (x: number | undefined, y: number | undefined) => (x !== undefined && y !== undefined ? (((y - x) / (now.at - last.at)) * 100).toFixed(1) : '–');
+      if (seconds > IDLE_STEP_S) say(`  idle ${String(seconds - left + Math.min(IDLE_STEP_S, left)).padStart(4)} s: bot ${pct(last.b, now.b)}%, database ${pct(last.d, now.d)}%`);
+      last = now;
+    }
+    const b1 = last.b;
+    const d1 = last.d;
     return { bot: ((b1 - b0) / (seconds * 1000)) * 100, db: d0 !== undefined && d1 !== undefined ? ((d1 - d0) / (seconds * 1000)) * 100 : undefined };
   } finally {
     killTree(bot.proc.pid, 'SIGSTOP');

@@ -93,9 +93,13 @@ export class JobQueue {
   readonly leases: Leases<JobDocument>;
   private readonly lock: DocumentLock;
   private nextDue?: Date;
-  /** When claimDue last read the earliest jobs of the whole collection, and whether due jobs were left unclaimed. */
+  /** When claimDue last read the earliest jobs of the whole collection. */
   private fullReadAt?: Date;
-  private backlog = true;
+  /**
+   * The first minute (ms) the slot reads cover: the minute before the last full read, or earlier while jobs due
+   * before it are left unclaimed (a burst of work due at once is read again by its slots, not by full reads).
+   */
+  private scanFrom?: number;
   private readonly announced = new Set<(kind: JobKind, dueAt: Date) => void>();
 
   constructor(
@@ -156,31 +160,39 @@ export class JobQueue {
 
   /**
    * Claims one due job nobody holds, or null; also notes when the earliest job not yet due comes due (see
-   * nextDueAt). Every `fullScanMs`, and while due jobs are left over, it reads the earliest jobs of the whole
-   * collection (sorted by due time: a scan on FerretDB, whose cost grows with the jobs, one per open request's
-   * timer); in between, only the jobs due in the minutes since that read, one slot equality each (an index read on
-   * every server), so a poll costs the same with 10 jobs or 100,000. A job whose due time is set within those
-   * minutes (announced, its lease ended, rescheduled) is in them; one announced as due before them waits at most
-   * until the next full read.
+   * nextDueAt). Every `fullScanMs` it reads the earliest jobs of the whole collection (sorted by due time: a scan on
+   * FerretDB, whose cost grows with the jobs, one per open request's timer); in between, only the jobs due in the
+   * minutes since that read, one slot equality each (an index read on every server), so a poll costs the same with
+   * 10 jobs or 100,000. A job whose due time is set within those minutes (announced, its lease ended, rescheduled)
+   * is in them; one announced as due before them waits at most until the next full read. Due jobs left over are
+   * read by slot from the earliest one's minute, and by full reads only while that is more than MAX_SLOTS ago.
    */
   async claimDue(): Promise<HeldJob | null> {
     const now = this.clock();
     const fullScanMs = this.options.fullScanMs ?? 300_000;
-    const since = this.fullReadAt ? this.fullReadAt.getTime() - MINUTE_MS : 0;
     const full =
-      this.backlog || !this.fullReadAt || now.getTime() - this.fullReadAt.getTime() >= fullScanMs || now < this.fullReadAt || (now.getTime() - since) / MINUTE_MS > MAX_SLOTS;
+      !this.fullReadAt ||
+      this.scanFrom === undefined ||
+      now.getTime() - this.fullReadAt.getTime() >= fullScanMs ||
+      now < this.fullReadAt ||
+      (now.getTime() - this.scanFrom) / MINUTE_MS > MAX_SLOTS;
     let earliest: Pick<JobDocument, '_id' | 'dueAt'>[];
     if (full) {
       earliest = await this.collection.find({}, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(10).toArray();
       this.fullReadAt = now;
-      this.backlog = earliest.filter((j) => j.dueAt <= now).length > 1;
+      this.scanFrom = now.getTime() - MINUTE_MS;
     } else {
+      const from = this.scanFrom!;
       const slots: string[] = [];
-      for (let t = since - (since % MINUTE_MS); t <= now.getTime() + MINUTE_MS; t += MINUTE_MS) slots.push(dueSlot(new Date(t)));
+      for (let t = from - (from % MINUTE_MS); t <= now.getTime() + MINUTE_MS; t += MINUTE_MS) slots.push(dueSlot(new Date(t)));
       const found = await Promise.all(slots.map((slot) => this.collection.find({ slot }, { projection: { _id: 1, dueAt: 1 } }).toArray()));
       earliest = found.flat().sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-      this.backlog = earliest.filter((j) => j.dueAt <= now).length > 1;
     }
+    // Jobs left due besides the one claimed below are read again by slot from the earliest one's minute on (a burst
+    // of work due at once costs slot reads, not full reads); once none is left, from the minute before the full read.
+    const due = earliest.filter((j) => j.dueAt <= now);
+    const anchor = this.fullReadAt!.getTime() - MINUTE_MS;
+    this.scanFrom = due.length > 1 ? Math.min(due[0].dueAt.getTime(), anchor) : anchor;
     this.nextDue = earliest.find((j) => j.dueAt > now)?.dueAt;
     for (const { _id, dueAt } of earliest) {
       if (dueAt > now) break;

@@ -76,4 +76,28 @@ describe('claiming due jobs by minute slot between full reads', function () {
     assert.equal(subjects.length, 12);
     assert.equal(dueSlot(new Date('2026-11-30T06:59:59.999Z')), '2026-11-30T06:59');
   });
+
+  it('when a burst of work falls due at once (a busy morning of approvals) behind 500 timers, then it is all claimed by slot reads, without a full read', async () => {
+    let now = T0;
+    const jobs = queue(() => now);
+    for (let i = 0; i < 500; i++) await jobs.announce('approvalTimer', `r${i}`, new Date(T0.getTime() + 7 * 86_400_000 + i * 1000));
+    assert.equal(await jobs.claimDue(), null);
+    now = new Date(T0.getTime() + 120_000);
+    for (let i = 0; i < 25; i++) await jobs.announce('onboardingRequest', `burst-${i}`, new Date(T0.getTime() + 100_000 + i));
+    reads.length = 0;
+    const subjects: string[] = [];
+    for (let held = await jobs.claimDue(); held; held = await jobs.claimDue()) subjects.push(held.job.subject);
+    assert.equal(subjects.length, 25);
+    assert.deepEqual(reads.filter((r) => r.full), [], 'no full read while the burst is worked off');
+  });
+
+  it('when more due jobs than one full read returns were left by an outage an hour ago, then every one of them is claimed', async () => {
+    let now = T0;
+    const jobs = queue(() => now);
+    for (let i = 0; i < 15; i++) await jobs.announce('approvalTimer', `old-${i}`, new Date(T0.getTime() - 3_600_000 + i * 1000));
+    now = new Date(T0.getTime() + 1_000);
+    const subjects = new Set<string>();
+    for (let held = await jobs.claimDue(); held; held = await jobs.claimDue()) subjects.add(held.job.subject);
+    assert.equal(subjects.size, 15);
+  });
 });

@@ -46,7 +46,7 @@ export const DATA_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.freez
     from: 'closedAt',
     note: 'The onboarding request: requester, device details, decision, compliance report. Open requests are kept; the audit chain head is kept as a tombstone when a request is removed.',
   },
-  [COLLECTIONS.requestListKeys]: { category: 'personal', retention: null, note: 'Request ids per approver and per open state, for the tab\'s lists; an id leaves when its request moves on.' },
+  [COLLECTIONS.requestListKeys]: { category: 'personal', retention: null, note: 'Request ids per approver, for the tab\'s list of what waits for them; an id leaves when its request moves on.' },
   [COLLECTIONS.openRequestKeys]: { category: 'personal', retention: null, note: 'Which request an employee has open; removed when the request closes.' },
   [COLLECTIONS.delegations]: {
     category: 'personal',

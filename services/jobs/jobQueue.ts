@@ -80,6 +80,8 @@ export function dueSlot(at: Date): string {
 const MINUTE_MS = 60_000;
 /** Slots read by one claimDue between full reads, at most (a clock that jumped ahead gets a full read instead). */
 const MAX_SLOTS = 30;
+/** Jobs a full read, or a read of left-over due jobs, returns at once. */
+const BACKLOG_BATCH = 10;
 
 /**
  * The jobs collection: one small document per subject with work pending, found by an index on its due time
@@ -95,11 +97,8 @@ export class JobQueue {
   private nextDue?: Date;
   /** When claimDue last read the earliest jobs of the whole collection. */
   private fullReadAt?: Date;
-  /**
-   * The first minute (ms) the slot reads cover: the minute before the last full read, or earlier while jobs due
-   * before it are left unclaimed (a burst of work due at once is read again by its slots, not by full reads).
-   */
-  private scanFrom?: number;
+  /** While due jobs are left over (a burst of work due at once): the minute (ms) of the earliest of them. */
+  private backlogFrom?: number;
   private readonly announced = new Set<(kind: JobKind, dueAt: Date) => void>();
 
   constructor(
@@ -165,35 +164,20 @@ export class JobQueue {
    * minutes since that read, one slot equality each (an index read on every server), so a poll costs the same with
    * 10 jobs or 100,000. A job whose due time is set within those minutes (announced, its lease ended, rescheduled)
    * is in them; one announced as due before them waits at most until the next full read. Due jobs left over are
-   * read by slot from the earliest one's minute, and by full reads only while that is more than MAX_SLOTS ago.
+   * then read by slot from the earliest one's minute, a few due ones at a time.
    */
   async claimDue(): Promise<HeldJob | null> {
     const now = this.clock();
-    const fullScanMs = this.options.fullScanMs ?? 300_000;
-    const full =
-      !this.fullReadAt ||
-      this.scanFrom === undefined ||
-      now.getTime() - this.fullReadAt.getTime() >= fullScanMs ||
-      now < this.fullReadAt ||
-      (now.getTime() - this.scanFrom) / MINUTE_MS > MAX_SLOTS;
-    let earliest: Pick<JobDocument, '_id' | 'dueAt'>[];
-    if (full) {
-      earliest = await this.collection.find({}, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(10).toArray();
-      this.fullReadAt = now;
-      this.scanFrom = now.getTime() - MINUTE_MS;
-    } else {
-      const from = this.scanFrom!;
-      const slots: string[] = [];
-      for (let t = from - (from % MINUTE_MS); t <= now.getTime() + MINUTE_MS; t += MINUTE_MS) slots.push(dueSlot(new Date(t)));
-      const found = await Promise.all(slots.map((slot) => this.collection.find({ slot }, { projection: { _id: 1, dueAt: 1 } }).toArray()));
-      earliest = found.flat().sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-    }
-    // Jobs left due besides the one claimed below are read again by slot from the earliest one's minute on (a burst
-    // of work due at once costs slot reads, not full reads); once none is left, from the minute before the full read.
+    // Due jobs left over are read by their slots, only the due ones and a few at a time, from the earliest one's
+    // minute: a busy morning costs small slot reads, neither full reads nor every job of the current minutes.
+    // A backlog older than MAX_SLOTS minutes (after an outage) is read by full reads until it is cleared.
+    const oldBacklog = this.backlogFrom !== undefined && (now.getTime() - this.backlogFrom) / MINUTE_MS > MAX_SLOTS;
+    let earliest = this.backlogFrom !== undefined && !oldBacklog ? await this.dueBySlot(now, this.backlogFrom) : [];
+    const inBacklog = earliest.length > 0;
+    if (!inBacklog) earliest = await this.look(now, oldBacklog);
     const due = earliest.filter((j) => j.dueAt <= now);
-    const anchor = this.fullReadAt!.getTime() - MINUTE_MS;
-    this.scanFrom = due.length > 1 ? Math.min(due[0].dueAt.getTime(), anchor) : anchor;
-    this.nextDue = earliest.find((j) => j.dueAt > now)?.dueAt;
+    this.backlogFrom = due.length > 1 ? due[0].dueAt.getTime() - (due[0].dueAt.getTime() % MINUTE_MS) : undefined;
+    if (!inBacklog) this.nextDue = earliest.find((j) => j.dueAt > now)?.dueAt;
     for (const { _id, dueAt } of earliest) {
       if (dueAt > now) break;
       const taken = await this.leases.take(_id, { dueAt: { $lte: now } });
@@ -203,6 +187,32 @@ export class JobQueue {
       }
     }
     return null;
+  }
+
+  /**
+   * The earliest jobs: every `fullScanMs` (or when asked, the clock moved back or too many minutes passed) those of
+   * the whole collection, sorted by due time; otherwise every job due in the minutes since the minute before that read.
+   */
+  private async look(now: Date, full: boolean): Promise<Pick<JobDocument, '_id' | 'dueAt'>[]> {
+    const fullScanMs = this.options.fullScanMs ?? 300_000;
+    const since = this.fullReadAt ? this.fullReadAt.getTime() - MINUTE_MS : 0;
+    if (full || !this.fullReadAt || now.getTime() - this.fullReadAt.getTime() >= fullScanMs || now < this.fullReadAt || (now.getTime() - since) / MINUTE_MS > MAX_SLOTS) {
+      this.fullReadAt = now;
+      return this.collection.find({}, { projection: { _id: 1, dueAt: 1 } }).sort({ dueAt: 1 }).limit(BACKLOG_BATCH).toArray();
+    }
+    const slots: string[] = [];
+    for (let t = since - (since % MINUTE_MS); t <= now.getTime() + MINUTE_MS; t += MINUTE_MS) slots.push(dueSlot(new Date(t)));
+    const found = await Promise.all(slots.map((slot) => this.collection.find({ slot }, { projection: { _id: 1, dueAt: 1 } }).toArray()));
+    return found.flat().sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  }
+
+  /** Up to BACKLOG_BATCH jobs due by `now`, from the first minute slot from `from` on that holds any. */
+  private async dueBySlot(now: Date, from: number): Promise<Pick<JobDocument, '_id' | 'dueAt'>[]> {
+    for (let t = from; t <= now.getTime(); t += MINUTE_MS) {
+      const found = await this.collection.find({ slot: dueSlot(new Date(t)), dueAt: { $lte: now } }, { projection: { _id: 1, dueAt: 1 } }).limit(BACKLOG_BATCH).toArray();
+      if (found.length) return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+    }
+    return [];
   }
 
   /** Takes one job's lease now, whether or not it is due (work just announced in this process). */

@@ -44,8 +44,9 @@ interface OpenRequestKey {
 const isOpen = (d: Pick<OnboardingRequest, 'openKey' | 'requester'>) => d.openKey === d.requester.aadObjectId;
 
 /**
- * States of an open request. The tab's lists of them are key documents read by `_id` (see KeyLists): the open
- * states are bounded by the number of employees; closed states only grow and are read through `by_state`.
+ * States of an open request. Every state is paged through the `by_state` index (on FerretDB with PostgreSQL, the
+ * state equality is read through its GIN twin and the page sorted by FerretDB), so no write keeps a company-wide
+ * list: a submit or an approval costs the same with 10 open requests or 10,000.
  */
 export const OPEN_STATES: ReadonlySet<RequestState> = new Set<RequestState>(
   (['pendingItReview', 'pendingApproval', 'awaitingConsent', 'awaitingEnrollment', 'nonCompliant', 'complianceUndetermined', 'granting'] as const).filter((s) => !TERMINAL_STATES.includes(s)),
@@ -53,8 +54,8 @@ export const OPEN_STATES: ReadonlySet<RequestState> = new Set<RequestState>(
 
 /** The keys of the lists a request in this state belongs to. */
 export function listKeysOf(r: Pick<OnboardingRequest, 'state' | 'approvers' | 'openKey' | 'requester'>): string[] {
-  if (!isOpen(r)) return [];
-  return [`state:${r.state}`, ...(r.state === 'pendingApproval' ? r.approvers.map((p) => `approver:${p.aadObjectId}`) : [])];
+  if (!isOpen(r) || r.state !== 'pendingApproval') return [];
+  return r.approvers.map((p) => `approver:${p.aadObjectId}`);
 }
 
 /** Whether a request (as read) still belongs to the list `key`. */
@@ -80,7 +81,7 @@ const strip = (d: RequestDocument | null): OnboardingRequest | null => {
 export class RequestRepository {
   private readonly collection: Collection<RequestDocument>;
   private readonly openKeys: Collection<OpenRequestKey>;
-  /** The tab's lists of open requests (see KeyLists): `approver:<id>` and `state:<state>`. */
+  /** The tab's lists of requests waiting for each approver (see KeyLists): `approver:<id>`. */
   private readonly lists: KeyLists;
   private readonly lock: DocumentLock;
 
@@ -181,11 +182,10 @@ export class RequestRepository {
   }
 
   /**
-   * Requests in `state`, a page at a time: open states newest joined first from their key document; closed states
-   * (which only grow) most recently changed first, by the `by_state` index with an (updatedAt, _id) cursor.
+   * Requests in `state`, most recently changed first, a page at a time: by the `by_state` index with an
+   * (updatedAt, _id) cursor.
    */
   async pageByState(state: OnboardingRequest['state'], after: string | undefined, limit = 50): Promise<RequestPage> {
-    if (OPEN_STATES.has(state)) return this.pageOfList(`state:${state}`, after, limit, false);
     const [updatedAt, id] = after ? [after.slice(0, after.indexOf('|')), after.slice(after.indexOf('|') + 1)] : [];
     const filter = updatedAt ? { state, $or: [{ updatedAt: { $lt: updatedAt } }, { updatedAt, _id: { $lt: id } }] } : { state };
     const docs = await this.collection.find(filter).sort({ updatedAt: -1, _id: -1 }).limit(limit + 1).toArray();
@@ -193,17 +193,10 @@ export class RequestRepository {
     return docs.length > limit ? { items, next: `${items.at(-1)!.updatedAt}|${items.at(-1)!._id}` } : { items };
   }
 
-  /**
-   * How many open requests are in each open state: every id of each list is read by `_id` (removing those that
-   * moved on), so the count is exact; made when someone opens IT's charts.
-   */
+  /** How many open requests are in each open state (a count per state by `by_state`); made when someone opens IT's charts. */
   async openCounts(): Promise<Map<OnboardingRequest['state'], number>> {
     const out = new Map<OnboardingRequest['state'], number>();
-    await Promise.all(
-      [...OPEN_STATES].map(async (state) => {
-        out.set(state, (await this.pageOfList(`state:${state}`, undefined, Number.MAX_SAFE_INTEGER, true)).items.length);
-      }),
-    );
+    await Promise.all([...OPEN_STATES].map(async (state) => out.set(state, await this.collection.countDocuments({ state }))));
     return out;
   }
 

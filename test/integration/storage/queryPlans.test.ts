@@ -166,7 +166,11 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
 async function seed(db: Db): Promise<void> {
   for (let start = 0; start < STORED; start += 500) {
     const people = Array.from({ length: 500 }, (_, i) => `seed-${start + i}`);
-    const requests = people.map((p) => ({ ...newRequest(p), version: 1, outboxCount: 0 }));
+    // As in a company after a while: most requests closed (granted), one in twenty still waiting for approval.
+    const requests = people.map((p, i) => {
+      const r = newRequest(p);
+      return (start + i) % 20 === 0 ? { ...r, version: 1, outboxCount: 0 } : { ...r, state: 'granted', openKey: `closed:${r._id}`, version: 1, outboxCount: 0 };
+    });
     await db.collection(COLLECTIONS.requests).insertMany(requests as never[]);
     await db.collection(DEVICES_COLLECTION).insertMany(people.map((p) => ({ _id: `dev-${p}`, state: 'inGrace', person: { aadObjectId: p } })) as never[]);
     await db.collection(ALERTS_COLLECTION).insertMany(people.map((p) => ({ _id: `alert-${p}`, status: 'open', deviceId: `dev-${p}` })) as never[]);

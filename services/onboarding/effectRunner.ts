@@ -322,7 +322,7 @@ export class EffectRunner implements EffectDrain {
       this.unrecorded.delete(requestId);
       // The cards first: an entry marked done before its card is recorded would leave that card unrecorded for good.
       await this.requests.completeEffects(requestId, [], cards);
-      await outbox.markDone(carried.splice(0));
+      await outbox.markDone(REQUEST_AGGREGATE, requestId, carried.splice(0));
     };
     // The entries and the request are read once (or taken from the caller, who just read them), and again after an
     // effect that applied a transition (it may have owed more); the request also when an entry carries a commit
@@ -379,7 +379,7 @@ export class EffectRunner implements EffectDrain {
     const message = (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 300);
     if (e instanceof InvalidTransitionError) {
       this.logger.info({ requestId: request._id, effect: pending.effect.type, state: e.state }, 'effect outdated by a newer transition');
-      await outbox.markDone([entry._id]);
+      await outbox.markDone(REQUEST_AGGREGATE, request._id, [entry._id]);
       return;
     }
     if (attempts >= (this.options.maxAttempts ?? 6) || e instanceof RecipientUnreachableError) {

@@ -203,9 +203,14 @@ export class Outbox {
     return this.collection.find({ aggregateType, aggregateId, state: 'pending' }).sort({ _id: 1 }).toArray();
   }
 
-  /** Marks entries carried out (by the one holder of their aggregate's lease: a single writer, so no lock). */
-  async markDone(ids: readonly string[]): Promise<void> {
-    if (ids.length) await this.collection.updateMany({ _id: { $in: [...ids] }, state: 'pending' }, { $set: { state: 'done', doneAt: this.clock() }, $inc: { attempts: 1 } });
+  /**
+   * Marks an aggregate's entries carried out (by the one holder of its lease: a single writer, so no lock). The
+   * aggregate's equalities select the rows (on FerretDB the `_id` list is applied after them), so the write reads
+   * that aggregate's pending entries, not every pending entry of every aggregate.
+   */
+  async markDone(aggregateType: string, aggregateId: string, ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    await this.collection.updateMany({ aggregateType, aggregateId, state: 'pending', _id: { $in: [...ids] } }, { $set: { state: 'done', doneAt: this.clock() }, $inc: { attempts: 1 } });
   }
 
   /** Ends an entry: `discarded` (its write never committed), or `failed` after its last attempt (shown to IT). */

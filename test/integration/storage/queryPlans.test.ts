@@ -120,6 +120,7 @@ async function productQueries(uri: string, dbName: string): Promise<SentQuery[]>
     // The request's job reads its pending effects from the shared outbox.
     const outbox = new Outbox(db, {} as JobQueue, { maxAttempts: 1, baseDelayMs: 1 }, pino({ level: 'silent' }));
     await outbox.pendingOf('request', saved._id);
+    await outbox.markDone('request', saved._id, [`request:${saved._id}:v000000001:t:000`]);
     // A message sent for it, once, and a card rendered.
     const delivery: Delivery = { conversationId: `a:${me}`, activityId: `act-${me}`, serviceUrl: 'https://smba.example/' };
     await deliveries.begin(`e1:${me}`);

@@ -124,6 +124,7 @@ const schema = z.object({
   WORKER_INTERVAL_SECONDS: positiveNumber(5),
   WORKER_IDLE_MAX_SECONDS: positiveNumber(30),
   WORKER_FULL_SCAN_SECONDS: positiveNumber(300),
+  EFFECT_DRAINS_PER_INSTANCE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(500).default(16)),
   LEASE_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(1).max(600).default(15)),
   INSTANCE_ID_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'must be letters, digits, dot, dash or underscore').default('bot')),
   MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).default(262144)),
@@ -308,6 +309,8 @@ export interface AppConfig {
   workerIdleMaxSeconds: number;
   /** How often the worker reads the earliest jobs of the whole jobs collection; in between only the minutes since. */
   workerFullScanSeconds: number;
+  /** Requests whose effects one instance carries out at once; the others wait their turn in memory, holding no lease. */
+  effectDrainsPerInstance: number;
   /** Background work leases: time to live (renewed while work runs) and the prefix of this instance's id. */
   leases: { ttlSeconds: number; instanceIdPrefix: string };
   maxBodyBytes: number;
@@ -581,6 +584,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerIntervalSeconds: e.WORKER_INTERVAL_SECONDS,
     workerIdleMaxSeconds: Math.max(e.WORKER_IDLE_MAX_SECONDS, e.WORKER_INTERVAL_SECONDS),
     workerFullScanSeconds: e.WORKER_FULL_SCAN_SECONDS,
+    effectDrainsPerInstance: e.EFFECT_DRAINS_PER_INSTANCE,
     leases: Object.freeze({ ttlSeconds: e.LEASE_SECONDS, instanceIdPrefix: e.INSTANCE_ID_PREFIX }),
     maxBodyBytes: e.MAX_BODY_BYTES,
     enrollmentCheckWaitMs: e.ENROLLMENT_CHECK_WAIT_SECONDS * 1000,

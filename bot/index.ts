@@ -170,7 +170,7 @@ export async function startApp(config: AppConfig, logger: Logger): Promise<Runni
     service,
     jobs,
     deliveries,
-    { accessGroupId: config.groups.access, accessGrantTarget: config.workflow.accessGrantTarget },
+    { accessGroupId: config.groups.access, accessGrantTarget: config.workflow.accessGrantTarget, concurrentDrains: config.effectDrainsPerInstance },
     logger.child({ component: 'effects' }),
   );
   // One shared outbox per process: the request's effects and the enrolled devices' messages.

@@ -22,6 +22,12 @@ export interface EffectRunnerOptions {
   accessGrantTarget: 'user' | 'device';
   /** Give up retrying an effect after this many attempts (it stays recorded with its last error). */
   maxAttempts?: number;
+  /**
+   * Requests whose effects are carried out at once after a kick (default 16). Their messages leave at the Teams
+   * pace, so more would only hold more leases, each renewed while it waits; the others wait their turn in memory
+   * with no lease, and their jobs stand in for them if this process stops.
+   */
+  concurrentDrains?: number;
 }
 
 const SYSTEM = { kind: 'system' } as const;
@@ -71,6 +77,11 @@ export class EffectRunner implements EffectDrain {
   /** Cards posted by the step in progress of each request's drain, recorded with its completion. */
   private readonly unrecorded = new Map<string, PostedCard[]>();
   private halted = false;
+  /** Kicked drains running now, and those waiting for one of them to end (see concurrentDrains). */
+  private activeDrains = 0;
+  private readonly drainQueue: (() => void)[] = [];
+  /** Kicks waiting for a place, by request; runClaimed cancels one whose job the worker claimed meanwhile. */
+  private readonly waitingKicks = new Map<string, { cancelled: boolean }>();
   private outbox?: Outbox;
   private onGranted?: (request: OnboardingRequest, access: { groupId: string; memberId: string }) => Promise<void>;
 
@@ -117,20 +128,44 @@ export class EffectRunner implements EffectDrain {
       return;
     }
     this.cancelRetry(requestId);
-    const run = (async () => {
-      const taken = await this.jobs.take(KIND, requestId);
-      if (!('lease' in taken)) {
-        if (taken.heldUntil) this.retryLater(requestId, attempt, taken.heldUntil);
-        return;
+    const waiting = { cancelled: false };
+    this.waitingKicks.set(requestId, waiting);
+    const run: Promise<void> = (async () => {
+      const release = await this.drainSlot();
+      if (this.waitingKicks.get(requestId) === waiting) this.waitingKicks.delete(requestId);
+      try {
+        // The worker took the request's job over while this kick waited for its turn (see runClaimed).
+        if (this.halted || waiting.cancelled) return;
+        const taken = await this.jobs.take(KIND, requestId);
+        if (!('lease' in taken)) {
+          if (taken.heldUntil) this.retryLater(requestId, attempt, taken.heldUntil);
+          return;
+        }
+        await this.work(requestId, taken.lease);
+      } finally {
+        release();
       }
-      await this.work(requestId, taken.lease);
     })()
       .catch((e) => this.logger.error({ err: e, requestId }, 'effect drain failed'))
       .finally(() => {
-        this.running.delete(requestId);
-        if (this.again.delete(requestId)) this.kick(requestId);
+        if (this.running.get(requestId) === run) this.running.delete(requestId);
+        if (!waiting.cancelled && this.again.delete(requestId)) this.kick(requestId);
       });
     this.running.set(requestId, run);
+  }
+
+  /** Waits for one of the concurrentDrains places; the returned function hands it to the next in line. */
+  private async drainSlot(): Promise<() => void> {
+    if (this.activeDrains < (this.options.concurrentDrains ?? 16)) this.activeDrains++;
+    else await new Promise<void>((resolve) => this.drainQueue.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.drainQueue.shift();
+      if (next) next();
+      else this.activeDrains--;
+    };
   }
 
   /** Tries the kick again shortly: when the holder lets go, or at the latest just after its lease ends. */
@@ -163,12 +198,20 @@ export class EffectRunner implements EffectDrain {
    * kick in this process waits for it instead of competing.
    */
   async runClaimed(requestId: string, lease: Lease): Promise<void> {
-    while (this.running.has(requestId)) await this.running.get(requestId);
+    // A kick still waiting for its turn (its job came due meanwhile) gives way: the worker holds the lease now.
+    const waiting = this.waitingKicks.get(requestId);
+    if (waiting) {
+      waiting.cancelled = true;
+      this.waitingKicks.delete(requestId);
+    } else {
+      while (this.running.has(requestId)) await this.running.get(requestId);
+    }
     const run = this.work(requestId, lease).finally(() => {
-      this.running.delete(requestId);
+      if (this.running.get(requestId) === tracked) this.running.delete(requestId);
       if (this.again.delete(requestId)) this.kick(requestId);
     });
-    this.running.set(requestId, run.catch(() => undefined));
+    const tracked = run.catch(() => undefined);
+    this.running.set(requestId, tracked);
     await run;
   }
 

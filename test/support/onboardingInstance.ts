@@ -110,6 +110,8 @@ export interface InstanceOptions {
   noticeVersions?: OnboardingOptions['noticeVersions'];
   /** Draws request references (absent: the product's random draw). */
   newReference?: OnboardingOptions['newReference'];
+  /** Requests whose effects run at once after a kick (absent: the product's default). */
+  concurrentDrains?: number;
 }
 
 /** One bot instance's background machinery on a shared database (what bot/index.ts wires, minus the HTTP edge). */
@@ -131,7 +133,7 @@ export function onboardingInstance(db: Db, graphUrl: string, o: InstanceOptions)
     service,
     jobs,
     o.deliveries ?? new DeliveryLog(db),
-    { accessGroupId: ACCESS_GROUP, accessGrantTarget: 'user' },
+    { accessGroupId: ACCESS_GROUP, accessGrantTarget: 'user', concurrentDrains: o.concurrentDrains },
     logger,
   );
   const outbox = new Outbox(db, jobs, { maxAttempts: 6, baseDelayMs: 1_000 }, logger);

@@ -82,6 +82,7 @@ const MINUTE_MS = 60_000;
 const MAX_SLOTS = 30;
 /** Jobs a full read, or a read of left-over due jobs, returns at once. */
 const BACKLOG_BATCH = 10;
+const byDueTime = (a: Pick<JobDocument, 'dueAt'>, b: Pick<JobDocument, 'dueAt'>) => a.dueAt.getTime() - b.dueAt.getTime();
 
 /**
  * The jobs collection: one small document per subject with work pending, found by an index on its due time
@@ -203,14 +204,14 @@ export class JobQueue {
     const slots: string[] = [];
     for (let t = since - (since % MINUTE_MS); t <= now.getTime() + MINUTE_MS; t += MINUTE_MS) slots.push(dueSlot(new Date(t)));
     const found = await Promise.all(slots.map((slot) => this.collection.find({ slot }, { projection: { _id: 1, dueAt: 1 } }).toArray()));
-    return found.flat().sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+    return found.flat().sort(byDueTime);
   }
 
   /** Up to BACKLOG_BATCH jobs due by `now`, from the first minute slot from `from` on that holds any. */
   private async dueBySlot(now: Date, from: number): Promise<Pick<JobDocument, '_id' | 'dueAt'>[]> {
     for (let t = from; t <= now.getTime(); t += MINUTE_MS) {
       const found = await this.collection.find({ slot: dueSlot(new Date(t)), dueAt: { $lte: now } }, { projection: { _id: 1, dueAt: 1 } }).limit(BACKLOG_BATCH).toArray();
-      if (found.length) return found.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+      if (found.length) return found.sort(byDueTime);
     }
     return [];
   }

@@ -5,10 +5,11 @@ import { DocumentLock } from './documentLock';
 const READ_BATCH = 50;
 
 /**
- * Lists of ids kept as key documents read by `_id`. FerretDB v1 on PostgreSQL reads a table through an index only
- * for an `_id` equality (measured: filters on other fields, `_id` ranges and `$in` are read by a sequential scan
- * whatever secondary indexes exist), so a list a page shows often is one document `{_id: key, ids}` with the ids in
- * the order they joined, like the open-request key. An id joins a list before its record is written in a state that
+ * Lists of ids kept as key documents read by `_id`. FerretDB v1 pushes down only equalities (the embedded cluster
+ * answers them from GIN twins of the declared indexes); a path into an array, an `_id` range or `$in` is filtered
+ * in FerretDB after reading every row, so a list a page shows often and that such a filter would select (what waits
+ * for an approver, a device's state) is one document `{_id: key, ids}` with the ids in the order they joined, like
+ * the open-request key. An id joins a list before its record is written in a state that
  * belongs there, so a reader never misses it; it leaves lazily, when a reader finds the record has moved on. Every
  * change holds the document lock, because FerretDB applies an update as a separate read and write.
  */

@@ -33,6 +33,7 @@ import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../services/db/emb
 import { COLLECTIONS, ensureIndexes } from '../services/storage/mongoConnection';
 import { pidsWithCommandLine, treeUsage } from './procStats';
 import type { ConnectorStats } from './stubConnector';
+import { targetTable, verdicts } from './targets';
 import { approvalActionActivity, messageActivity, person, requestIdOf, seedPendingRequests, writeBenchTenant, type Channel } from './workload';
 
 const TURNS = ['help', 'intake', 'refresh', 'approve'] as const;
@@ -568,6 +569,13 @@ function report(o: Options, cells: Cell[], idle: Map<number, { bot: number; db?:
       const later = idleAfter.get(size);
       lines.push(`| ${size.toLocaleString('en')} | ${fmt(u.bot, 1)} | ${fmt(u.db, 1)} | ${fmt(later?.bot, 1)} | ${fmt(later?.db, 1)} |`);
     }
+  }
+
+  if (!o.echoReads) {
+    lines.push('');
+    lines.push('Targets (the bot against the bare echo bot in this run). Where one is missed, the last column gives the CPU this run measured for those turns: on a machine whose cores are all busy, that is what bounds them.');
+    lines.push('');
+    lines.push(...targetTable(verdicts(cells, new Map([...idleAfter.entries()].map(([size, u]) => [size, u.db])))));
   }
 
   if (lateCells) notes.push('\\* More than 1% of the requests were still unanswered when the measured window closed: the real p99 is higher than shown.');

@@ -1,0 +1,150 @@
+/**
+ * The performance targets of a whole company's load, checked against one `npm run bench` run: each target with the
+ * measured figure, met or missed, and for a miss the CPU figures of the same run that bound it.
+ */
+
+/** What the verdicts need of one measured run. */
+export interface TargetSample {
+  rps: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  unexpected: number;
+  errorCards: number;
+  unfinished: number;
+  lost?: number;
+  cpuMsPerTurn: number;
+  dbCpuMsPerTurn?: number;
+}
+
+/** One turn × connections × stored size, its runs alternating echo and bot. */
+export interface TargetCell {
+  turn: string;
+  connections: number;
+  size: number;
+  echo: TargetSample[];
+  bot: TargetSample[];
+}
+
+/** One target's verdict. */
+export interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+  /** For a miss: what the same run measured that limits it. */
+  limit?: string;
+}
+
+export const TARGETS = {
+  intakeThroughput: 0.5,
+  intakeP99: 2,
+  approveP99: 3,
+  approveP99Connections: 50,
+  flat: 0.9,
+  idleDbPercent: 1,
+} as const;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pairs = (c: TargetCell) => Array.from({ length: Math.min(c.echo.length, c.bot.length) }, (_, i) => ({ echo: c.echo[i], bot: c.bot[i] }));
+const ratio = (c: TargetCell, f: (s: TargetSample) => number) => median(pairs(c).map((p) => f(p.bot) / f(p.echo)));
+const at = (c: TargetCell) => `${c.connections} conn., ${c.size.toLocaleString('en')} stored`;
+const digits = (x: number) => (x < 0.1 ? 3 : 2);
+
+/** The CPU per turn of the cells (median over runs and cells): what bounds a turn on a machine whose cores are all busy. */
+function cpuOf(cells: TargetCell[]): string {
+  const bot = median(cells.flatMap((c) => c.bot.map((s) => s.cpuMsPerTurn)));
+  const echo = median(cells.flatMap((c) => c.echo.map((s) => s.cpuMsPerTurn)));
+  const dbs = cells.flatMap((c) => c.bot.map((s) => s.dbCpuMsPerTurn)).filter((x): x is number => x !== undefined);
+  const db = dbs.length ? ` and the database ${median(dbs).toFixed(1)} ms` : '';
+  return `per turn the bot uses ${bot.toFixed(1)} ms of CPU${db} where the echo bot uses ${echo.toFixed(2)} ms`;
+}
+
+/** The worst cell of `cells` by `value` (lowest when `low`), with the value. */
+function worst(cells: TargetCell[], value: (c: TargetCell) => number, low: boolean): { cell: TargetCell; value: number } | undefined {
+  let out: { cell: TargetCell; value: number } | undefined;
+  for (const cell of cells) {
+    const v = value(cell);
+    if (!Number.isFinite(v)) continue;
+    if (!out || (low ? v < out.value : v > out.value)) out = { cell, value: v };
+  }
+  return out;
+}
+
+/**
+ * The verdicts for the cells of one run, and the database's idle CPU after the cells by stored size. A target whose
+ * turn or size was not run is reported as not measured.
+ */
+export function verdicts(cells: TargetCell[], idleAfterDb: Map<number, number | undefined>): Verdict[] {
+  const out: Verdict[] = [];
+  const measured = cells.filter((c) => pairs(c).length > 0);
+  const intake = measured.filter((c) => c.turn === 'intake');
+  const notRun = (target: string): Verdict => ({ target, measured: 'not run', met: undefined });
+
+  const t = worst(intake, (c) => ratio(c, (s) => s.rps), true);
+  const intakeCpu = intake.length ? cpuOf(intake) : undefined;
+  out.push(
+    t
+      ? {
+          target: `Intake throughput ≥ ${TARGETS.intakeThroughput}× the echo bot's`,
+          measured: `${t.value.toFixed(digits(t.value))}× at worst (${at(t.cell)})`,
+          met: t.value >= TARGETS.intakeThroughput,
+          limit: intakeCpu,
+        }
+      : notRun(`Intake throughput ≥ ${TARGETS.intakeThroughput}× the echo bot's`),
+  );
+  const p = worst(intake, (c) => ratio(c, (s) => s.p99), false);
+  out.push(
+    p
+      ? { target: `Intake p99 ≤ ${TARGETS.intakeP99}× the echo bot's`, measured: `${p.value.toFixed(1)}× at worst (${at(p.cell)})`, met: p.value <= TARGETS.intakeP99, limit: intakeCpu }
+      : notRun(`Intake p99 ≤ ${TARGETS.intakeP99}× the echo bot's`),
+  );
+  const approve = measured.filter((c) => c.turn === 'approve' && c.connections === TARGETS.approveP99Connections);
+  const a = worst(approve, (c) => ratio(c, (s) => s.p99), false);
+  const approveTarget = `Approve p99 ≤ ${TARGETS.approveP99}× the echo bot's at ${TARGETS.approveP99Connections} connections`;
+  out.push(a ? { target: approveTarget, measured: `${a.value.toFixed(1)}× at worst (${at(a.cell)})`, met: a.value <= TARGETS.approveP99, limit: cpuOf(approve) } : notRun(approveTarget));
+
+  // Flat: every turn × connections at its largest stored size against the same turn with none stored.
+  const flatTarget = `Throughput with the most stored ≥ ${TARGETS.flat}× with none`;
+  const flat: { cell: TargetCell; base: TargetCell; value: number }[] = [];
+  for (const base of measured.filter((c) => c.size === 0)) {
+    for (const cell of measured.filter((c) => c.turn === base.turn && c.connections === base.connections && c.size > 0)) {
+      flat.push({ cell, base, value: median(cell.bot.map((s) => s.rps)) / median(base.bot.map((s) => s.rps)) });
+    }
+  }
+  if (flat.length) {
+    const low = flat.reduce((m, f) => (f.value < m.value ? f : m));
+    const dbAt = (c: TargetCell) => median(c.bot.map((s) => s.dbCpuMsPerTurn ?? Number.NaN));
+    out.push({
+      target: flatTarget,
+      measured: `${low.value.toFixed(2)} at worst (${low.cell.turn}, ${at(low.cell)})`,
+      met: low.value >= TARGETS.flat,
+      limit: `the database used ${dbAt(low.cell).toFixed(1)} ms of CPU per turn there and ${dbAt(low.base).toFixed(1)} ms with none stored`,
+    });
+  } else out.push(notRun(flatTarget));
+
+  const sum = (f: (s: TargetSample) => number | undefined) => measured.reduce((n, c) => n + c.bot.reduce((m, s) => m + (f(s) ?? 0), 0), 0);
+  const errors = sum((s) => s.errors + s.non2xx + s.unexpected + s.errorCards + s.unfinished);
+  const lost = sum((s) => s.lost);
+  const runs = measured.reduce((n, c) => n + c.bot.length, 0);
+  out.push(
+    runs
+      ? { target: 'Zero errors and zero lost writes', measured: `${errors} errors, ${lost} lost writes in ${runs} run${runs === 1 ? '' : 's'} of the bot`, met: errors === 0 && lost === 0 }
+      : notRun('Zero errors and zero lost writes'),
+  );
+
+  const largest = Math.max(...idleAfterDb.keys());
+  const idle = Number.isFinite(largest) ? idleAfterDb.get(largest) : undefined;
+  const idleTarget = `Database idle CPU with the most stored < ${TARGETS.idleDbPercent}% of a core`;
+  out.push(idle !== undefined ? { target: idleTarget, measured: `${idle.toFixed(1)}% with ${largest.toLocaleString('en')} stored, after the cells`, met: idle < TARGETS.idleDbPercent } : notRun(idleTarget));
+  return out;
+}
+
+/** The verdicts as a markdown table. */
+export function targetTable(list: Verdict[]): string[] {
+  const lines = ['| Target | Measured | Met | What limits it (same run) |', '|---|---|---|---|'];
+  for (const v of list) lines.push(`| ${v.target} | ${v.measured} | ${v.met === undefined ? '–' : v.met ? 'yes' : 'no'} | ${v.met === false && v.limit ? v.limit : ''} |`);
+  return lines;
+}

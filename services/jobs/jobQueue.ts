@@ -49,7 +49,21 @@ export interface JobDocument extends LeaseFields {
   rev: number;
   /** When new work was last announced; its write may still be on its way (see finish). */
   announcedAt?: Date;
+  /**
+   * Who announced work since the job was created: instance ids whose announcements are known to have landed
+   * unless that instance says otherwise (see announceWrite), and UNTRACKED for an announcer that does not say.
+   */
+  announcedBy?: string[];
 }
+
+/** The announcer of work it does not follow to its write: its write may be on its way for up to a lease. */
+export const UNTRACKED = '*';
+
+/**
+ * Announcements of this process whose write has not landed yet, by `<owner> <job id>` (a count: two writes of
+ * one subject can be on their way at once). Shared by every queue of the process with the same owner.
+ */
+const inFlight = new Map<string, number>();
 
 /** A job this instance holds, with the revision seen when its work started. */
 export interface HeldJob {
@@ -132,21 +146,55 @@ export class JobQueue {
    * insert, atomic on every server, which no holder can be finishing; an existing one is updated under the lock,
    * because a holder's finish reads and rewrites it.
    */
-  async announce(kind: JobKind, subject: string, dueAt: Date): Promise<void> {
+  async announce(kind: JobKind, subject: string, dueAt: Date, by: string = UNTRACKED): Promise<void> {
     const _id = JobQueue.id(kind, subject);
     let created = false;
     try {
-      await this.collection.insertOne({ _id, kind, subject, dueAt, slot: dueSlot(dueAt), rev: 1, announcedAt: this.clock() });
+      await this.collection.insertOne({ _id, kind, subject, dueAt, slot: dueSlot(dueAt), rev: 1, announcedAt: this.clock(), announcedBy: [by] });
       created = true;
     } catch (e) {
       if ((e as { code?: number }).code !== 11000) throw e;
     }
     if (!created) {
       await this.lock.withLock(this.lockKey(_id), () =>
-        this.collection.updateOne({ _id }, { $min: { dueAt, slot: dueSlot(dueAt) }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $setOnInsert: { kind, subject } }, { upsert: true }),
+        this.collection.updateOne(
+          { _id },
+          { $min: { dueAt, slot: dueSlot(dueAt) }, $max: { announcedAt: this.clock() }, $inc: { rev: 1 }, $addToSet: { announcedBy: by }, $setOnInsert: { kind, subject } },
+          { upsert: true },
+        ),
       );
     }
     for (const listener of this.announced) listener(kind, dueAt);
+  }
+
+  /**
+   * Announces work this process is about to write, and follows it: call the returned function once the write has
+   * landed or failed. Until then a holder of the job keeps it when it finishes; afterwards, if every announcement
+   * since the job was created came from this instance, a holder here that saw the latest of them deletes the job
+   * at once instead of keeping it a lease longer for a write that might still be on its way.
+   */
+  async announceWrite(kind: JobKind, subject: string, dueAt: Date): Promise<() => void> {
+    const key = this.inFlightKey(JobQueue.id(kind, subject));
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    let open = true;
+    const landed = () => {
+      if (!open) return;
+      open = false;
+      const left = (inFlight.get(key) ?? 1) - 1;
+      if (left > 0) inFlight.set(key, left);
+      else inFlight.delete(key);
+    };
+    try {
+      await this.announce(kind, subject, dueAt, this.options.owner);
+    } catch (e) {
+      landed();
+      throw e;
+    }
+    return landed;
+  }
+
+  private inFlightKey(jobId: string) {
+    return `${this.options.owner} ${jobId}`;
   }
 
   /**
@@ -221,8 +269,9 @@ export class JobQueue {
     const _id = JobQueue.id(kind, subject);
     let taken = await this.leases.take(_id);
     if (!('lease' in taken) && !taken.heldUntil) {
-      // No job yet (work written by a version that kept no jobs): create it, then take it.
-      await this.announce(kind, subject, new Date(this.clock().getTime() + this.options.leaseMs));
+      // No job yet (work written by a version that kept no jobs, or its job just finished): create it, then take
+      // it. The work is written already, so nothing of this announcement is on its way.
+      await this.announce(kind, subject, new Date(this.clock().getTime() + this.options.leaseMs), this.options.owner);
       taken = await this.leases.take(_id);
     }
     if (!('lease' in taken)) return taken;
@@ -239,22 +288,24 @@ export class JobQueue {
    * Ends the holder's work: the job runs again at `next`, or is deleted when nothing more is scheduled. If new
    * work was announced since `seenRev`, the job stays due now instead, so that work is never left behind. An
    * announcement younger than a lease may belong to a write still on its way (announced, not yet saved, when the
-   * holder read the subject), so the job is kept until that write has had a lease's time to land.
+   * holder read the subject), so the job is kept until that write has had a lease's time to land, unless every
+   * announcement came from this instance and none is still on its way (see announceWrite).
    */
   async finish(lease: Lease, seenRev: number | undefined, next: Date | null): Promise<void> {
     await this.leases.asHolder(lease, async (doc) => {
       const now = this.clock();
       let dueAt: Date | null = doc.rev !== seenRev ? now : next;
       const settled = doc.announcedAt ? new Date(doc.announcedAt.getTime() + this.options.leaseMs) : undefined;
-      if (settled && settled > now && (!dueAt || dueAt > settled)) dueAt = settled;
-      if (!dueAt) {
-        await this.collection.deleteOne({ _id: lease.id, leaseToken: lease.token });
-        return;
-      }
-      await this.collection.updateOne(
-        { _id: lease.id, leaseToken: lease.token },
-        { $set: { dueAt, slot: dueSlot(dueAt) }, $unset: { leaseOwner: '', leaseToken: '', leaseUntil: '' } },
-      );
+      const allLanded = doc.rev === seenRev && Boolean(doc.announcedBy?.length) && doc.announcedBy!.every((by) => by === this.options.owner) && !inFlight.has(this.inFlightKey(lease.id));
+      if (settled && settled > now && !allLanded && (!dueAt || dueAt > settled)) dueAt = settled;
+      // Conditional on the revision read: on a server that isolates updates no lock keeps an announcement out
+      // between that read and this write, and one that came in makes the job due now instead.
+      const asRead = { _id: lease.id, leaseToken: lease.token, rev: doc.rev };
+      const release = { $unset: { leaseOwner: '', leaseToken: '', leaseUntil: '' } } as const;
+      if (!dueAt && (await this.collection.deleteOne(asRead)).deletedCount === 1) return;
+      const at = dueAt ?? now;
+      if ((await this.collection.updateOne(asRead, { $set: { dueAt: at, slot: dueSlot(at) }, ...release })).matchedCount === 1) return;
+      await this.collection.updateOne({ _id: lease.id, leaseToken: lease.token }, { $set: { dueAt: now, slot: dueSlot(now) }, ...release });
     });
   }
 

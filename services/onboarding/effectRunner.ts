@@ -110,9 +110,13 @@ export class EffectRunner implements EffectDrain {
     this.onGranted = listener;
   }
 
-  /** Makes sure the request's job fires soon even if this process dies before carrying out what comes next. */
-  async announce(requestId: string): Promise<void> {
-    await this.jobs.announce(KIND, requestId, new Date(this.clock().getTime() + this.jobs.options.leaseMs));
+  /**
+   * Makes sure the request's job fires soon even if this process dies before carrying out what comes next. Call
+   * the returned function once the write that follows has landed (or failed): from then on a drain here that saw
+   * it may end the job at once.
+   */
+  announce(requestId: string): Promise<() => void> {
+    return this.jobs.announceWrite(KIND, requestId, new Date(this.clock().getTime() + this.jobs.options.leaseMs));
   }
 
   /**

@@ -68,8 +68,11 @@ export class UnpublishedNoticeError extends Error {
 
 /** Runs a request's pending effects in the background. */
 export interface EffectDrain {
-  /** Records that the request is about to get new effects; called before the write, so a crash cannot lose them. */
-  announce(requestId: string): Promise<void>;
+  /**
+   * Records that the request is about to get new effects; called before the write, so a crash cannot lose them.
+   * May return a function to call once that write has landed or failed.
+   */
+  announce(requestId: string): Promise<(() => void) | void>;
   /** Starts carrying out the request's effects now. */
   kick(requestId: string): void;
   /** Makes sure the request's enrollment check runs at `at` (called before the write that schedules it). */
@@ -381,15 +384,20 @@ export class OnboardingService {
       outboxTokens: [...(before?.outboxTokens ?? []), commitToken].slice(-KEPT_COMMIT_TOKENS),
     };
     // The request's job first, then its effects (staged with this write's token), then the write that commits them.
-    await this.drain.announce(next._id);
-    if (next.state === 'pendingApproval') await this.approvalClock.announce(toSave);
-    if (toSave.nextCheckAt && CHECKING.includes(toSave.state) && toSave.nextCheckAt !== before?.nextCheckAt) await this.drain.scheduleCheck?.(next._id, toSave.nextCheckAt);
-    if (this.outbox) {
-      const entries = effects.map((effect, i) => ({ key: requestEffectKey(next._id, version, commitToken, i), kind: REQUEST_EFFECT, payload: { effect } }));
-      await this.outbox.stage({ type: REQUEST_AGGREGATE, id: next._id, version, commitToken }, entries, 'own');
+    const landed = await this.drain.announce(next._id);
+    let saved: OnboardingRequest;
+    try {
+      if (next.state === 'pendingApproval') await this.approvalClock.announce(toSave);
+      if (toSave.nextCheckAt && CHECKING.includes(toSave.state) && toSave.nextCheckAt !== before?.nextCheckAt) await this.drain.scheduleCheck?.(next._id, toSave.nextCheckAt);
+      if (this.outbox) {
+        const entries = effects.map((effect, i) => ({ key: requestEffectKey(next._id, version, commitToken, i), kind: REQUEST_EFFECT, payload: { effect } }));
+        await this.outbox.stage({ type: REQUEST_AGGREGATE, id: next._id, version, commitToken }, entries, 'own');
+      }
+      const pending: PendingEffect[] = this.outbox ? [] : effects.map((effect) => ({ id: randomUUID(), effect, createdAt: now }));
+      saved = isNew ? await this.requests.insert({ ...toSave, outbox: pending }) : await this.requests.save(toSave, pending);
+    } finally {
+      landed?.();
     }
-    const pending: PendingEffect[] = this.outbox ? [] : effects.map((effect) => ({ id: randomUUID(), effect, createdAt: now }));
-    const saved = isNew ? await this.requests.insert({ ...toSave, outbox: pending }) : await this.requests.save(toSave, pending);
     this.logger.info(
       { requestId: saved._id, event: event.type, from: before?.state ?? null, to: saved.state, version: saved.version, effects: result.effects.map((e) => e.type) },
       'request transition',

@@ -89,6 +89,56 @@ describe('background work shared by two bot instances on one database', function
       assert.equal(await holder.collection.countDocuments({ _id: JobQueue.id('onboardingRequest', 'r4') }), 0, 'then it is done');
     });
 
+    // Who announced the work a holder finishes with, and whether its write has landed: the job ends at once only
+    // when every announcement came from the holder's own instance and none is still on its way.
+    const announcers: { name: string; announce: (own: JobQueue, other: JobQueue, subject: string) => Promise<void>; ends: boolean }[] = [
+      { name: 'this instance, its write landed', ends: true, announce: async (own, _o, subject) => (await own.announceWrite('onboardingRequest', subject, new Date()))() },
+      { name: 'this instance, its write still on its way', ends: false, announce: async (own, _o, subject) => void (await own.announceWrite('onboardingRequest', subject, new Date())) },
+      {
+        name: 'this instance twice, one write landed and one on its way',
+        ends: false,
+        announce: async (own, _o, subject) => {
+          const first = await own.announceWrite('onboardingRequest', subject, new Date());
+          await own.announceWrite('onboardingRequest', subject, new Date());
+          first();
+        },
+      },
+      {
+        name: 'this instance (landed) and another instance',
+        ends: false,
+        announce: async (own, other, subject) => {
+          (await own.announceWrite('onboardingRequest', subject, new Date()))();
+          (await other.announceWrite('onboardingRequest', subject, new Date()))();
+        },
+      },
+      { name: 'an announcer that does not follow its write', ends: false, announce: (own, _o, subject) => own.announce('onboardingRequest', subject, new Date()) },
+    ];
+    for (const [i, c] of announcers.entries()) {
+      it(`when the work was announced by ${c.name} and the holder saw it, then the job ${c.ends ? 'ends at once' : 'waits a lease for the write'}`, async () => {
+        const own = new JobQueue(db, { owner: 'own', leaseMs: LEASE_MS });
+        const other = new JobQueue(db, { owner: 'other', leaseMs: LEASE_MS });
+        const subject = `announced-${i}`;
+        await c.announce(own, other, subject);
+        const held = await own.take('onboardingRequest', subject);
+        assert.ok('lease' in held);
+        await own.finish(held.lease, held.job.rev, null);
+        const kept = await own.collection.findOne({ _id: JobQueue.id('onboardingRequest', subject) });
+        assert.equal(Boolean(kept), !c.ends);
+        if (kept) assert.ok(kept.dueAt > new Date(), 'kept until the write has had time to land');
+      });
+    }
+
+    it('when work is announced after the holder read the job, then finishing leaves it due now', async () => {
+      const own = new JobQueue(db, { owner: 'own', leaseMs: LEASE_MS });
+      (await own.announceWrite('onboardingRequest', 'late', new Date()))();
+      const held = await own.take('onboardingRequest', 'late');
+      assert.ok('lease' in held);
+      (await own.announceWrite('onboardingRequest', 'late', new Date()))();
+      await own.finish(held.lease, held.job.rev, null);
+      const kept = await own.collection.findOne({ _id: JobQueue.id('onboardingRequest', 'late') });
+      assert.ok(kept && kept.dueAt <= new Date() && !kept.leaseToken, 'due now and free');
+    });
+
     it('when the holder keeps renewing, then nobody takes over however long the work runs; when renewals stop, another instance does', async () => {
       const a = new JobQueue(db, { owner: 'a', leaseMs: LEASE_MS });
       const b = new JobQueue(db, { owner: 'b', leaseMs: LEASE_MS });

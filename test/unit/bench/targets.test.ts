@@ -55,6 +55,11 @@ describe('bench targets: the verdicts of one run', () => {
       expect: { Zero: false },
     },
     {
+      name: 'flat is judged at the largest stored size',
+      cells: [cell('help', 20, 0, [sample(1000, 10)]), cell('help', 20, 1_000, [sample(850, 10)]), cell('help', 20, 10_000, [sample(950, 10)])],
+      expect: { Throughput: true },
+    },
+    {
       name: 'idle is judged at the largest stored size',
       cells: [cell('help', 20, 0, [sample(1000, 10)])],
       idle: new Map([

@@ -103,7 +103,9 @@ describe('e2e incidents: Alex reports his phone lost in chat, and IT Security lo
     assert.match(itCard.text, /Lost device/);
     assert.match(itCard.text, /Alex Wilber/);
     assert.match(itCard.text, /8:10 train to Leeds/);
-    for (let i = 0; i < 100 && stack.graph.controls.groupMembers(ACCESS_GROUP).includes(ALEX); i++) await new Promise((r) => setTimeout(r, 100));
+    // At once when the report's drain runs; within about a lease (LEASE_SECONDS, 15 s) when a busy machine makes
+    // another holder's work on the device run first.
+    for (let i = 0; i < 250 && stack.graph.controls.groupMembers(ACCESS_GROUP).includes(ALEX); i++) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(stack.graph.controls.groupMembers(ACCESS_GROUP), [], 'Alex left the access group');
   });
 

@@ -448,7 +448,6 @@ async function measure(
   }
 }
 
-/** CPU the bot's tree and the database use while nothing is asked of the bot, as % of one core. */
 /** Idle CPU in % of one core: over the whole window, and over its last step (once a catch-up has ended). */
 interface Idle {
   bot: number;
@@ -457,6 +456,7 @@ interface Idle {
   lastDb?: number;
 }
 
+/** CPU the bot's tree and the database use while nothing is asked of the bot, as % of one core. */
 async function idleCpu(bot: Running, stack: Stack, seconds: number, settleS = 1, drainFirst = false): Promise<Idle> {
   killTree(bot.proc.pid, 'SIGCONT');
   try {

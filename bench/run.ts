@@ -231,6 +231,8 @@ async function settle(stack: Stack, run: Running): Promise<void> {
 /**
  * Sends `w`'s activities over `connections` connections: for `window.seconds`, or `window.amount` requests in all
  * (each connection waits for its last answer, so none is cut off), stopped after `maxSeconds` in any case.
+ * `answeredSeconds` is the time from the start to the last answer. autocannon's own `duration` ends at its next
+ * one-second sample tick after the last answer, which would add up to a second to a five-second window.
  */
 async function load(
   url: string,
@@ -238,8 +240,10 @@ async function load(
   window: { seconds: number } | { amount: number; maxSeconds: number },
   w: Workload,
   turn: Turn,
-): Promise<autocannon.Result & { unexpected: number }> {
+): Promise<autocannon.Result & { unexpected: number; answeredSeconds: number }> {
   let unexpected = 0;
+  const started = performance.now();
+  let lastAnswer = started;
   // Without a callback autocannon returns its run: a promise of the result that can also be stopped.
   const run = autocannon({
     url: `${url}/api/messages`,
@@ -256,6 +260,7 @@ async function load(
           return { ...req, body };
         },
         onResponse: (status, body, context) => {
+          lastAnswer = performance.now();
           if (status < 200 || status >= 300) return;
           const id = (context as Record<string, unknown>).id as string | undefined;
           if (!w.check(body, context as Record<string, unknown>)) unexpected++;
@@ -266,7 +271,10 @@ async function load(
   }) as unknown as Promise<autocannon.Result> & { stop(): void };
   const guard = 'amount' in window ? setTimeout(() => run.stop(), window.maxSeconds * 1000) : undefined;
   try {
-    return Object.assign(await run, { unexpected });
+    const r = await run;
+    // Nothing answered (every request failed): autocannon's window is all there is.
+    const answeredSeconds = lastAnswer > started ? (lastAnswer - started) / 1000 : r.duration;
+    return Object.assign(r, { unexpected, answeredSeconds });
   } finally {
     clearTimeout(guard);
   }
@@ -414,7 +422,7 @@ async function measure(
   try {
     if (warmUp && o.warmupS > 0) {
       const r = await load(run.url, connections, { seconds: o.warmupS }, w, turn);
-      estimate ??= (r['2xx'] + r.non2xx) / o.warmupS;
+      estimate ??= (r['2xx'] + r.non2xx) / Math.max(r.answeredSeconds, 0.001);
     }
     await settle(stack, run);
     w.written.clear();
@@ -427,7 +435,7 @@ async function measure(
     const after = { proc: treeUsage([run.proc.pid]), db: databaseCpuMs(stack), connector: await connectorStats(stack.connectorUrl) };
     const turns = r['2xx'] + r.non2xx;
     return {
-      rps: turns / Math.max(r.duration, 0.001),
+      rps: turns / Math.max(r.answeredSeconds, 0.001),
       p50: r.latency.p50,
       p99: r.latency.p99,
       sent: r.requests.sent,

@@ -33,7 +33,7 @@ import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../services/db/emb
 import { COLLECTIONS, ensureIndexes } from '../services/storage/mongoConnection';
 import { pidsWithCommandLine, treeUsage } from './procStats';
 import type { ConnectorStats } from './stubConnector';
-import { targetTable, verdicts } from './targets';
+import { flatness, targetTable, verdicts } from './targets';
 import { approvalActionActivity, messageActivity, person, requestIdOf, seedPendingRequests, writeBenchTenant, type Channel } from './workload';
 
 const TURNS = ['help', 'intake', 'refresh', 'approve'] as const;
@@ -558,10 +558,12 @@ function report(o: Options, cells: Cell[], idle: Map<number, Idle>, idleAfter: M
   const sizes = [...new Set(cells.map((c) => c.size))].sort((a, b) => a - b);
   if (sizes.length > 1 && sizes[0] === 0) {
     lines.push('');
-    lines.push('Flat as data grows: the bot\'s median throughput with N stored requests ÷ with none.');
+    lines.push(
+      'Flat as data grows: the bot\'s throughput with N stored requests ÷ with none, each taken as its median ratio to the echo bot run beside it (the sizes run minutes apart and the machine\'s speed drifts in between), and in requests per second alone.',
+    );
     lines.push('');
-    lines.push(`| Turn | Conn. | ${sizes.slice(1).map((s) => `${s.toLocaleString('en')} stored`).join(' | ')} |`);
-    lines.push(`|---|---:|${sizes.slice(1).map(() => '---:').join('|')}|`);
+    lines.push(`| Turn | Conn. | ${sizes.slice(1).map((s) => `${s.toLocaleString('en')} stored, against the echo bot | ${s.toLocaleString('en')} stored, req/s alone`).join(' | ')} |`);
+    lines.push(`|---|---:|${sizes.slice(1).map(() => '---:|---:').join('|')}|`);
     for (const turn of o.turns) {
       for (const conn of o.connections) {
         const base = cells.find((c) => c.turn === turn && c.connections === conn && c.size === 0);
@@ -569,7 +571,7 @@ function report(o: Options, cells: Cell[], idle: Map<number, Idle>, idleAfter: M
         const b = median(base.bot.map((s) => s.rps));
         const row = sizes.slice(1).map((size) => {
           const c = cells.find((x) => x.turn === turn && x.connections === conn && x.size === size);
-          return c?.bot.length ? fmt(median(c.bot.map((s) => s.rps)) / b, 2) : '–';
+          return c?.bot.length ? `${fmt(flatness(c, base), 2)} | ${fmt(median(c.bot.map((s) => s.rps)) / b, 2)}` : '– | –';
         });
         lines.push(`| ${TURN_LABEL[turn]} | ${conn} | ${row.join(' | ')} |`);
       }

@@ -50,6 +50,11 @@ const median = (xs: number[]) => {
 };
 const pairs = (c: TargetCell) => Array.from({ length: Math.min(c.echo.length, c.bot.length) }, (_, i) => ({ echo: c.echo[i], bot: c.bot[i] }));
 const ratio = (c: TargetCell, f: (s: TargetSample) => number) => median(pairs(c).map((p) => f(p.bot) / f(p.echo)));
+/**
+ * The bot's throughput with data stored against with none, each as its median ratio to the echo bot run beside it:
+ * what the data costs, with the machine's drift between the two cells taken out.
+ */
+export const flatness = (cell: TargetCell, base: TargetCell) => ratio(cell, (s) => s.rps) / ratio(base, (s) => s.rps);
 const at = (c: TargetCell) => `${c.connections} conn., ${c.size.toLocaleString('en')} stored`;
 const digits = (x: number) => (x < 0.1 ? 3 : 2);
 
@@ -106,24 +111,28 @@ export function verdicts(cells: TargetCell[], idleDb: Map<number, number | undef
   const approveTarget = `Approve p99 ≤ ${TARGETS.approveP99}× the echo bot's at ${TARGETS.approveP99Connections} connections`;
   out.push(a ? { target: approveTarget, measured: `${a.value.toFixed(1)}× at worst (${at(a.cell)})`, met: a.value <= TARGETS.approveP99, limit: cpuOf(approve) } : notRun(approveTarget));
 
-  // Flat: every turn × connections at the largest stored size against the same turn with none stored.
+  // Flat: every turn × connections at the largest stored size against the same turn with none stored. The sizes run
+  // minutes apart, and this machine's speed drifts in between (the echo bot's CPU for the same turn moves by a third
+  // from one cell to the next), so each size's throughput is taken as its ratio to the echo bot run beside it.
   const flatTarget = `Throughput with the most stored ≥ ${TARGETS.flat}× with none`;
   const most = Math.max(0, ...measured.map((c) => c.size));
-  const flat: { cell: TargetCell; base: TargetCell; value: number }[] = [];
+  const flat: { cell: TargetCell; base: TargetCell; value: number; raw: number }[] = [];
   for (const base of measured.filter((c) => c.size === 0)) {
     for (const cell of measured.filter((c) => c.turn === base.turn && c.connections === base.connections && c.size === most && most > 0)) {
-      flat.push({ cell, base, value: median(cell.bot.map((s) => s.rps)) / median(base.bot.map((s) => s.rps)) });
+      flat.push({ cell, base, value: flatness(cell, base), raw: median(cell.bot.map((s) => s.rps)) / median(base.bot.map((s) => s.rps)) });
     }
   }
   if (flat.length) {
     const low = flat.reduce((m, f) => (f.value < m.value ? f : m));
     const dbAt = (c: TargetCell) => median(c.bot.map((s) => s.dbCpuMsPerTurn ?? Number.NaN));
     const botAt = (c: TargetCell) => median(c.bot.map((s) => s.cpuMsPerTurn));
+    const echoAt = (c: TargetCell) => median(c.echo.map((s) => s.cpuMsPerTurn));
+    const cpu = (c: TargetCell) => `the bot ${botAt(c).toFixed(1)} ms and the database ${dbAt(c).toFixed(1)} ms where the echo bot used ${echoAt(c).toFixed(2)} ms`;
     out.push({
       target: flatTarget,
-      measured: `${low.value.toFixed(2)} at worst (${low.cell.turn}, ${at(low.cell)})`,
+      measured: `${low.value.toFixed(2)} at worst against the echo bot (${low.cell.turn}, ${at(low.cell)}; ${low.raw.toFixed(2)} in requests per second alone)`,
       met: low.value >= TARGETS.flat,
-      limit: `per turn the bot used ${botAt(low.cell).toFixed(1)} ms of CPU and the database ${dbAt(low.cell).toFixed(1)} ms there, ${botAt(low.base).toFixed(1)} and ${dbAt(low.base).toFixed(1)} ms with none stored`,
+      limit: `per turn ${cpu(low.cell)} there; with none stored ${cpu(low.base)}`,
     });
   } else out.push(notRun(flatTarget));
 

@@ -55,6 +55,16 @@ describe('bench targets: the verdicts of one run', () => {
       expect: { Zero: false },
     },
     {
+      name: 'the machine slowed between the sizes: the bot and the echo bot beside it both at 0.85 is flat',
+      cells: [cell('help', 20, 0, [sample(1000, 10)]), cell('help', 20, 10_000, [sample(850, 10)], [sample(850, 10)])],
+      expect: { Throughput: true },
+    },
+    {
+      name: 'the machine sped up between the sizes: the bot at the same req/s while the echo bot ran 1.25 times faster is a miss',
+      cells: [cell('help', 20, 0, [sample(1000, 10)]), cell('help', 20, 10_000, [sample(1000, 10)], [sample(1250, 10)])],
+      expect: { Throughput: false },
+    },
+    {
       name: 'flat is judged at the largest stored size',
       cells: [cell('help', 20, 0, [sample(1000, 10)]), cell('help', 20, 1_000, [sample(850, 10)]), cell('help', 20, 10_000, [sample(950, 10)])],
       expect: { Throughput: true },

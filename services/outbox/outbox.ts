@@ -293,7 +293,9 @@ export class Outbox {
     const commit = entry.commitToken === UNCONDITIONAL ? null : await this.commits.get(entry.aggregateType)?.(entry.aggregateId);
     const committed = entry.commitToken === UNCONDITIONAL || Boolean(commit?.outboxTokens.includes(entry.commitToken));
     if (!committed) {
-      const superseded = !commit || commit.version >= entry.aggregateVersion;
+      // No aggregate yet is not proof of a lost write: the write that creates it (an incident's first save) may
+      // still be on its way, so such an entry waits like any other unconfirmed one and goes only once old.
+      const superseded = commit !== null && commit !== undefined && commit.version >= entry.aggregateVersion;
       const old = this.clock().getTime() - entry.createdAt.getTime() > 2 * this.jobs.options.leaseMs;
       if (superseded || old) {
         // The write that owed it lost its version race or never happened: nothing is owed.

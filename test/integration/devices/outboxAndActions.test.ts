@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Db } from 'mongodb';
 import { ComplianceSnapshots } from '../../../services/devices/complianceSnapshots';
+import { DEVICES_COLLECTION } from '../../../services/devices/deviceRepository';
 import { Outbox } from '../../../services/outbox/outbox';
 import { ensureIndexes } from '../../../services/storage/mongoConnection';
 import { NotAuthorizedError } from '../../../services/workflow/errors';
@@ -51,6 +52,36 @@ describe('the shared outbox, Check again and the digest', function () {
     await a.runDue();
     const entry = await a.module.outbox.collection.findOne({ _id: 'lost-write:0' });
     assert.equal(entry?.state, 'discarded');
+    assert.equal((a.messenger as RecordingMessenger).sent.length, 0);
+  });
+
+  it('when the drain reads an entry before the write that creates its aggregate lands, then it waits for that write and carries the entry out after it', async () => {
+    const a = await watched();
+    const token = Outbox.newCommitToken();
+    // A new aggregate's first change: entries staged, the aggregate's first save not yet landed.
+    await a.module.outbox.stage({ type: 'device', id: 'not-saved-yet', version: 1, commitToken: token }, [
+      { key: 'first-write:0', kind: 'deviceMessage', payload: { aadObjectId: MEGAN, about: 'drift', alertId: null, card: '{}' } },
+    ]);
+    await a.runDue();
+    assert.equal((await a.module.outbox.collection.findOne({ _id: 'first-write:0' }))?.state, 'pending');
+    const device = (await a.module.service.get(MEGAN_IPHONE))!;
+    await db.collection(DEVICES_COLLECTION).insertOne({ ...device, _id: 'not-saved-yet', version: 1, outboxTokens: [token] } as never);
+    clock.advance(2_000);
+    await a.runDue();
+    assert.equal((await a.module.outbox.collection.findOne({ _id: 'first-write:0' }))?.state, 'done');
+    assert.equal((a.messenger as RecordingMessenger).to(MEGAN).length, 1);
+  });
+
+  it('when the write that would create the aggregate never lands, then its entries are discarded once two leases have passed', async () => {
+    const a = await watched();
+    await a.module.outbox.stage({ type: 'device', id: 'never-saved', version: 1, commitToken: Outbox.newCommitToken() }, [
+      { key: 'never-saved:0', kind: 'deviceMessage', payload: { aadObjectId: MEGAN, about: 'drift', alertId: null, card: '{}' } },
+    ]);
+    await a.runDue();
+    assert.equal((await a.module.outbox.collection.findOne({ _id: 'never-saved:0' }))?.state, 'pending');
+    clock.advance(10 * 60_000);
+    await a.runDue();
+    assert.equal((await a.module.outbox.collection.findOne({ _id: 'never-saved:0' }))?.state, 'discarded');
     assert.equal((a.messenger as RecordingMessenger).sent.length, 0);
   });
 

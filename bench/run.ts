@@ -33,7 +33,7 @@ import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../services/db/emb
 import { COLLECTIONS, ensureIndexes } from '../services/storage/mongoConnection';
 import { pidsWithCommandLine, treeUsage } from './procStats';
 import type { ConnectorStats } from './stubConnector';
-import { flatness, targetTable, verdicts } from './targets';
+import { flatness, flatnessAlone, targetTable, verdicts } from './targets';
 import { approvalActionActivity, messageActivity, person, requestIdOf, seedPendingRequests, writeBenchTenant, type Channel } from './workload';
 
 const TURNS = ['help', 'intake', 'refresh', 'approve'] as const;
@@ -568,10 +568,9 @@ function report(o: Options, cells: Cell[], idle: Map<number, Idle>, idleAfter: M
       for (const conn of o.connections) {
         const base = cells.find((c) => c.turn === turn && c.connections === conn && c.size === 0);
         if (!base?.bot.length) continue;
-        const b = median(base.bot.map((s) => s.rps));
         const row = sizes.slice(1).map((size) => {
           const c = cells.find((x) => x.turn === turn && x.connections === conn && x.size === size);
-          return c?.bot.length ? `${fmt(flatness(c, base), 2)} | ${fmt(median(c.bot.map((s) => s.rps)) / b, 2)}` : '– | –';
+          return c?.bot.length ? `${fmt(flatness(c, base), 2)} | ${fmt(flatnessAlone(c, base), 2)}` : '– | –';
         });
         lines.push(`| ${TURN_LABEL[turn]} | ${conn} | ${row.join(' | ')} |`);
       }

@@ -55,6 +55,8 @@ const ratio = (c: TargetCell, f: (s: TargetSample) => number) => median(pairs(c)
  * what the data costs, with the machine's drift between the two cells taken out.
  */
 export const flatness = (cell: TargetCell, base: TargetCell) => ratio(cell, (s) => s.rps) / ratio(base, (s) => s.rps);
+/** The same in the bot's requests per second alone, the machine's drift left in. */
+export const flatnessAlone = (cell: TargetCell, base: TargetCell) => median(cell.bot.map((s) => s.rps)) / median(base.bot.map((s) => s.rps));
 const at = (c: TargetCell) => `${c.connections} conn., ${c.size.toLocaleString('en')} stored`;
 const digits = (x: number) => (x < 0.1 ? 3 : 2);
 
@@ -119,7 +121,7 @@ export function verdicts(cells: TargetCell[], idleDb: Map<number, number | undef
   const flat: { cell: TargetCell; base: TargetCell; value: number; raw: number }[] = [];
   for (const base of measured.filter((c) => c.size === 0)) {
     for (const cell of measured.filter((c) => c.turn === base.turn && c.connections === base.connections && c.size === most && most > 0)) {
-      flat.push({ cell, base, value: flatness(cell, base), raw: median(cell.bot.map((s) => s.rps)) / median(base.bot.map((s) => s.rps)) });
+      flat.push({ cell, base, value: flatness(cell, base), raw: flatnessAlone(cell, base) });
     }
   }
   if (flat.length) {

@@ -295,7 +295,7 @@ export class Outbox {
     if (!committed) {
       // No aggregate yet is not proof of a lost write: the write that creates it (an incident's first save) may
       // still be on its way, so such an entry waits like any other unconfirmed one and goes only once old.
-      const superseded = commit !== null && commit !== undefined && commit.version >= entry.aggregateVersion;
+      const superseded = commit ? commit.version >= entry.aggregateVersion : false;
       const old = this.clock().getTime() - entry.createdAt.getTime() > 2 * this.jobs.options.leaseMs;
       if (superseded || old) {
         // The write that owed it lost its version race or never happened: nothing is owed.
